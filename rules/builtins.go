@@ -102,7 +102,7 @@ var builtinEquationText = map[string][]string{
 	"bilinear-pairing": {
 		"pmult(x, pmult(y, p)) = pmult(x*y, p)", "pmult(one, p) = p", "em(p, q) = em(q, p)", "em(pmult(x, p), q) = pmult(x, em(p, q))",
 	},
-	"xor": {"x XOR y = y XOR x", "(x XOR y) XOR z = x XOR (y XOR z)", "x XOR zero = x", "x XOR x = zero"},
-	"multiset": {"x ++ y = y ++ x", "(x ++ y) ++ z = x ++ (y ++ z)"},
+	"xor":             {"x XOR y = y XOR x", "(x XOR y) XOR z = x XOR (y XOR z)", "x XOR zero = x", "x XOR x = zero"},
+	"multiset":        {"x ++ y = y ++ x", "(x ++ y) ++ z = x ++ (y ++ z)"},
 	"natural-numbers": {"x %+ y = y %+ x", "(x %+ y) %+ z = x %+ (y %+ z)"},
 }

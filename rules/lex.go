@@ -50,8 +50,8 @@ func (t token) String() string {
 }
 
 func (t token) is(kind tokKind, text string) bool { return t.kind == kind && t.text == text }
-func (t token) isSym(text string) bool           { return t.kind == tSym && t.text == text }
-func (t token) isIdent(text string) bool         { return t.kind == tIdent && t.text == text }
+func (t token) isSym(text string) bool            { return t.kind == tSym && t.text == text }
+func (t token) isIdent(text string) bool          { return t.kind == tIdent && t.text == text }
 
 // symbols, longest first within each leading character.
 var symbols = []string{
