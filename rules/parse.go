@@ -171,6 +171,9 @@ func (p *parser) atItemStart() bool {
 	case tComment:
 		return t.bol
 	case tIdent:
+		if n := p.peekN(1); t.text == "rule" && n.isSym("-") && adjacent(t, n) {
+			return false // the proof method rule-equivalence
+		}
 		return t.bol && itemKeywords[t.text]
 	}
 	return false
