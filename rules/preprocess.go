@@ -76,6 +76,8 @@ func (pp *preprocessor) file(name string, src []byte, includedAt Pos) {
 			val := true
 			if active() {
 				val = pp.evalCond(t, args)
+			} else {
+				pp.recordFlags(args) // not evaluated, but still tested
 			}
 			if t.text == "ifndef" {
 				val = !val
@@ -244,8 +246,12 @@ func (c *condParser) not() (bool, bool) {
 		if !ok {
 			return false, false
 		}
-		if t, more := c.peek(); !more || !t.isSym(")") {
-			c.pp.rep.errorf(t.pos, "missing ) in #ifdef condition")
+		if n, more := c.peek(); !more || !n.isSym(")") {
+			pos := c.toks[len(c.toks)-1].end
+			if more {
+				pos = n.pos
+			}
+			c.pp.rep.errorf(pos, "missing ) in #ifdef condition")
 			return false, false
 		}
 		c.i++
@@ -257,6 +263,16 @@ func (c *condParser) not() (bool, bool) {
 	}
 	c.pp.rep.errorf(t.pos, "unexpected %s in #ifdef condition", t)
 	return false, false
+}
+
+// recordFlags notes the flag names of a condition that is not evaluated
+// because it sits in an inactive region.
+func (pp *preprocessor) recordFlags(args []token) {
+	for _, t := range args {
+		if t.kind == tIdent && t.text != "not" {
+			pp.flags[t.text] = true
+		}
+	}
 }
 
 // sortedFlags returns the flag names an #ifdef tested.
