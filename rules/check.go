@@ -13,7 +13,9 @@ import (
 //	names                 error     two lemmas with one name (two rules: warning)
 //	reserved-facts        error     In/Fr in conclusions, Out in premises, K/KU/KD as
 //	                                premises or conclusions (warning as actions),
-//	                                persistent or wrong-arity reserved facts
+//	                                persistent or wrong-arity reserved facts (the
+//	                                parser reads !In and !Out as In and Out, with
+//	                                a warning, as Tamarin does)
 //	fresh-facts           error     Fr of a term that can never be fresh (Fr($x), Fr(h(x)))
 //	fact-usage            error     a fact used with two arities or as both linear and persistent
 //	unbound-variables     warning     a non-public variable in an action or conclusion that

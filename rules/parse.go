@@ -760,6 +760,11 @@ func (p *parser) fact(ctx termCtx) *Fact {
 	if c := f.Name[0]; !(c >= 'A' && c <= 'Z') {
 		p.rep.errorf(name.pos, "fact name %s must start with an upper-case letter", f.Name)
 	}
+	if f.Persistent && (f.Name == FactIn || f.Name == FactOut) {
+		// Tamarin ignores the '!' here (only !Fr is an error).
+		p.rep.add(SevWarning, "reserved-facts", f.Pos, "!%s is read as %s: %s facts cannot be persistent", f.Name, f.Name, f.Name)
+		f.Persistent = false
+	}
 	p.expectSym("(")
 	if !p.peek().isSym(")") {
 		for {

@@ -70,14 +70,25 @@ func checkGolden(t *testing.T, golden string, got []byte) {
 // gives the same text.
 func roundTrip(t testing.TB, name, printed string) {
 	t.Helper()
+	if err := roundTripErr(name, printed); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// roundTripErr is roundTrip without a testing.TB, for use in goroutines.
+func roundTripErr(name, printed string) error {
 	th, diags := Parse(name, []byte(printed), Options{ReadFile: noFiles})
 	if diags.HasErrors() {
-		t.Fatalf("reparsing the printed %s failed:\n%s\nprinted text:\n%s", name, diagString(diags.Errors()), printed)
+		return fmt.Errorf("reparsing the printed %s failed:\n%s\nprinted text:\n%s", name, diagString(diags.Errors()), printed)
 	}
-	again := printTheory(t, th)
-	if again != printed {
-		t.Fatalf("print/parse/print of %s is not stable, first difference at %s", name, firstDiff(again, printed))
+	var buf bytes.Buffer
+	if err := th.Print(&buf); err != nil {
+		return err
 	}
+	if again := buf.String(); again != printed {
+		return fmt.Errorf("print/parse/print of %s is not stable, first difference at %s", name, firstDiff(again, printed))
+	}
+	return nil
 }
 
 // noFiles is a ReadFile that never touches the disk.
