@@ -60,12 +60,11 @@ func TestJSONNSPK(t *testing.T) {
 	// Rule names, in source order.
 	var names []string
 	rules := map[string]map[string]any{}
-	for i, r := range arr(t, top["rules"], "rules") {
-		ro := obj(t, r, "rules[i]")
+	for _, r := range arr(t, top["rules"], "rules") {
+		ro := obj(t, r, "rules[]")
 		name, _ := ro["name"].(string)
 		names = append(names, name)
 		rules[name] = ro
-		_ = i
 	}
 	wantNames := []string{"Key_setup", "Corrupt", "Init_send_1", "Resp_recv_1_send_2", "Init_recv_2_send_3", "Resp_recv_3"}
 	if !reflect.DeepEqual(names, wantNames) {
