@@ -433,7 +433,9 @@ func (p *parser) functionsDecl() {
 			}
 			p.expectSym("]")
 		}
-		if old, ok := p.funcs[f.Name]; ok {
+		if b, ok := reservedFuncs[f.Name]; ok {
+			p.rep.errorf(nameTok.pos, "function name %s is reserved for builtins: %s", f.Name, b)
+		} else if old, ok := p.funcs[f.Name]; ok {
 			if old.Arity != f.Arity || old.Private != f.Private {
 				d := p.rep.errorf(nameTok.pos, "function %s/%d conflicts with %s/%d declared before", f.Name, f.Arity, old.Name, old.Arity)
 				if old.Builtin != "" {
@@ -454,6 +456,15 @@ func (p *parser) functionsDecl() {
 			return
 		}
 	}
+}
+
+// reservedFuncs are the names of builtin function symbols that users may
+// not declare, as in Tamarin; the printer writes some of them as operators
+// (x^y, x*y, x XOR y, x ++ y, x %+ y, %1).
+var reservedFuncs = map[string]string{
+	"exp": "diffie-hellman", "mult": "diffie-hellman", "inv": "diffie-hellman", "one": "diffie-hellman",
+	"pmult": "bilinear-pairing", "em": "bilinear-pairing", "xor": "xor", "zero": "xor",
+	"mun": "multiset", "union": "multiset", "tplus": "natural-numbers", "tone": "natural-numbers",
 }
 
 // adjacentOrSpace: a '[' after a function declaration belongs to it.
