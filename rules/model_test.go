@@ -205,3 +205,47 @@ end`)
 		t.Errorf("lemma a parsed with the wrong precedence")
 	}
 }
+
+// TestEmbeddedRestrictionNames: the names made for _restrict stay unique
+// when rule names collide with the generated suffixes or repeat, and the
+// printer gives every rule back its own _restrict formulas.
+func TestEmbeddedRestrictionNames(t *testing.T) {
+	src := `theory T begin
+rule Step: [ In(x), In(y) ] --[ _restrict(x = 'a'), _restrict(y = 'b') ]-> [ ]
+rule Step_2: [ In(z) ] --[ _restrict(not(z = 'b')) ]-> [ ]
+rule Dup: [ In(u) ] --[ _restrict(u = 'c') ]-> [ ]
+rule Dup: [ In(v) ] --[ _restrict(not(v = 'c')) ]-> [ ]
+rule Other: [ In(w) ] --[ Restr_Step(w) ]-> [ ]
+end`
+	th, diags := Parse("t.spthy", []byte(src), Options{ReadFile: noFiles})
+	if diags.HasErrors() {
+		t.Fatal(diagString(diags))
+	}
+	var got []string
+	for _, r := range th.Restrictions {
+		got = append(got, r.Name+" "+r.Action+" "+r.FromRule+": "+FormulaString(restrictBody(r)))
+	}
+	want := []string{
+		"restr_Step Restr_Step Step: x = 'a'",
+		"restr_Step_2 Restr_Step_2 Step: y = 'b'",
+		"restr_Step_2_2 Restr_Step_2_2 Step_2: not(z = 'b')",
+		"restr_Dup Restr_Dup Dup: u = 'c'",
+		"restr_Dup_2 Restr_Dup_2 Dup: not(v = 'c')",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("restrictions\n got %q\nwant %q", got, want)
+	}
+	out := printTheory(t, th)
+	for _, s := range []string{
+		"--[ _restrict(x = 'a'), _restrict(y = 'b') ]->",
+		"--[ _restrict(not(z = 'b')) ]->",
+		"--[ _restrict(u = 'c') ]->",
+		"--[ _restrict(not(v = 'c')) ]->",
+		"--[ Restr_Step(w) ]->", // a user's action is not an embedded restriction
+	} {
+		if !strings.Contains(out, s) {
+			t.Errorf("printed model lacks %s:\n%s", s, out)
+		}
+	}
+	roundTrip(t, "printed", out)
+}

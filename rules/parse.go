@@ -993,6 +993,11 @@ func (p *parser) addRule(r *Rule) {
 		if k == 0 {
 			name = r.Name
 		}
+		// Keep the names unique: rule R's second _restrict and rule R_2's
+		// first would both be R_2, and a rule name may occur twice.
+		for n, base := 2, name; p.restrictionNamed("restr_" + name); n++ {
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
 		restr, act := p.embedRestriction(r, e, name)
 		r.Actions = append(r.Actions, act)
 		p.th.Restrictions = append(p.th.Restrictions, restr)
@@ -1000,6 +1005,15 @@ func (p *parser) addRule(r *Rule) {
 	r.embedded = nil
 	p.th.Rules = append(p.th.Rules, r)
 	p.th.Items = append(p.th.Items, r)
+}
+
+func (p *parser) restrictionNamed(name string) bool {
+	for _, r := range p.th.Restrictions {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // embedRestriction turns _restrict(φ) in rule r into an action fact over

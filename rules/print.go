@@ -132,13 +132,13 @@ func printRule(b *strings.Builder, r *Rule, embedded map[string]*Restriction) {
 		mod = "(modulo " + r.Modulo + ") "
 	}
 	fmt.Fprintf(b, "rule %s%s%s:\n", mod, r.Name, attrString(r.Attrs))
-	b.WriteString("    [ " + factsString(r.Premises, nil) + " ]\n")
+	b.WriteString("    [ " + factsString(r.Premises, "", nil) + " ]\n")
 	if len(r.Actions) == 0 {
 		b.WriteString("  -->\n")
 	} else {
-		b.WriteString("  --[ " + factsString(r.Actions, embedded) + " ]->\n")
+		b.WriteString("  --[ " + factsString(r.Actions, r.Name, embedded) + " ]->\n")
 	}
-	b.WriteString("    [ " + factsString(r.Conclusions, nil) + " ]\n")
+	b.WriteString("    [ " + factsString(r.Conclusions, "", nil) + " ]\n")
 	for i, v := range r.Variants {
 		if i == 0 {
 			b.WriteString("  variants\n")
@@ -151,10 +151,10 @@ func printRule(b *strings.Builder, r *Rule, embedded map[string]*Restriction) {
 	}
 }
 
-func factsString(fs []*Fact, embedded map[string]*Restriction) string {
+func factsString(fs []*Fact, rule string, embedded map[string]*Restriction) string {
 	parts := make([]string, len(fs))
 	for i, f := range fs {
-		if r, ok := embedded[f.Name]; ok && f.Name == r.Action {
+		if r, ok := embedded[f.Name]; ok && r.FromRule == rule {
 			parts[i] = "_restrict(" + FormulaString(restrictBody(r)) + ")"
 			continue
 		}
