@@ -2,7 +2,10 @@ module github.com/tracebound/tracebound
 
 go 1.26
 
-require github.com/spf13/cobra v1.10.2
+require (
+	github.com/aclements/go-z3 v0.0.0-20220809013456-4675d5f90ca5
+	github.com/spf13/cobra v1.10.2
+)
 
 require (
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect

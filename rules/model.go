@@ -40,7 +40,12 @@ type FactKey struct {
 // Key returns f's symbol.
 func (f *Fact) Key() FactKey { return FactKey{f.Name, f.Persistent, len(f.Args)} }
 
-func (f *Fact) String() string {
+func (f *Fact) String() string { return f.format(false) }
+
+// TraceString prints a ground fact of a trace (see Term.TraceString).
+func (f *Fact) TraceString() string { return f.format(true) }
+
+func (f *Fact) format(names bool) string {
 	var b strings.Builder
 	if f.Persistent {
 		b.WriteString("!")
@@ -51,7 +56,11 @@ func (f *Fact) String() string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(a.String())
+		if names {
+			b.WriteString(a.TraceString())
+		} else {
+			b.WriteString(a.String())
+		}
 	}
 	b.WriteString(")")
 	if len(f.Annotations) > 0 {

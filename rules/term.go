@@ -327,7 +327,15 @@ func (t *Term) Walk(f func(*Term) bool) {
 // String prints t in Tamarin syntax.
 func (t *Term) String() string {
 	var b strings.Builder
-	writeTerm(&b, t, precLow)
+	writeTerm(&b, t, precLow, false)
+	return b.String()
+}
+
+// TraceString prints a ground term of a trace: fresh names print as
+// ~name (as Tamarin shows them), not as fresh constants ~'name'.
+func (t *Term) TraceString() string {
+	var b strings.Builder
+	writeTerm(&b, t, precLow, true)
 	return b.String()
 }
 
@@ -342,7 +350,7 @@ const (
 	precAtom
 )
 
-func writeTerm(b *strings.Builder, t *Term, prec int) {
+func writeTerm(b *strings.Builder, t *Term, prec int, names bool) {
 	switch t.Kind {
 	case TVar:
 		b.WriteString(t.Var.String())
@@ -351,6 +359,10 @@ func writeTerm(b *strings.Builder, t *Term, prec int) {
 		b.WriteString("'" + t.Name + "'")
 		return
 	case TFresh:
+		if names {
+			b.WriteString("~" + t.Name)
+			return
+		}
 		b.WriteString("~'" + t.Name + "'")
 		return
 	}
@@ -366,7 +378,7 @@ func writeTerm(b *strings.Builder, t *Term, prec int) {
 			if leftAssoc && i == 0 {
 				ap = p
 			}
-			writeTerm(b, a, ap)
+			writeTerm(b, a, ap, names)
 		}
 		if prec > p {
 			b.WriteString(")")
@@ -375,14 +387,14 @@ func writeTerm(b *strings.Builder, t *Term, prec int) {
 	switch {
 	case t.Name == FunPair && len(t.Args) == 2:
 		b.WriteString("<")
-		writeTerm(b, t.Args[0], precLow)
+		writeTerm(b, t.Args[0], precLow, names)
 		for u := t.Args[1]; ; u = u.Args[1] {
 			b.WriteString(", ")
 			if u.Kind == TApp && u.Name == FunPair && len(u.Args) == 2 {
-				writeTerm(b, u.Args[0], precLow)
+				writeTerm(b, u.Args[0], precLow, names)
 				continue
 			}
-			writeTerm(b, u, precLow)
+			writeTerm(b, u, precLow, names)
 			break
 		}
 		b.WriteString(">")
@@ -415,7 +427,7 @@ func writeTerm(b *strings.Builder, t *Term, prec int) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		writeTerm(b, a, precLow)
+		writeTerm(b, a, precLow, names)
 	}
 	b.WriteString(")")
 }

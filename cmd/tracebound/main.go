@@ -68,6 +68,6 @@ or reaches a fact?`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newParseCmd())
+	root.AddCommand(newParseCmd(), newCheckCmd())
 	return root
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/rules"
+)
+
+func newCheckCmd() *cobra.Command {
+	var mf modelFlags
+	var patterns []string
+	var opts queries.Options
+	var stats bool
+	cmd := &cobra.Command{
+		Use:   "check FILE",
+		Short: "Check lemmas up to a bound: find counterexamples and witnesses",
+		Long: `check encodes the model, the Dolev–Yao adversary and each lemma as a
+bounded-trace SMT formula and asks Z3, by iterative deepening from depth 1 to
+--depth. Each verdict names its bounds:
+
+  all-traces lemma:   falsified (with a counterexample trace) or
+                      holds up to bound
+  exists-trace lemma: witness found (with the trace) or no witness up to bound
+  any lemma:          unknown (timeout, solver gave up, unsupported construct)
+
+Every trace is replayed by an independent checker before it is shown.
+
+Exit status: 0 all verdicts as claimed (holds up to bound, witness found);
+1 a lemma falsified or without witness, or a model error; 2 usage error;
+3 some verdict unknown (and none falsified).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			th, err := mf.load(args[0])
+			if err != nil {
+				return err
+			}
+			lemmas, err := selectLemmas(th, patterns)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			return runCheck(cmd, th, lemmas, opts, stats)
+		},
+	}
+	mf.register(cmd)
+	f := cmd.Flags()
+	f.StringSliceVar(&patterns, "lemma", nil, "check only lemmas matching these glob patterns (comma-separated, repeatable)")
+	f.IntVar(&opts.Depth, "depth", queries.DefaultDepth, "largest number of protocol steps to search")
+	f.DurationVar(&opts.Timeout, "timeout", 0, "time limit per lemma, e.g. 30s (0: none)")
+	f.IntVar(&opts.Encode.SynthDepth, "adv-construct", 1, "constructor layers the adversary builds below pattern variables")
+	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "layers the adversary takes apart below variables of sent messages")
+	f.BoolVar(&stats, "stats", false, "print where the time goes (parse, encode, solve, replay) per lemma and depth")
+	return cmd
+}
+
+func selectLemmas(th *rules.Theory, patterns []string) ([]*rules.Lemma, error) {
+	if len(patterns) == 0 {
+		return th.Lemmas, nil
+	}
+	var out []*rules.Lemma
+	for _, l := range th.Lemmas {
+		for _, p := range patterns {
+			ok, err := path.Match(p, l.Name)
+			if err != nil {
+				return nil, fmt.Errorf("bad --lemma pattern %q: %v", p, err)
+			}
+			if ok {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no lemma matches %s", strings.Join(patterns, ","))
+	}
+	return out, nil
+}
+
+func runCheck(cmd *cobra.Command, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool) error {
+	out := cmd.OutOrStdout()
+	for _, o := range []int{opts.Encode.SynthDepth, opts.Encode.AnalysisDepth} {
+		if o < 0 {
+			return &exitError{code: exitUsage, err: fmt.Errorf("adversary bounds must be ≥ 0")}
+		}
+	}
+	if opts.Encode.SynthDepth == 0 {
+		opts.Encode.SynthDepth = -1
+	}
+	if opts.Encode.AnalysisDepth == 0 {
+		opts.Encode.AnalysisDepth = -1
+	}
+	c := queries.NewChecker(th, opts)
+	code := exitOK
+	for _, l := range lemmas {
+		v, err := c.Check(context.Background(), l)
+		if err != nil {
+			var ie *queries.InternalError
+			if queries.IsInternal(err) {
+				ie = err.(*queries.InternalError)
+				if ie.Trace != nil {
+					fmt.Fprintf(os.Stderr, "trace that failed replay: %d steps\n", len(ie.Trace.Steps))
+					for i, st := range ie.Trace.Steps {
+						fmt.Fprintf(os.Stderr, "  %d. %s %v\n", i+1, st.Name, st.Subst)
+					}
+				}
+			}
+			return &exitError{code: exitUsage, err: err}
+		}
+		fmt.Fprintf(out, "%s (%s): %s\n", l.Name, l.Quantifier, v.Summary())
+		if v.Trace != nil {
+			queries.WriteTraceText(out, v)
+		}
+		if stats {
+			fmt.Fprintf(out, "  time %s: encode %s, solve %s, replay %s\n", round(v.Time), round(v.Encode), round(v.Solve), round(v.Replay))
+			for _, s := range v.Stats {
+				fmt.Fprintf(out, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, round(s.Encode), round(s.Solve), s.Nodes, s.Assertions)
+			}
+		}
+		switch {
+		case v.Kind == queries.Falsified || v.Kind == queries.NoWitnessUpToBound:
+			code = exitFailed
+		case v.Kind == queries.Unknown && code == exitOK:
+			code = exitUnknown
+		}
+	}
+	if code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+func round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}

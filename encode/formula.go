@@ -1,0 +1,496 @@
+package encode
+
+import (
+	"fmt"
+
+	"github.com/tracebound/tracebound/rules"
+)
+
+// nnf is a formula in negation normal form.
+type nnf struct {
+	kind nnfKind
+	neg  bool        // nnfAtom: negated
+	atom *rules.Atom // nnfAtom
+	kids []*nnf      // and, or; quantifiers have one kid
+	vars []rules.Var // quantifiers
+}
+
+type nnfKind uint8
+
+const (
+	nnfAtom nnfKind = iota
+	nnfAnd
+	nnfOr
+	nnfEx
+	nnfAll
+)
+
+// toNNF pushes negations to the atoms; pos is the polarity.
+func toNNF(f rules.Formula, pos bool) *nnf {
+	switch f := f.(type) {
+	case *rules.Atom:
+		switch f.Kind {
+		case rules.AtomTrue, rules.AtomFalse:
+			v := (f.Kind == rules.AtomTrue) == pos
+			if v {
+				return &nnf{kind: nnfAnd}
+			}
+			return &nnf{kind: nnfOr}
+		}
+		return &nnf{kind: nnfAtom, atom: f, neg: !pos}
+	case *rules.Not:
+		return toNNF(f.F, !pos)
+	case *rules.Conn:
+		switch f.Op {
+		case rules.And, rules.Or:
+			k := nnfAnd
+			if (f.Op == rules.Or) == pos {
+				k = nnfOr
+			}
+			return &nnf{kind: k, kids: []*nnf{toNNF(f.L, pos), toNNF(f.R, pos)}}
+		case rules.Imp: // ¬L ∨ R
+			if pos {
+				return &nnf{kind: nnfOr, kids: []*nnf{toNNF(f.L, false), toNNF(f.R, true)}}
+			}
+			return &nnf{kind: nnfAnd, kids: []*nnf{toNNF(f.L, true), toNNF(f.R, false)}}
+		case rules.Iff: // (¬L ∨ R) ∧ (L ∨ ¬R)
+			a := &nnf{kind: nnfOr, kids: []*nnf{toNNF(f.L, false), toNNF(f.R, true)}}
+			c := &nnf{kind: nnfOr, kids: []*nnf{toNNF(f.L, true), toNNF(f.R, false)}}
+			if pos {
+				return &nnf{kind: nnfAnd, kids: []*nnf{a, c}}
+			}
+			// ¬(L ⇔ R) = (L ∧ ¬R) ∨ (¬L ∧ R)
+			return &nnf{kind: nnfOr, kids: []*nnf{
+				{kind: nnfAnd, kids: []*nnf{toNNF(f.L, true), toNNF(f.R, false)}},
+				{kind: nnfAnd, kids: []*nnf{toNNF(f.L, false), toNNF(f.R, true)}},
+			}}
+		}
+	case *rules.Quant:
+		k := nnfAll
+		if f.Exists == pos {
+			k = nnfEx
+		}
+		return &nnf{kind: k, vars: f.Vars, kids: []*nnf{toNNF(f.Body, pos)}}
+	}
+	panic(fmt.Sprintf("toNNF: %T", f))
+}
+
+// flatten returns the operands of nested nodes of kind k.
+func (n *nnf) flatten(k nnfKind) []*nnf {
+	if n.kind != k {
+		return []*nnf{n}
+	}
+	var out []*nnf
+	for _, c := range n.kids {
+		out = append(out, c.flatten(k)...)
+	}
+	return out
+}
+
+// timeRef is what a temporal variable stands for: a node (a protocol
+// step) or a K event.
+type timeRef struct {
+	node *gnode // nil for a K event
+	ev   *kEvent
+}
+
+func (e *enc) timeOf(t timeRef) *Node {
+	if t.node != nil {
+		return t.node.time
+	}
+	return t.ev.time
+}
+
+// env binds formula variables.
+type env struct {
+	msg  map[rules.Var]*Node
+	time map[rules.Var]timeRef
+}
+
+func (v env) clone() env {
+	w := env{msg: make(map[rules.Var]*Node, len(v.msg)+2), time: make(map[rules.Var]timeRef, len(v.time)+2)}
+	for k, x := range v.msg {
+		w.msg[k] = x
+	}
+	for k, x := range v.time {
+		w.time[k] = x
+	}
+	return w
+}
+
+// maxExpansion bounds the number of guard bindings one quantifier may
+// expand to.
+const maxExpansion = 200000
+
+type formulaEnc struct {
+	e    *enc
+	what string
+}
+
+// encode encodes a closed formula as a Bool node.
+func (f *formulaEnc) encode(g rules.Formula, what string) (*Node, error) {
+	f.what = what
+	return f.enc(toNNF(g, true), env{msg: map[rules.Var]*Node{}, time: map[rules.Var]timeRef{}})
+}
+
+func (f *formulaEnc) enc(n *nnf, v env) (*Node, error) {
+	b := f.e.b
+	switch n.kind {
+	case nnfAnd, nnfOr:
+		parts := make([]*Node, 0, len(n.kids))
+		for _, c := range n.kids {
+			x, err := f.enc(c, v)
+			if err != nil {
+				return nil, err
+			}
+			if n.kind == nnfAnd && x == b.False || n.kind == nnfOr && x == b.True {
+				return x, nil
+			}
+			parts = append(parts, x)
+		}
+		if n.kind == nnfAnd {
+			return b.And(parts...), nil
+		}
+		return b.Or(parts...), nil
+	case nnfAtom:
+		x, err := f.atom(n.atom, v)
+		if err != nil {
+			return nil, err
+		}
+		if n.neg {
+			return b.Not(x), nil
+		}
+		return x, nil
+	case nnfEx:
+		return f.quant(n, v, true)
+	case nnfAll:
+		return f.quant(n, v, false)
+	}
+	panic("unreachable")
+}
+
+// quant expands a quantifier over the bindings its guards allow. For ∃
+// the guards are the action atoms among the body's conjuncts; for ∀ the
+// negated action atoms among the body's disjuncts (∀x. A(x)@i ⇒ φ is
+// ∀x. ¬A(x)@i ∨ φ in NNF).
+func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
+	b := f.e.b
+	body := n.kids[0]
+	var parts []*nnf
+	if exists {
+		parts = body.flatten(nnfAnd)
+	} else {
+		parts = body.flatten(nnfOr)
+	}
+	bound := map[rules.Var]bool{}
+	for _, x := range n.vars {
+		bound[x] = true
+	}
+	var guards, rest []*nnf
+	for _, p := range parts {
+		if p.kind == nnfAtom && p.atom.Kind == rules.AtomAction && p.neg != exists && f.guards(p.atom, bound) {
+			guards = append(guards, p)
+		} else {
+			rest = append(rest, p)
+		}
+	}
+	var results []*Node
+	count := 0
+	var expand func(i int, w env, conds []*Node) error
+	expand = func(i int, w env, conds []*Node) error {
+		if i == len(guards) {
+			count++
+			if count > maxExpansion {
+				return errUnsupported("%s: a quantifier expands to more than %d cases at this depth", f.what, maxExpansion)
+			}
+			for _, x := range n.vars {
+				_, isMsg := w.msg[x]
+				_, isTime := w.time[x]
+				if isMsg || isTime {
+					continue
+				}
+				if x.Sort == rules.SortTemporal || !exists {
+					return errUnsupported("%s: variable %s is not bound by an action of its quantifier (unguarded quantification)", f.what, x)
+				}
+				// an unguarded existential message: a Skolem constant
+				w.msg[x] = f.e.a.variable(fmt.Sprintf("sk_%s_%d", x.Name, f.e.b.Nodes()), x.Sort)
+			}
+			var kids []*Node
+			for _, r := range rest {
+				x, err := f.enc(r, w)
+				if err != nil {
+					return err
+				}
+				kids = append(kids, x)
+			}
+			if exists {
+				results = append(results, b.And(append(conds, kids...)...))
+			} else {
+				results = append(results, b.Implies(b.And(conds...), b.Or(kids...)))
+			}
+			return nil
+		}
+		return f.bindGuard(guards[i].atom, n.vars, w, exists, func(w2 env, c *Node) error {
+			if c == b.False {
+				return nil
+			}
+			return expand(i+1, w2, append(append([]*Node{}, conds...), c))
+		})
+	}
+	if err := expand(0, v.clone(), nil); err != nil {
+		return nil, err
+	}
+	if exists {
+		return b.Or(results...), nil
+	}
+	return b.And(results...), nil
+}
+
+// guards reports whether an action atom mentions a variable of the
+// quantifier (only then does it bind anything).
+func (f *formulaEnc) guards(a *rules.Atom, bound map[rules.Var]bool) bool {
+	if a.R.Kind == rules.TVar && bound[a.R.Var] {
+		return true
+	}
+	for _, t := range a.Fact.Args {
+		for _, x := range t.Vars(nil) {
+			if bound[x] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isKFact(name string) bool {
+	return name == rules.FactK || name == rules.FactKU || name == rules.FactKD
+}
+
+// bindGuard enumerates the ways the action atom a can hold, calling yield
+// with the extended environment and the condition of each.
+func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists bool, yield func(env, *Node) error) error {
+	e, b := f.e, f.e.b
+	tv := a.R.Var
+	if isKFact(a.Fact.Name) {
+		if len(a.Fact.Args) != 1 {
+			return errUnsupported("%s: %s with %d arguments", f.what, a.Fact.Name, len(a.Fact.Args))
+		}
+		if t, ok := v.time[tv]; ok { // time already bound: an ordinary atom
+			x, err := f.atom(a, v)
+			if err != nil {
+				return err
+			}
+			_ = t
+			return yield(v, x)
+		}
+		if exists {
+			// a new knowledge event of the adversary at a time of its choice
+			w := v.clone()
+			msg, cond, err := f.termBind(a.Fact.Args[0], w)
+			if err != nil {
+				return err
+			}
+			ev := f.newKEvent(msg)
+			w.time[tv] = timeRef{ev: ev}
+			return yield(w, b.And(cond, ev.used))
+		}
+		if a.Fact.Name != rules.FactK {
+			return errUnsupported("%s: %s under a universal quantifier (adversary deduction events are not modelled)", f.what, a.Fact.Name)
+		}
+		// ∀ over the trace's K events: one before each In premise
+		for _, ev := range e.inEvents {
+			w := v.clone()
+			sigma := w.msg
+			cond, err := e.a.match(a.Fact.Args[0], ev.msg, sigma)
+			if err != nil {
+				return err
+			}
+			w.time[tv] = timeRef{ev: ev}
+			if err := yield(w, b.And(ev.used, cond)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	nodes := e.nodes
+	if t, ok := v.time[tv]; ok {
+		if t.node == nil {
+			return nil // a K event has no protocol actions
+		}
+		nodes = []*gnode{t.node}
+	}
+	for _, g := range nodes {
+		for _, in := range g.insts {
+			for _, act := range in.act {
+				if act.f.Name != a.Fact.Name || len(act.args) != len(a.Fact.Args) {
+					continue
+				}
+				w := v.clone()
+				conds := []*Node{in.active}
+				for j, t := range a.Fact.Args {
+					c, err := e.a.match(t, act.args[j], w.msg)
+					if err != nil {
+						return err
+					}
+					conds = append(conds, c)
+				}
+				c := b.And(conds...)
+				if c == b.False {
+					continue
+				}
+				w.time[tv] = timeRef{node: g}
+				if err := yield(w, c); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// termBind instantiates a formula term, binding its unbound variables to
+// new constants (grounded by the atom that uses them).
+func (f *formulaEnc) termBind(t *rules.Term, v env) (*Node, *Node, error) {
+	for _, x := range t.Vars(nil) {
+		if _, ok := v.msg[x]; !ok {
+			v.msg[x] = f.e.a.variable(fmt.Sprintf("sk_%s_%d", x.Name, f.e.b.Nodes()), x.Sort)
+		}
+	}
+	n, err := f.term(t, v)
+	return n, f.e.b.True, err
+}
+
+// newKEvent creates a knowledge event of the adversary for msg at a time
+// of the solver's choice: strictly between protocol steps, up to after
+// the last one.
+func (f *formulaEnc) newKEvent(msg *Node) *kEvent {
+	e, b := f.e, f.e.b
+	ev := &kEvent{time: b.FreshConst("ktime", SortInt), msg: msg, used: b.FreshConst("kused", SortBool)}
+	conj := []*Node{b.Lt(b.Int(0), ev.time)}
+	for _, g := range e.nodes {
+		conj = append(conj, b.Not(b.Eq(ev.time, g.time)))
+	}
+	conj = append(conj, e.synth(msg, ev.time, e.E.opts.synthDepth()))
+	// Two events at the same time are the same event.
+	for _, o := range e.kEvents {
+		conj = append(conj, b.Implies(b.And(o.used, b.Eq(o.time, ev.time)), b.Eq(o.msg, ev.msg)))
+	}
+	for _, o := range e.inEvents {
+		conj = append(conj, b.Implies(b.And(o.used, b.Eq(o.time, ev.time)), b.Eq(o.msg, ev.msg)))
+	}
+	e.assert(b.Implies(ev.used, b.And(conj...)))
+	e.kEvents = append(e.kEvents, ev)
+	return ev
+}
+
+// term instantiates a formula term under v; all its variables are bound.
+func (f *formulaEnc) term(t *rules.Term, v env) (*Node, error) {
+	n, err := f.e.a.instantiate(t, v.msg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.what, err)
+	}
+	return n, nil
+}
+
+func (f *formulaEnc) timeVar(t *rules.Term, v env) (timeRef, error) {
+	r, ok := v.time[t.Var]
+	if !ok {
+		return timeRef{}, errUnsupported("%s: time variable %s is not bound by an action (unguarded)", f.what, t.Var)
+	}
+	return r, nil
+}
+
+// atom encodes an atom whose variables are all bound.
+func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
+	e, b := f.e, f.e.b
+	switch a.Kind {
+	case rules.AtomTrue:
+		return b.True, nil
+	case rules.AtomFalse:
+		return b.False, nil
+	case rules.AtomEq:
+		l, err := f.term(a.L, v)
+		if err != nil {
+			return nil, err
+		}
+		r, err := f.term(a.R, v)
+		if err != nil {
+			return nil, err
+		}
+		return b.Eq(l, r), nil
+	case rules.AtomTimeEq, rules.AtomLess:
+		l, err := f.timeVar(a.L, v)
+		if err != nil {
+			return nil, err
+		}
+		r, err := f.timeVar(a.R, v)
+		if err != nil {
+			return nil, err
+		}
+		if a.Kind == rules.AtomLess {
+			return b.Lt(e.timeOf(l), e.timeOf(r)), nil
+		}
+		switch {
+		case l.node != nil && r.node != nil:
+			return b.Bool(l.node == r.node), nil // nodes have distinct times
+		case l.node != nil || r.node != nil:
+			return b.False, nil // a K event is never a protocol step
+		case l.ev == r.ev:
+			return b.True, nil
+		}
+		return b.Eq(e.timeOf(l), e.timeOf(r)), nil
+	case rules.AtomLast:
+		t, err := f.timeVar(a.L, v)
+		if err != nil {
+			return nil, err
+		}
+		if t.node == nil {
+			return nil, errUnsupported("%s: last() of an adversary knowledge event", f.what)
+		}
+		e.usedLast = true
+		var later []*Node
+		for _, g := range e.nodes {
+			if g != t.node {
+				later = append(later, b.Lt(g.time, t.node.time))
+			}
+		}
+		return b.And(later...), nil
+	case rules.AtomSubterm:
+		return nil, errUnsupported("%s: the subterm relation <<", f.what)
+	case rules.AtomAction:
+		t, err := f.timeVar(a.R, v)
+		if err != nil {
+			return nil, err
+		}
+		args := make([]*Node, len(a.Fact.Args))
+		for i, x := range a.Fact.Args {
+			if args[i], err = f.term(x, v); err != nil {
+				return nil, err
+			}
+		}
+		if isKFact(a.Fact.Name) {
+			if t.ev == nil || len(args) != 1 {
+				return b.False, nil
+			}
+			return b.And(t.ev.used, b.Eq(args[0], t.ev.msg)), nil
+		}
+		if t.node == nil {
+			return b.False, nil
+		}
+		var opts []*Node
+		for _, in := range t.node.insts {
+			for _, act := range in.act {
+				if act.f.Name != a.Fact.Name || len(act.args) != len(args) {
+					continue
+				}
+				conj := []*Node{in.active}
+				for j := range args {
+					conj = append(conj, b.Eq(args[j], act.args[j]))
+				}
+				opts = append(opts, b.And(conj...))
+			}
+		}
+		return b.Or(opts...), nil
+	}
+	return nil, fmt.Errorf("%s: unexpected atom", f.what)
+}

@@ -1,0 +1,233 @@
+// Package queries answers bounded questions about a theory: it drives the
+// encoder and the solver by iterative deepening, replays every trace it
+// gets with the independent checker in queries/replay, and turns the
+// outcome into verdicts that name their bounds.
+package queries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+	"github.com/tracebound/tracebound/solver"
+)
+
+// Options configure a check. The zero value gives the defaults.
+type Options struct {
+	// Depth is the largest number of protocol steps searched
+	// (default DefaultDepth).
+	Depth int
+	// Timeout bounds the time per lemma; 0 means no limit.
+	Timeout time.Duration
+	// Encode sets the adversary bounds.
+	Encode encode.Options
+	// Progress, if set, is called after each depth.
+	Progress func(lemma string, depth int, elapsed time.Duration)
+}
+
+// DefaultDepth is the default search depth: enough for the examples'
+// attacks and executability witnesses, and fast on them.
+const DefaultDepth = 10
+
+func (o Options) depth() int {
+	if o.Depth <= 0 {
+		return DefaultDepth
+	}
+	return o.Depth
+}
+
+// Kind is the kind of a verdict.
+type Kind int
+
+const (
+	// HoldsUpToBound: an all-traces lemma has no counterexample within the bounds.
+	HoldsUpToBound Kind = iota
+	// Falsified: an all-traces lemma has a counterexample (a real trace).
+	Falsified
+	// WitnessFound: an exists-trace lemma has a witness trace.
+	WitnessFound
+	// NoWitnessUpToBound: an exists-trace lemma has no witness within the bounds.
+	NoWitnessUpToBound
+	// Unknown: the search stopped (timeout, solver gave up, unsupported construct).
+	Unknown
+)
+
+var kindText = [...]string{"holds up to bound", "falsified", "witness found", "no witness up to bound", "unknown"}
+
+func (k Kind) String() string { return kindText[k] }
+
+// MarshalText implements encoding.TextMarshaler.
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// Success reports whether the verdict is what the lemma claims (within the
+// bounds): a holding all-traces lemma or a witnessed exists-trace lemma.
+func (k Kind) Success() bool { return k == HoldsUpToBound || k == WitnessFound }
+
+// DepthStat records the work at one depth.
+type DepthStat struct {
+	Depth      int           `json:"depth"`
+	Encode     time.Duration `json:"encode_ns"`
+	Solve      time.Duration `json:"solve_ns"`
+	Nodes      int           `json:"nodes"`
+	Assertions int           `json:"assertions"`
+	Result     string        `json:"result"`
+}
+
+// Verdict is the answer for one lemma.
+type Verdict struct {
+	Lemma *rules.Lemma
+	Kind  Kind
+	// Depth is the largest depth searched completely (for a trace: its
+	// length).
+	Depth int
+	// Bounds names every bound that pruned the search.
+	Bounds string
+	// Reason explains an Unknown verdict.
+	Reason string
+	Trace *rules.Trace
+	// Replayed is the replay checker's account of Trace (ground facts,
+	// the adversary's derivations).
+	Replayed *replay.Result
+	Stats    []DepthStat
+	// Time is the wall time for the lemma; Encode, Solve and Replay split
+	// it by phase.
+	Time, Encode, Solve, Replay time.Duration
+}
+
+// Summary is the one-line verdict.
+func (v *Verdict) Summary() string {
+	switch v.Kind {
+	case Falsified:
+		return fmt.Sprintf("falsified: counterexample with %d steps", len(v.Trace.Steps))
+	case WitnessFound:
+		return fmt.Sprintf("witness found: %d steps", len(v.Trace.Steps))
+	case HoldsUpToBound:
+		return "holds up to bound: no counterexample with " + v.Bounds
+	case NoWitnessUpToBound:
+		return "no witness up to bound: none with " + v.Bounds
+	}
+	if v.Depth > 0 {
+		return fmt.Sprintf("unknown: %s (no trace with ≤ %d steps)", v.Reason, v.Depth)
+	}
+	return "unknown: " + v.Reason
+}
+
+// Checker checks the lemmas of one theory.
+type Checker struct {
+	th   *rules.Theory
+	opts Options
+	enc  *encode.Encoder
+	err  error
+}
+
+// NewChecker prepares th for checking.
+func NewChecker(th *rules.Theory, opts Options) *Checker {
+	enc, err := encode.New(th, opts.Encode)
+	return &Checker{th: th, opts: opts, enc: enc, err: err}
+}
+
+// InternalError is a failure of tracebound itself: a trace the replay
+// checker rejects. It carries the trace for debugging.
+type InternalError struct {
+	Lemma string
+	Err   error
+	Trace *rules.Trace
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal error on lemma %s: %v", e.Lemma, e.Err)
+}
+
+func (e *InternalError) Unwrap() error { return e.Err }
+
+// Check checks one lemma by iterative deepening: depth 1, 2, … up to the
+// bound, so that the first trace found is a shortest one. It returns an
+// *InternalError if a trace fails replay; such a trace is never a verdict.
+func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
+	start := time.Now()
+	v := &Verdict{Lemma: l, Bounds: c.opts.Encode.Bounds(c.opts.depth())}
+	defer func() { v.Time = time.Since(start) }()
+	if c.err != nil {
+		v.Kind, v.Reason = Unknown, c.err.Error()
+		return v, nil
+	}
+	if l.Accountability != nil {
+		v.Kind, v.Reason = Unknown, "not supported yet: accountability lemmas"
+		return v, nil
+	}
+	if c.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+		defer cancel()
+	}
+	goal := encode.GoalForLemma(l)
+	for k := 1; k <= c.opts.depth(); k++ {
+		if ctx.Err() != nil {
+			v.Kind, v.Reason = Unknown, "timeout"
+			return v, nil
+		}
+		t0 := time.Now()
+		p, err := c.enc.Encode(goal, k)
+		encT := time.Since(t0)
+		v.Encode += encT
+		if err != nil {
+			if encode.IsUnsupported(err) {
+				v.Kind, v.Reason = Unknown, err.Error()
+				return v, nil
+			}
+			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
+		}
+		t1 := time.Now()
+		sv := solver.New()
+		res, reason, err := sv.Check(ctx, p)
+		solveT := time.Since(t1)
+		v.Solve += solveT
+		v.Stats = append(v.Stats, DepthStat{Depth: k, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(p.Assertions), Result: res.String()})
+		if c.opts.Progress != nil {
+			c.opts.Progress(l.Name, k, time.Since(start))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("lemma %s, depth %d: %w", l.Name, k, err)
+		}
+		switch res {
+		case solver.Unknown:
+			v.Kind, v.Reason = Unknown, "solver: "+reason
+			return v, nil
+		case solver.Sat:
+			t2 := time.Now()
+			tr, err := p.Decode(sv.Model())
+			if err != nil {
+				return nil, &InternalError{Lemma: l.Name, Err: err}
+			}
+			rep, err := replay.Check(c.th, tr, goal.Formula)
+			v.Replay = time.Since(t2)
+			if err != nil {
+				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+			}
+			v.Trace, v.Replayed, v.Depth = tr, rep, k
+			if l.Quantifier == rules.ExistsTrace {
+				v.Kind = WitnessFound
+			} else {
+				v.Kind = Falsified
+			}
+			return v, nil
+		}
+		v.Depth = k
+	}
+	if l.Quantifier == rules.ExistsTrace {
+		v.Kind = NoWitnessUpToBound
+	} else {
+		v.Kind = HoldsUpToBound
+	}
+	return v, nil
+}
+
+// IsInternal reports whether err is an *InternalError.
+func IsInternal(err error) bool {
+	var ie *InternalError
+	return errors.As(err, &ie)
+}

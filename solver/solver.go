@@ -1,0 +1,225 @@
+// Package solver checks encode problems with Z3, through
+// github.com/aclements/go-z3. It is the only package that uses cgo.
+//
+// One Solver owns one Z3 context and must be used by one goroutine at a
+// time; run lemmas in parallel with one Solver each. Z3 errors, which
+// go-z3 raises as panics, come back as errors naming the query.
+package solver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/aclements/go-z3/z3"
+	"github.com/tracebound/tracebound/encode"
+)
+
+// Result is the outcome of a check.
+type Result int
+
+const (
+	Unsat Result = iota
+	Sat
+	Unknown
+)
+
+func (r Result) String() string {
+	return [...]string{"unsat", "sat", "unknown"}[r]
+}
+
+// Solver wraps a Z3 context and solver.
+type Solver struct {
+	ctx    *z3.Context
+	s      *z3.Solver
+	msg    z3.Sort
+	funcs  map[*encode.Fun]z3.FuncDecl
+	memo   map[*encode.Node]z3.Value
+	model  *z3.Model
+	mu     sync.Mutex
+	closed bool
+}
+
+// New returns a solver. Z3's random seeds keep their default (0), so that
+// answers are reproducible.
+func New() *Solver {
+	cfg := z3.NewContextConfig()
+	cfg.SetBool("model", true)
+	ctx := z3.NewContext(cfg)
+	return &Solver{ctx: ctx, s: z3.NewSolver(ctx), msg: ctx.UninterpretedSort("Msg"),
+		funcs: map[*encode.Fun]z3.FuncDecl{}, memo: map[*encode.Node]z3.Value{}}
+}
+
+// Check asserts the problem's formulas and checks them. It returns Unknown
+// with a reason when Z3 gives up or ctx is cancelled (Z3 is interrupted).
+func (sv *Solver) Check(ctx context.Context, p *encode.Problem) (res Result, reason string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("z3: %v", r)
+		}
+	}()
+	sv.model = nil
+	for _, a := range p.Assertions {
+		sv.s.Assert(sv.value(a).(z3.Bool))
+	}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			sv.ctx.Interrupt()
+		case <-done:
+		}
+	}()
+	sat, cerr := sv.s.Check()
+	close(done)
+	var unk *z3.ErrSatUnknown
+	switch {
+	case errors.As(cerr, &unk):
+		if ctx.Err() != nil {
+			return Unknown, "timeout", nil
+		}
+		return Unknown, unk.Reason, nil
+	case cerr != nil:
+		return Unknown, "", cerr
+	case sat:
+		sv.model = sv.s.Model()
+		return Sat, "", nil
+	}
+	return Unsat, "", nil
+}
+
+// Model returns the model of the last satisfiable check.
+func (sv *Solver) Model() encode.Model { return &model{sv: sv, m: sv.model} }
+
+func (sv *Solver) sort(s encode.Sort) z3.Sort {
+	switch s {
+	case encode.SortBool:
+		return sv.ctx.BoolSort()
+	case encode.SortInt:
+		return sv.ctx.IntSort()
+	}
+	return sv.msg
+}
+
+func (sv *Solver) fun(f *encode.Fun) z3.FuncDecl {
+	if d, ok := sv.funcs[f]; ok {
+		return d
+	}
+	dom := make([]z3.Sort, len(f.Domain))
+	for i, s := range f.Domain {
+		dom[i] = sv.sort(s)
+	}
+	d := sv.ctx.FuncDecl(f.Name, dom, sv.sort(f.Range))
+	sv.funcs[f] = d
+	return d
+}
+
+// value translates an IR node, sharing translated subterms.
+func (sv *Solver) value(n *encode.Node) z3.Value {
+	if v, ok := sv.memo[n]; ok {
+		return v
+	}
+	ctx := sv.ctx
+	var v z3.Value
+	args := func() []z3.Value {
+		out := make([]z3.Value, len(n.Args))
+		for i, a := range n.Args {
+			out[i] = sv.value(a)
+		}
+		return out
+	}
+	bools := func() []z3.Bool {
+		out := make([]z3.Bool, len(n.Args))
+		for i, a := range n.Args {
+			out[i] = sv.value(a).(z3.Bool)
+		}
+		return out
+	}
+	switch n.Op {
+	case encode.OpTrue:
+		v = ctx.FromBool(true)
+	case encode.OpFalse:
+		v = ctx.FromBool(false)
+	case encode.OpConst:
+		v = ctx.Const(n.Name, sv.sort(n.Sort))
+	case encode.OpIntLit:
+		v = ctx.FromInt(n.Lit, ctx.IntSort())
+	case encode.OpApp:
+		v = sv.fun(n.Fun).Apply(args()...)
+	case encode.OpNot:
+		v = sv.value(n.Args[0]).(z3.Bool).Not()
+	case encode.OpAnd:
+		bs := bools()
+		v = bs[0].And(bs[1:]...)
+	case encode.OpOr:
+		bs := bools()
+		v = bs[0].Or(bs[1:]...)
+	case encode.OpEq:
+		x, y := sv.value(n.Args[0]), sv.value(n.Args[1])
+		switch x := x.(type) {
+		case z3.Bool:
+			v = x.Eq(y.(z3.Bool))
+		case z3.Int:
+			v = x.Eq(y.(z3.Int))
+		case z3.Uninterpreted:
+			v = x.Eq(y.(z3.Uninterpreted))
+		default:
+			panic(fmt.Sprintf("solver: equality of %T", x))
+		}
+	case encode.OpIte:
+		c := sv.value(n.Args[0]).(z3.Bool)
+		v = c.IfThenElse(sv.value(n.Args[1]), sv.value(n.Args[2]))
+	case encode.OpLt:
+		v = sv.value(n.Args[0]).(z3.Int).LT(sv.value(n.Args[1]).(z3.Int))
+	case encode.OpLe:
+		v = sv.value(n.Args[0]).(z3.Int).LE(sv.value(n.Args[1]).(z3.Int))
+	case encode.OpAdd:
+		v = sv.value(n.Args[0]).(z3.Int).Add(sv.value(n.Args[1]).(z3.Int))
+	default:
+		panic(fmt.Sprintf("solver: unknown op %d", n.Op))
+	}
+	sv.memo[n] = v
+	return v
+}
+
+// model implements encode.Model over a Z3 model.
+type model struct {
+	sv *Solver
+	m  *z3.Model
+}
+
+type elem struct {
+	v z3.Value
+}
+
+func (e elem) Key() string { return e.v.String() }
+
+func (m *model) Bool(n *encode.Node) bool {
+	v, _ := m.m.Eval(m.sv.value(n), true).(z3.Bool).AsBool()
+	return v
+}
+
+func (m *model) Int(n *encode.Node) int64 {
+	return asInt(m.m.Eval(m.sv.value(n), true))
+}
+
+func asInt(v z3.Value) int64 {
+	i, _, _ := v.(z3.Int).AsInt64()
+	return i
+}
+
+func (m *model) Msg(n *encode.Node) encode.Elem {
+	return elem{m.m.Eval(m.sv.value(n), true)}
+}
+
+func (m *model) ApplyInt(f *encode.Fun, e encode.Elem) int64 {
+	return asInt(m.m.Eval(m.sv.fun(f).Apply(e.(elem).v), true))
+}
+
+func (m *model) ApplyMsg(f *encode.Fun, e encode.Elem) encode.Elem {
+	return elem{m.m.Eval(m.sv.fun(f).Apply(e.(elem).v), true)}
+}
+
+var _ = strconv.Itoa
