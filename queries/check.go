@@ -88,7 +88,7 @@ type Verdict struct {
 	Bounds string
 	// Reason explains an Unknown verdict.
 	Reason string
-	Trace *rules.Trace
+	Trace  *rules.Trace
 	// Replayed is the replay checker's account of Trace (ground facts,
 	// the adversary's derivations).
 	Replayed *replay.Result
