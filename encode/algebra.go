@@ -125,7 +125,7 @@ func (a *algebra) axioms(n *Node) {
 // tagOf returns tag(n), folded when n's structure is known.
 func (a *algebra) tagOf(n *Node) *Node {
 	switch n.Kind {
-	case MsgCtor:
+	case MsgCtor, MsgClass:
 		return a.b.Int(a.tags[n.Sym])
 	case MsgPub, MsgPubVar:
 		return a.b.Int(TagPub)
@@ -179,6 +179,14 @@ func (a *algebra) variable(name string, s rules.Sort) *Node {
 		return n
 	}
 	return a.b.MsgConst(name, MsgVar)
+}
+
+// register returns a message constant whose head symbol is known to be
+// sym (a knowledge register of that class), with its tag axiom.
+func (a *algebra) register(name, sym string) *Node {
+	n := a.b.intern(&Node{Op: OpConst, Sort: SortMsg, Name: name, Kind: MsgClass, Sym: sym})
+	a.b.Axiom(a.b.Eq(a.b.App(a.tag, n), a.b.Int(a.tags[sym])))
+	return n
 }
 
 // apply builds f(args): a constructor node, or for a reducible symbol a
@@ -302,6 +310,10 @@ func (a *algebra) match(p *rules.Term, n *Node, sigma map[rules.Var]*Node) (*Nod
 			return b.False, nil
 		}
 		return a.matchArgs(p.Args, n.Args, sigma)
+	case MsgClass:
+		if n.Sym != p.Name {
+			return b.False, nil
+		}
 	case MsgPub, MsgFresh, MsgPubVar, MsgFreshVar:
 		return b.False, nil
 	}

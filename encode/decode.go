@@ -2,6 +2,7 @@ package encode
 
 import (
 	"fmt"
+	"math/big"
 	"sort"
 	"strings"
 
@@ -17,6 +18,7 @@ type Elem interface{ Key() string }
 type Model interface {
 	Bool(n *Node) bool
 	Int(n *Node) int64
+	Real(n *Node) *big.Rat
 	Msg(n *Node) Elem
 	// ApplyInt and ApplyMsg evaluate a unary function on an element.
 	ApplyInt(f *Fun, e Elem) int64
@@ -62,7 +64,7 @@ func (d *decoder) decode() (*rules.Trace, error) {
 	// the rule of each node, and the nodes in time order
 	type placed struct {
 		in   *inst
-		time int64
+		time *big.Rat
 	}
 	var order []placed
 	for _, g := range e.nodes {
@@ -76,16 +78,19 @@ func (d *decoder) decode() (*rules.Trace, error) {
 			}
 		}
 		if act == nil {
+			if e.atMost {
+				continue
+			}
 			return nil, fmt.Errorf("internal: node %d has no rule", g.n)
 		}
-		order = append(order, placed{act, d.m.Int(g.time)})
+		order = append(order, placed{act, d.m.Real(g.time)})
 	}
-	sort.Slice(order, func(i, j int) bool { return order[i].time < order[j].time })
+	sort.Slice(order, func(i, j int) bool { return order[i].time.Cmp(order[j].time) < 0 })
 	stepOf := map[*gnode]int{}
 	for i, pl := range order {
 		stepOf[pl.in.node] = i
-		if i > 0 && order[i-1].time == pl.time {
-			return nil, fmt.Errorf("internal: two steps at time %d", pl.time)
+		if i > 0 && order[i-1].time.Cmp(pl.time) == 0 {
+			return nil, fmt.Errorf("internal: two steps at time %s", pl.time)
 		}
 		// name the fresh values of this step after their variables
 		nfr := 0
@@ -100,7 +105,7 @@ func (d *decoder) decode() (*rules.Trace, error) {
 		in := pl.in
 		st := &rules.Step{Rule: in.ri.r, Name: in.ri.name, Subst: rules.Subst{}}
 		for _, v := range in.ri.vars {
-			t, err := d.term(d.m.Msg(in.sigma[v]), v.Name)
+			t, err := d.term(d.m.Msg(in.orig[v]), v.Name)
 			if err != nil {
 				return nil, fmt.Errorf("step %d (%s), variable %s: %w", i+1, in.ri.name, v, err)
 			}
@@ -122,23 +127,23 @@ func (d *decoder) decode() (*rules.Trace, error) {
 	// scale, in the order of the solver's times.
 	type event struct {
 		ev   *kEvent
-		time int64
+		time *big.Rat
 	}
 	var evs []event
 	for _, ev := range e.inEvents {
 		if d.m.Bool(ev.in.active) {
-			evs = append(evs, event{ev, d.m.Int(ev.time)})
+			evs = append(evs, event{ev, d.m.Real(ev.time)})
 		}
 	}
 	for _, ev := range e.kEvents {
 		if d.m.Bool(ev.used) {
-			evs = append(evs, event{ev, d.m.Int(ev.time)})
+			evs = append(evs, event{ev, d.m.Real(ev.time)})
 		}
 	}
-	sort.SliceStable(evs, func(i, j int) bool { return evs[i].time < evs[j].time })
+	sort.SliceStable(evs, func(i, j int) bool { return evs[i].time.Cmp(evs[j].time) < 0 })
 	rank := map[int]int{}
 	for _, x := range evs {
-		gap := sort.Search(len(order), func(i int) bool { return order[i].time > x.time })
+		gap := sort.Search(len(order), func(i int) bool { return order[i].time.Cmp(x.time) > 0 })
 		rank[gap]++
 		t, err := d.term(d.m.Msg(x.ev.msg), "m")
 		if err != nil {

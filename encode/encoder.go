@@ -9,20 +9,34 @@ import (
 )
 
 // Options set the bounds of the adversary. The zero value gives the
-// defaults.
+// defaults; a negative value stands for 0.
 type Options struct {
 	// SynthDepth is how many constructor layers the adversary may build
 	// where a rule's pattern has a variable (below the pattern's own
-	// structure, which is always available). Default 1; use -1 for 0.
+	// structure, which is always available). Default 1.
 	SynthDepth int
-	// AnalysisDepth is how many layers the adversary may take apart below
-	// a variable of a message it received through Out (the patterns' own
-	// structure is always analysed). Default 2; use -1 for 0.
+	// AnalysisDepth is how many layers of pairs (and other deconstructions
+	// that need no key) the adversary takes apart below a variable of a
+	// message it received or decrypted. Default 3.
 	AnalysisDepth int
+	// Decryptions is how many deconstructions that need a key (decryption,
+	// or any equation with more than one argument) the adversary may
+	// perform in a trace. Default 3.
+	Decryptions int
+	// Linear orders the steps of a trace by their index (step n at time
+	// n) instead of giving them free times ordered only where needed.
+	Linear bool
 }
 
+// SynthDepthBound, AnalysisDepthBound and DecryptionsBound return the
+// bounds in effect (defaults applied).
+func (o Options) SynthDepthBound() int    { return o.synthDepth() }
+func (o Options) AnalysisDepthBound() int { return o.analysisDepth() }
+func (o Options) DecryptionsBound() int   { return o.decryptions() }
+
 func (o Options) synthDepth() int    { return depthOpt(o.SynthDepth, 1) }
-func (o Options) analysisDepth() int { return depthOpt(o.AnalysisDepth, 2) }
+func (o Options) analysisDepth() int { return depthOpt(o.AnalysisDepth, 3) }
+func (o Options) decryptions() int   { return depthOpt(o.Decryptions, 3) }
 
 func depthOpt(v, def int) int {
 	switch {
@@ -36,13 +50,9 @@ func depthOpt(v, def int) int {
 
 // Bounds describes every bound that prunes the search, for verdicts.
 func (o Options) Bounds(k int) string {
-	return fmt.Sprintf("≤ %d protocol rule instances; adversary builds ≤ %d constructor layers and takes apart ≤ %d layers beyond the rules' message patterns",
-		k, o.synthDepth(), o.analysisDepth())
+	return fmt.Sprintf("≤ %d protocol steps and an adversary with ≤ %d keyed deconstructions, ≤ %d constructor layers and ≤ %d pair layers beyond the rules' message patterns",
+		k, o.decryptions(), o.synthDepth(), o.analysisDepth())
 }
-
-// timeGap is the least distance between the times of two protocol
-// steps, leaving room for the adversary's deductions in between.
-const timeGap = 1000
 
 // Encoder holds what the encoding of one theory needs at every depth.
 type Encoder struct {
@@ -59,6 +69,10 @@ type ruleInfo struct {
 	idx  int
 	name string // unique display name
 	vars []rules.Var
+	ref  *refinement // the rule refined by shape inference
+	// knownState and knownIn are the refined rule's variables the
+	// adversary knows: from state premises, and from its own In premises.
+	knownState, knownIn map[rules.Var]bool
 }
 
 // decompRule is an adversary deconstruction rule derived from an
@@ -101,6 +115,13 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 		if d := decompFor(e); d != nil {
 			E.decomps = append(E.decomps, d)
 		}
+	}
+	for i, ref := range inferShapes(E.rules) {
+		E.rules[i].ref = ref
+	}
+	ks, ki := knownVariables(E.rules, th)
+	for i, ri := range E.rules {
+		ri.knownState, ri.knownIn = ks[i], ki[i]
 	}
 	E.earliest = earliestSlots(E.rules)
 	return E, nil
@@ -174,6 +195,9 @@ func earliestSlots(rs []*ruleInfo) []int {
 	for changed := true; changed; {
 		changed = false
 		for i, ri := range rs {
+			if ri.ref != nil && ri.ref.dead {
+				continue
+			}
 			best := 1
 			for _, p := range ri.r.Premises {
 				if p.Name == rules.FactFr || p.Name == rules.FactIn {
@@ -250,19 +274,45 @@ type enc struct {
 	inEvents  []*kEvent
 	kEvents   []*kEvent
 	asserts   []*Node
-	consumers map[*factInst]*Node
-	edgeID    int64
+	consumers map[*factInst][]*Node // edges out of each linear conclusion
 	instances int
 	synthMemo map[[3]int]*Node
 	knownMemo map[[2]int]*Node
 	usedLast  bool
+	atMost    bool
+	// assumeKnown holds message nodes synth may take as derivable.
+	assumeKnown map[*Node]bool
+	// cands are the keyed deconstructions the adversary may apply to the
+	// cells; decs are its decryption nodes.
+	cands []*cand
+	decs  []*decNode
+}
+
+// cand is a possible keyed deconstruction of a cell: under cond, the
+// adversary gets child if it can derive the side arguments.
+type cand struct {
+	parent *cell
+	cond   *Node
+	child  *Node
+	sides  []*Node
+}
+
+// decNode is one keyed deconstruction the adversary performs: it picks a
+// candidate at a time of its choice.
+type decNode struct {
+	use  *Node // the node is used
+	sel  *Node // Int: which candidate
+	time *Node
+	out  *Node   // the result
+	keys []*Node // its side arguments
 }
 
 // gnode is one node of the dependency graph.
 type gnode struct {
-	n     int
-	time  *Node
-	insts []*inst
+	n      int
+	time   *Node
+	insts  []*inst
+	active *Node // the node has a rule
 }
 
 // inst is a symbolic instance of a rule at a node.
@@ -270,7 +320,11 @@ type inst struct {
 	node   *gnode
 	ri     *ruleInfo
 	active *Node
-	sigma  map[rules.Var]*Node
+	sigma  map[rules.Var]*Node // variables of the refined rule
+	orig   map[rules.Var]*Node // variables of the rule as written
+	// knownState: nodes of variables the adversary knows before the step
+	// (from state premises); known adds those of its own In premises.
+	knownState, known map[*Node]bool
 	prem   []*factInst
 	act    []*factInst
 	conc   []*factInst
@@ -296,10 +350,8 @@ type cell struct {
 	node    *Node
 	learned *Node
 	time    *Node
-	in      *inst
-	parent  *cell
-	cond    *Node
-	sides   []*Node
+	in      *inst // nil for the results of decryption nodes
+	dec     int   // 1-based decryption node that produced it, or 0
 }
 
 // kEvent is a K(m) event: the adversary sends m (one before every In
@@ -316,9 +368,14 @@ type kEvent struct {
 // Encode builds the problem for depth k: traces of exactly k protocol
 // steps. Together with the problems for smaller depths it covers all
 // traces of at most k steps.
-func (E *Encoder) Encode(goal Goal, k int) (*Problem, error) {
+func (E *Encoder) Encode(goal Goal, k int) (*Problem, error) { return E.encode(goal, k, false) }
+
+// EncodeAtMost builds the problem for traces of at most k steps.
+func (E *Encoder) EncodeAtMost(goal Goal, k int) (*Problem, error) { return E.encode(goal, k, true) }
+
+func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
-	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, consumers: map[*factInst]*Node{},
+	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
 		synthMemo: map[[3]int]*Node{}, knownMemo: map[[2]int]*Node{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
@@ -334,12 +391,6 @@ func (e *enc) assert(n *Node) {
 	}
 }
 
-// apart says that two times are at least timeGap apart, in either order.
-func (e *enc) apart(x, y *Node) *Node {
-	b := e.b
-	return b.Or(b.Le(b.Add(x, b.Int(timeGap)), y), b.Le(b.Add(y, b.Int(timeGap)), x))
-}
-
 func (e *enc) build(goal Goal) error {
 	b := e.b
 	var usable []*ruleInfo
@@ -348,11 +399,20 @@ func (e *enc) build(goal Goal) error {
 			usable = append(usable, ri)
 		}
 	}
+	linear := e.E.opts.Linear
 	for n := 1; n <= e.k; n++ {
-		g := &gnode{n: n, time: b.Const(fmt.Sprintf("t_%d", n), SortInt)}
-		e.assert(b.Le(b.Int(timeGap), g.time))
+		g := &gnode{n: n}
+		if linear {
+			g.time = b.Real(int64(2 * n))
+		} else {
+			g.time = b.Const(fmt.Sprintf("t_%d", n), SortReal)
+			e.assert(b.Lt(b.Real(0), g.time))
+		}
 		var choices []*Node
 		for _, ri := range usable {
+			if linear && e.E.earliest[ri.idx] > n {
+				continue
+			}
 			in, err := e.instantiate(g, ri)
 			if err != nil {
 				return err
@@ -360,17 +420,23 @@ func (e *enc) build(goal Goal) error {
 			g.insts = append(g.insts, in)
 			choices = append(choices, in.active)
 		}
-		// exactly one rule per node
-		e.assert(b.Or(choices...))
+		// one rule per node; in at-most mode a node may have none (the
+		// symmetry breaking below keeps the empty nodes last)
+		g.active = b.Or(choices...)
+		if !e.atMost {
+			e.assert(g.active)
+		}
 		for i := range choices {
 			for j := i + 1; j < len(choices); j++ {
 				e.assert(b.Or(b.Not(choices[i]), b.Not(choices[j])))
 			}
 		}
+		// distinct times: the arithmetic solver orders nodes only where
+		// something depends on the order
 		for _, o := range e.nodes {
-			e.assert(e.apart(o.time, g.time))
+			e.assert(b.Not(b.Eq(o.time, g.time)))
 		}
-		if n > 1 {
+		if n > 1 && !linear {
 			// symmetry breaking: rules in nondecreasing order along the
 			// nodes, nodes of one rule in time order
 			prev := e.nodes[n-2]
@@ -390,27 +456,22 @@ func (e *enc) build(goal Goal) error {
 			}
 		}
 	}
+	e.consumeOnce()
 	for _, g := range e.nodes {
-		for _, in := range g.insts {
-			if err := e.outputs(in); err != nil {
-				return err
-			}
+		if err := e.registers(g); err != nil {
+			return err
 		}
 	}
-	// Now that all cells exist: deconstruction side conditions and the
-	// adversary's derivations for In premises.
-	for _, c := range e.cells {
-		if c.parent == nil || len(c.sides) == 0 {
-			continue
-		}
-		conj := []*Node{c.parent.learned, c.cond, b.Lt(c.parent.time, c.time)}
-		for _, s := range c.sides {
-			conj = append(conj, e.synth(s, c.time, e.E.opts.synthDepth()))
-		}
-		e.assert(b.Implies(c.learned, b.And(conj...)))
+	if err := e.decryptions(); err != nil {
+		return err
 	}
 	for _, ev := range e.inEvents {
+		// values the step got from state premises at adversary-known
+		// positions need no derivation; the event's time is unique to it,
+		// so the memoised answers do not leak to other queries
+		e.assumeKnown = ev.in.knownState
 		e.assert(b.Implies(ev.in.active, e.synth(ev.msg, ev.time, e.E.opts.synthDepth())))
+		e.assumeKnown = nil
 	}
 	f := &formulaEnc{e: e}
 	for _, r := range e.E.th.Restrictions {
@@ -438,8 +499,9 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 	b, a := e.b, e.a
 	e.instances++
 	in := &inst{node: g, ri: ri, active: b.Const(fmt.Sprintf("act_%d_%d", g.n, ri.idx), SortBool), sigma: map[rules.Var]*Node{}}
+	ref := ri.ref
 	nfr := 0
-	for _, p := range ri.r.Premises {
+	for _, p := range ref.premises {
 		if p.Name != rules.FactFr || len(p.Args) != 1 || p.Args[0].Kind != rules.TVar {
 			continue
 		}
@@ -450,10 +512,27 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		nfr++
 		in.sigma[v] = a.fresh(fmt.Sprintf("fr_%d_%d", g.n, nfr), int64(g.n*64+nfr))
 	}
-	for i, v := range ri.vars {
+	for i, v := range ref.vars {
 		if _, ok := in.sigma[v]; !ok {
 			in.sigma[v] = a.variable(fmt.Sprintf("v%d_%d_%d", g.n, ri.idx, i), v.Sort)
 		}
+	}
+	in.knownState, in.known = map[*Node]bool{}, map[*Node]bool{}
+	for v := range ri.knownState {
+		in.knownState[in.sigma[v]] = true
+		in.known[in.sigma[v]] = true
+	}
+	for v := range ri.knownIn {
+		in.known[in.sigma[v]] = true
+	}
+	// the rule's own variables, for decoding
+	in.orig = map[rules.Var]*Node{}
+	for _, v := range ri.vars {
+		n, err := a.instantiate(ref.sigma[v], in.sigma)
+		if err != nil {
+			return nil, err
+		}
+		in.orig[v] = n
 	}
 	var err error
 	inst := func(fs []*rules.Fact) []*factInst {
@@ -472,7 +551,7 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		}
 		return out
 	}
-	in.prem, in.act, in.conc = inst(ri.r.Premises), inst(ri.r.Actions), inst(ri.r.Conclusions)
+	in.prem, in.act, in.conc = inst(ref.premises), inst(ref.actions), inst(ref.conclusions)
 	return in, err
 }
 
@@ -489,14 +568,28 @@ func (e *enc) premises(in *inst) error {
 			}
 			continue
 		case rules.FactIn:
-			ev := &kEvent{time: b.Add(in.node.time, b.Int(-1)), msg: p.args[0], used: in.active, in: in, prem: pi}
+			// the adversary sends the message at some time before the step
+			ev := &kEvent{msg: p.args[0], used: in.active, in: in, prem: pi}
+			if e.E.opts.Linear {
+				ev.time = b.Add(in.node.time, b.Real(-1))
+			} else {
+				// just before the step: after every step before it, so
+				// that it knows what those steps sent
+				ev.time = b.FreshConst("intime", SortReal)
+				e.assert(b.Implies(in.active, b.Lt(ev.time, in.node.time)))
+				for _, o := range e.nodes {
+					if o != in.node {
+						e.assert(b.Implies(b.And(in.active, b.Lt(o.time, in.node.time)), b.Lt(o.time, ev.time)))
+					}
+				}
+			}
 			e.inEvents = append(e.inEvents, ev)
 			continue
 		}
 		key := p.f.Key()
 		var lits []*Node
 		for _, g := range e.nodes {
-			if g == in.node {
+			if g == in.node || e.E.opts.Linear && g.n > in.node.n {
 				continue
 			}
 			for _, src := range g.insts {
@@ -515,8 +608,7 @@ func (e *enc) premises(in *inst) error {
 					lit := b.FreshConst("edge", SortBool)
 					e.assert(b.Implies(lit, b.And(in.active, src.active, eq, b.Lt(g.time, in.node.time))))
 					if !key.Persistent {
-						e.edgeID++
-						e.assert(b.Implies(lit, b.Eq(e.consumer(c), b.Int(e.edgeID))))
+						e.consumers[c] = append(e.consumers[c], lit)
 					}
 					lits = append(lits, lit)
 					in.edges[pi] = append(in.edges[pi], &edge{lit: lit, from: src, conc: ci})
@@ -528,108 +620,324 @@ func (e *enc) premises(in *inst) error {
 	return nil
 }
 
-// consumer returns the Int variable naming the one edge that consumes a
-// linear conclusion.
-func (e *enc) consumer(c *factInst) *Node {
-	n, ok := e.consumers[c]
-	if !ok {
-		n = e.b.FreshConst("consumer", SortInt)
-		e.consumers[c] = n
+// consumeOnce says that each linear conclusion feeds at most one premise:
+// pairwise for few consumers, through an Int naming the consumer for many.
+func (e *enc) consumeOnce() {
+	b := e.b
+	for _, g := range e.nodes {
+		for _, in := range g.insts {
+			for _, c := range in.conc {
+				lits := e.consumers[c]
+				if len(lits) <= pairwiseAMO {
+					for i := range lits {
+						for j := i + 1; j < len(lits); j++ {
+							e.assert(b.Or(b.Not(lits[i]), b.Not(lits[j])))
+						}
+					}
+					continue
+				}
+				who := b.FreshConst("consumer", SortInt)
+				for i, l := range lits {
+					e.assert(b.Implies(l, b.Eq(who, b.Int(int64(i)))))
+				}
+			}
+		}
 	}
-	return n
 }
 
-// outputs creates the knowledge cells of in's Out conclusions.
-func (e *enc) outputs(in *inst) error {
+// outputs returns the messages of in's Out conclusions together with
+// the parts the adversary gets from them without a key (pairs; and for a
+// value of unknown structure, pairs it may turn out to be, down to the
+// analysis budget). Each comes with the condition under which it is a
+// part.
+func (e *enc) outputs(in *inst) ([]*cell, error) {
+	var out []*cell
 	seen := map[*Node]bool{}
 	for _, c := range in.conc {
-		if c.f.Name != rules.FactOut {
+		if c.f.Name != rules.FactOut || seen[c.args[0]] {
 			continue
 		}
-		root := &cell{node: c.args[0], learned: in.active, time: in.node.time, in: in, cond: e.b.True}
-		if seen[root.node] {
+		root := &cell{node: c.args[0], learned: in.active, time: in.node.time, in: in}
+		if e.knownTerm(root.node, in.known) {
 			continue
 		}
-		seen[root.node] = true
-		e.cells = append(e.cells, root)
-		if err := e.decompose(root, e.E.opts.analysisDepth(), seen); err != nil {
-			return err
+		cs, err := e.keyFree(root, e.E.opts.analysisDepth(), seen)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, cs...)
 	}
-	return nil
+	return out, nil
 }
 
-// decompose adds the cells the adversary can obtain from c by its
-// deconstruction rules.
-func (e *enc) decompose(c *cell, budget int, seen map[*Node]bool) error {
+// deconstruct applies deconstruction rule d to the message of c. It
+// returns the condition, the result and the side arguments (nil when the
+// rule does not apply), and whether the match was generic (tag tests on a
+// message of unknown structure).
+func (e *enc) deconstruct(c *cell, d *decompRule) (cond, child *Node, sides []*Node, generic bool, err error) {
 	b, a := e.b, e.a
 	n := c.node
-	for _, d := range e.E.decomps {
-		generic := false
-		switch n.Kind {
-		case MsgCtor:
-			if n.Sym != d.main.Name {
-				continue
+	switch n.Kind {
+	case MsgCtor:
+		if n.Sym != d.main.Name {
+			return nil, nil, nil, false, nil
+		}
+	case MsgClass:
+		if n.Sym != d.main.Name {
+			return nil, nil, nil, false, nil
+		}
+		generic = true
+	case MsgVar, MsgOpaque:
+		generic = true
+	default:
+		return nil, nil, nil, false, nil
+	}
+	sigma := map[rules.Var]*Node{}
+	cond, err = a.match(d.main, n, sigma)
+	if err != nil || cond == b.False {
+		return nil, nil, nil, false, err
+	}
+	child, err = a.instantiate(d.result, sigma)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	for _, s := range d.sides {
+		for _, v := range s.Vars(nil) {
+			if _, bound := sigma[v]; !bound {
+				return nil, nil, nil, false, nil
 			}
-		case MsgVar, MsgOpaque:
+		}
+		sn, err := a.instantiate(s, sigma)
+		if err != nil {
+			return nil, nil, nil, false, err
+		}
+		sides = append(sides, sn)
+	}
+	return cond, child, sides, generic, nil
+}
+
+// keyFree returns c and the cells obtained from it by deconstructions
+// that need no key. Generic deconstructions of a message of unknown
+// structure cost one unit of budget.
+func (e *enc) keyFree(c *cell, budget int, seen map[*Node]bool) ([]*cell, error) {
+	seen[c.node] = true
+	out := []*cell{c}
+	for _, d := range e.E.decomps {
+		if len(d.sides) > 0 {
+			continue
+		}
+		if c.node.Kind == MsgVar || c.node.Kind == MsgOpaque {
 			if budget == 0 {
 				continue
 			}
-			generic = true
-		default:
-			continue
 		}
-		sigma := map[rules.Var]*Node{}
-		cond, err := a.match(d.main, n, sigma)
+		cond, child, _, generic, err := e.deconstruct(c, d)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if cond == b.False {
+		if cond == nil || seen[child] {
 			continue
 		}
-		child, err := a.instantiate(d.result, sigma)
-		if err != nil {
-			return err
-		}
-		if seen[child] {
-			continue
-		}
-		var sides []*Node
-		ok := true
-		for _, s := range d.sides {
-			for _, v := range s.Vars(nil) {
-				if _, bound := sigma[v]; !bound {
-					ok = false
-				}
-			}
-			if !ok {
-				break
-			}
-			sn, err := a.instantiate(s, sigma)
-			if err != nil {
-				return err
-			}
-			sides = append(sides, sn)
-		}
-		if !ok {
-			continue
-		}
-		seen[child] = true
-		ch := &cell{node: child, in: c.in, parent: c, cond: cond, sides: sides}
-		if len(sides) == 0 {
-			ch.learned, ch.time = b.And(c.learned, cond), c.time
-		} else {
-			ch.learned = b.FreshConst("learned", SortBool)
-			ch.time = b.FreshConst("learntime", SortInt)
-		}
-		e.cells = append(e.cells, ch)
 		nb := budget
 		if generic {
 			nb--
 		}
-		if err := e.decompose(ch, nb, seen); err != nil {
+		if c.in != nil && e.knownTerm(child, c.in.known) {
+			continue // the adversary knew it already
+		}
+		ch := &cell{node: child, learned: e.b.And(c.learned, cond), time: c.time, in: c.in, dec: c.dec}
+		cs, err := e.keyFree(ch, nb, seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
+
+// knownTerm reports whether n is built with public functions from public
+// names and the known variable nodes.
+func (e *enc) knownTerm(n *Node, known map[*Node]bool) bool {
+	switch n.Kind {
+	case MsgPub, MsgPubVar:
+		return true
+	case MsgCtor:
+		if e.a.private[n.Sym] || e.a.reducible(n.Sym) {
+			return false
+		}
+		for _, a := range n.Args {
+			if !e.knownTerm(a, known) {
+				return false
+			}
+		}
+		return true
+	}
+	return known[n]
+}
+
+// cellClass groups cells for the registers: by head symbol, "~" for fresh
+// values, "*" for values of unknown structure, "" for cells that need no
+// register because the adversary can always build them (public names,
+// public constants).
+func (e *enc) cellClass(n *Node) string {
+	switch n.Kind {
+	case MsgPub, MsgPubVar:
+		return ""
+	case MsgFresh, MsgFreshVar:
+		return "~"
+	case MsgCtor:
+		if len(n.Args) == 0 && !e.a.private[n.Sym] {
+			return ""
+		}
+		return n.Sym
+	case MsgClass:
+		return n.Sym
+	}
+	return "*"
+}
+
+// registers creates node g's knowledge registers: one rule fires at a
+// node, so the messages its rules could send share registers, grouped by
+// class (head symbol). Register (g, class, j) holds the j-th message of
+// that class that g's rule sends; Known queries then compare with the
+// registers instead of with every rule's messages.
+func (e *enc) registers(g *gnode) error {
+	b := e.b
+	type slotKey struct {
+		class string
+		j     int
+	}
+	var order []slotKey
+	members := map[slotKey][]*cell{}
+	for _, in := range g.insts {
+		cs, err := e.outputs(in)
+		if err != nil {
 			return err
 		}
+		count := map[string]int{}
+		for _, c := range cs {
+			cl := e.cellClass(c.node)
+			if cl == "" {
+				continue
+			}
+			k := slotKey{cl, count[cl]}
+			count[cl]++
+			if _, ok := members[k]; !ok {
+				order = append(order, k)
+			}
+			members[k] = append(members[k], c)
+		}
+	}
+	for _, k := range order {
+		var reg *Node
+		name := fmt.Sprintf("reg_%d_%s_%d", g.n, k.class, k.j)
+		switch k.class {
+		case "~":
+			reg = e.a.variable(name, rules.SortFresh)
+		case "*":
+			reg = e.a.variable(name, rules.SortMsg)
+		default:
+			reg = e.a.register(name, k.class)
+		}
+		var valid []*Node
+		for _, c := range members[k] {
+			e.assert(b.Implies(c.learned, b.Eq(reg, c.node)))
+			valid = append(valid, c.learned)
+		}
+		e.cells = append(e.cells, &cell{node: reg, learned: b.Or(valid...), time: g.time})
+	}
+	return nil
+}
+
+// candidates adds the keyed deconstructions of c as candidates for the
+// decryption nodes.
+func (e *enc) candidates(c *cell) error {
+	for _, d := range e.E.decomps {
+		if len(d.sides) == 0 {
+			continue
+		}
+		if (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque) && e.E.opts.analysisDepth() == 0 {
+			continue
+		}
+		cond, child, sides, _, err := e.deconstruct(c, d)
+		if err != nil {
+			return err
+		}
+		if cond == nil {
+			continue
+		}
+		e.cands = append(e.cands, &cand{parent: c, cond: cond, child: child, sides: sides})
+	}
+	return nil
+}
+
+// decryptions creates the adversary's decryption nodes. Node d picks one
+// candidate (a keyed deconstruction of a cell learned before its time,
+// or of an earlier node's result), derives the key, and makes the result
+// and its key-free parts known from its time on.
+func (e *enc) decryptions() error {
+	b := e.b
+	for _, c := range e.cells {
+		if err := e.candidates(c); err != nil {
+			return err
+		}
+	}
+	maxSides := 0
+	for _, d := range e.E.decomps {
+		if len(d.sides) > maxSides {
+			maxSides = len(d.sides)
+		}
+	}
+	n := e.E.opts.decryptions()
+	if len(e.cands) == 0 {
+		n = 0
+	}
+	var prev *decNode
+	for i := 1; i <= n; i++ {
+		d := &decNode{
+			use:  b.Const(fmt.Sprintf("dec_use_%d", i), SortBool),
+			sel:  b.Const(fmt.Sprintf("dec_sel_%d", i), SortInt),
+			time: b.Const(fmt.Sprintf("dec_time_%d", i), SortReal),
+			out:  e.a.variable(fmt.Sprintf("dec_out_%d", i), rules.SortMsg),
+		}
+		for j := 0; j < maxSides; j++ {
+			d.keys = append(d.keys, e.a.variable(fmt.Sprintf("dec_key_%d_%d", i, j), rules.SortMsg))
+		}
+		if prev != nil {
+			e.assert(b.Implies(d.use, b.And(prev.use, b.Lt(prev.time, d.time))))
+		}
+		e.decs = append(e.decs, d)
+		var opts []*Node
+		for ci, c := range e.cands {
+			ch := b.And(d.use, b.Eq(d.sel, b.Int(int64(ci))))
+			conj := []*Node{c.parent.learned, b.Lt(c.parent.time, d.time), c.cond, b.Eq(d.out, c.child)}
+			for j, s := range c.sides {
+				conj = append(conj, b.Eq(d.keys[j], s))
+			}
+			e.assert(b.Implies(ch, b.And(conj...)))
+			opts = append(opts, ch)
+		}
+		e.assert(b.Implies(d.use, b.Or(opts...)))
+		// The result's key-free parts are cells; their keyed parts become
+		// candidates for the later nodes.
+		cs, err := e.keyFree(&cell{node: d.out, learned: d.use, time: d.time, dec: i}, e.E.opts.analysisDepth(), map[*Node]bool{})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			e.cells = append(e.cells, c)
+			if err := e.candidates(c); err != nil {
+				return err
+			}
+		}
+		prev = d
+	}
+	for _, d := range e.decs {
+		var conj []*Node
+		for _, k := range d.keys {
+			conj = append(conj, e.synth(k, d.time, e.E.opts.synthDepth()))
+		}
+		e.assert(b.Implies(d.use, b.And(conj...)))
 	}
 	return nil
 }
@@ -673,6 +981,10 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 	}
 	b, a := e.b, e.a
 	var n *Node
+	if e.assumeKnown[x] {
+		e.synthMemo[key] = b.True
+		return b.True
+	}
 	switch x.Kind {
 	case MsgPub, MsgPubVar:
 		n = b.True
@@ -688,6 +1000,12 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 		args := make([]*Node, len(x.Args))
 		for i, y := range x.Args {
 			args[i] = e.synth(y, t, d)
+		}
+		if x.Sym == rules.FunPair {
+			// a known pair gives its components: building it from them
+			// covers receiving it whole
+			n = b.And(args...)
+			break
 		}
 		n = b.Or(e.known(x, t), b.And(args...))
 	default:
@@ -723,3 +1041,8 @@ func describeRules(rs []*ruleInfo) string {
 	sort.Strings(names)
 	return strings.Join(names, ", ")
 }
+
+// pairwiseAMO is the largest number of consumers of a linear conclusion
+// encoded with pairwise exclusion clauses (measured: the Int naming the
+// consumer is faster on the examples even for small fan-in).
+const pairwiseAMO = 6

@@ -365,8 +365,8 @@ func (f *formulaEnc) termBind(t *rules.Term, v env) (*Node, *Node, error) {
 // the last one.
 func (f *formulaEnc) newKEvent(msg *Node) *kEvent {
 	e, b := f.e, f.e.b
-	ev := &kEvent{time: b.FreshConst("ktime", SortInt), msg: msg, used: b.FreshConst("kused", SortBool)}
-	conj := []*Node{b.Lt(b.Int(0), ev.time)}
+	ev := &kEvent{time: b.FreshConst("ktime", SortReal), msg: msg, used: b.FreshConst("kused", SortBool)}
+	conj := []*Node{b.Lt(b.Real(0), ev.time)}
 	for _, g := range e.nodes {
 		conj = append(conj, b.Not(b.Eq(ev.time, g.time)))
 	}
@@ -451,7 +451,7 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		var later []*Node
 		for _, g := range e.nodes {
 			if g != t.node {
-				later = append(later, b.Lt(g.time, t.node.time))
+				later = append(later, b.Implies(g.active, b.Lt(g.time, t.node.time)))
 			}
 		}
 		return b.And(later...), nil

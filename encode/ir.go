@@ -12,11 +12,12 @@ type Sort uint8
 const (
 	SortBool Sort = iota
 	SortInt
-	SortMsg // messages: one uninterpreted sort
+	SortMsg  // messages: one uninterpreted sort
+	SortReal // times
 )
 
 func (s Sort) String() string {
-	return [...]string{"Bool", "Int", "Msg"}[s]
+	return [...]string{"Bool", "Int", "Msg", "Real"}[s]
 }
 
 // Op is the operator of an IR node.
@@ -26,7 +27,7 @@ const (
 	OpTrue Op = iota
 	OpFalse
 	OpConst  // a named constant of any sort
-	OpIntLit // Lit holds the value
+	OpIntLit // Lit holds the value (Int or Real sort)
 	OpApp    // application of Fun
 	OpNot
 	OpAnd
@@ -50,6 +51,7 @@ const (
 	MsgCtor                    // a constructor application f(args)
 	MsgPub                     // a public constant 'c'
 	MsgFresh                   // a fresh name with a fixed identity
+	MsgClass                   // unknown arguments, but known head symbol Sym
 )
 
 // Fun is an uninterpreted function symbol of the IR.
@@ -239,6 +241,9 @@ func (b *Builder) MsgConst(name string, kind MsgKind) *Node {
 // Int returns an integer literal.
 func (b *Builder) Int(v int64) *Node { return b.intern(&Node{Op: OpIntLit, Sort: SortInt, Lit: v}) }
 
+// Real returns a real literal with an integer value.
+func (b *Builder) Real(v int64) *Node { return b.intern(&Node{Op: OpIntLit, Sort: SortReal, Lit: v}) }
+
 // Bool returns true or false.
 func (b *Builder) Bool(v bool) *Node {
 	if v {
@@ -371,9 +376,9 @@ func (b *Builder) Le(x, y *Node) *Node {
 // Add returns x + y over integers.
 func (b *Builder) Add(x, y *Node) *Node {
 	if x.Op == OpIntLit && y.Op == OpIntLit {
-		return b.Int(x.Lit + y.Lit)
+		return b.intern(&Node{Op: OpIntLit, Sort: x.Sort, Lit: x.Lit + y.Lit})
 	}
-	return b.intern(&Node{Op: OpAdd, Sort: SortInt, Args: []*Node{x, y}})
+	return b.intern(&Node{Op: OpAdd, Sort: x.Sort, Args: []*Node{x, y}})
 }
 
 // Eq returns x = y. Message equalities are decided or decomposed when the
@@ -400,7 +405,7 @@ func (b *Builder) Eq(x, y *Node) *Node {
 		case y == b.False:
 			return b.Not(x)
 		}
-	case SortInt:
+	case SortInt, SortReal:
 		if x.Op == OpIntLit && y.Op == OpIntLit {
 			return b.Bool(x.Lit == y.Lit)
 		}
@@ -415,45 +420,41 @@ func (b *Builder) Eq(x, y *Node) *Node {
 	return b.intern(&Node{Op: OpEq, Sort: SortBool, Args: []*Node{x, y}})
 }
 
+// msgHead says what is known of the head of a message: a function
+// symbol, "'" for public names, "~" for fresh names, or "" for unknown.
+func msgHead(x *Node) string {
+	switch x.Kind {
+	case MsgCtor, MsgClass:
+		return x.Sym
+	case MsgPub, MsgPubVar:
+		return "'"
+	case MsgFresh, MsgFreshVar:
+		return "~"
+	}
+	return ""
+}
+
 // msgEq decides or decomposes an equality of messages.
 func (b *Builder) msgEq(x, y *Node) (*Node, bool) {
-	if x.Kind > y.Kind {
-		x, y = y, x
+	hx, hy := msgHead(x), msgHead(y)
+	if hx == "" || hy == "" {
+		return nil, false
 	}
-	// now x.Kind <= y.Kind in the order opaque, var, pubvar, freshvar, ctor, pub, fresh
-	switch y.Kind {
-	case MsgCtor:
-		switch x.Kind {
-		case MsgCtor:
-			if x.Sym != y.Sym || len(x.Args) != len(y.Args) {
-				return b.False, true
-			}
-			eqs := make([]*Node, len(x.Args))
-			for i := range x.Args {
-				eqs[i] = b.Eq(x.Args[i], y.Args[i])
-			}
-			return b.And(eqs...), true
-		case MsgPubVar, MsgFreshVar:
+	if hx != hy {
+		return b.False, true
+	}
+	switch {
+	case x.Kind == MsgCtor && y.Kind == MsgCtor:
+		if len(x.Args) != len(y.Args) {
 			return b.False, true
 		}
-	case MsgPub:
-		switch x.Kind {
-		case MsgPub:
-			return b.Bool(x.Lit == y.Lit), true
-		case MsgFreshVar, MsgCtor:
-			return b.False, true
+		eqs := make([]*Node, len(x.Args))
+		for i := range x.Args {
+			eqs[i] = b.Eq(x.Args[i], y.Args[i])
 		}
-	case MsgFresh:
-		switch x.Kind {
-		case MsgFresh:
-			return b.Bool(x.Lit == y.Lit), true
-		case MsgPubVar, MsgCtor, MsgPub:
-			return b.False, true
-		}
-	case MsgFreshVar:
-		if x.Kind == MsgPubVar {
-			return b.False, true
-		}
+		return b.And(eqs...), true
+	case x.Kind == MsgPub && y.Kind == MsgPub, x.Kind == MsgFresh && y.Kind == MsgFresh:
+		return b.Bool(x.Lit == y.Lit), true
 	}
 	return nil, false
 }

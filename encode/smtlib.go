@@ -7,14 +7,14 @@ import (
 	"strings"
 )
 
-// WriteSMTLIB writes the problem in SMT-LIB 2 (logic QF_UFLIA), for any
+// WriteSMTLIB writes the problem in SMT-LIB 2 (logic ALL), for any
 // other solver or for inspection: the sort Msg, the functions, the
 // constants, every shared subterm as a define-fun, and the assertions,
 // followed by (check-sat).
 func (p *Problem) WriteSMTLIB(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "; tracebound problem at depth %d: %s\n", p.K, p.Stats())
-	fmt.Fprintln(bw, "(set-logic QF_UFLIA)")
+	fmt.Fprintln(bw, "(set-logic ALL)")
 	fmt.Fprintln(bw, "(declare-sort Msg 0)")
 	for _, f := range p.B.Funcs() {
 		doms := make([]string, len(f.Domain))
@@ -62,10 +62,14 @@ func smtRef(n *Node) string {
 	case OpFalse:
 		return "false"
 	case OpIntLit:
-		if n.Lit < 0 {
-			return fmt.Sprintf("(- %d)", -n.Lit)
+		dot := ""
+		if n.Sort == SortReal {
+			dot = ".0"
 		}
-		return fmt.Sprint(n.Lit)
+		if n.Lit < 0 {
+			return fmt.Sprintf("(- %d%s)", -n.Lit, dot)
+		}
+		return fmt.Sprintf("%d%s", n.Lit, dot)
 	case OpConst:
 		return smtName(n.Name)
 	}

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/big"
 	"strconv"
 	"sync"
 
@@ -99,6 +100,8 @@ func (sv *Solver) sort(s encode.Sort) z3.Sort {
 		return sv.ctx.BoolSort()
 	case encode.SortInt:
 		return sv.ctx.IntSort()
+	case encode.SortReal:
+		return sv.ctx.RealSort()
 	}
 	return sv.msg
 }
@@ -145,7 +148,7 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 	case encode.OpConst:
 		v = ctx.Const(n.Name, sv.sort(n.Sort))
 	case encode.OpIntLit:
-		v = ctx.FromInt(n.Lit, ctx.IntSort())
+		v = ctx.FromInt(n.Lit, sv.sort(n.Sort))
 	case encode.OpApp:
 		v = sv.fun(n.Fun).Apply(args()...)
 	case encode.OpNot:
@@ -163,6 +166,8 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 			v = x.Eq(y.(z3.Bool))
 		case z3.Int:
 			v = x.Eq(y.(z3.Int))
+		case z3.Real:
+			v = x.Eq(y.(z3.Real))
 		case z3.Uninterpreted:
 			v = x.Eq(y.(z3.Uninterpreted))
 		default:
@@ -171,12 +176,30 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 	case encode.OpIte:
 		c := sv.value(n.Args[0]).(z3.Bool)
 		v = c.IfThenElse(sv.value(n.Args[1]), sv.value(n.Args[2]))
-	case encode.OpLt:
-		v = sv.value(n.Args[0]).(z3.Int).LT(sv.value(n.Args[1]).(z3.Int))
-	case encode.OpLe:
-		v = sv.value(n.Args[0]).(z3.Int).LE(sv.value(n.Args[1]).(z3.Int))
-	case encode.OpAdd:
-		v = sv.value(n.Args[0]).(z3.Int).Add(sv.value(n.Args[1]).(z3.Int))
+	case encode.OpLt, encode.OpLe, encode.OpAdd:
+		x, y := sv.value(n.Args[0]), sv.value(n.Args[1])
+		switch x := x.(type) {
+		case z3.Int:
+			switch n.Op {
+			case encode.OpLt:
+				v = x.LT(y.(z3.Int))
+			case encode.OpLe:
+				v = x.LE(y.(z3.Int))
+			default:
+				v = x.Add(y.(z3.Int))
+			}
+		case z3.Real:
+			switch n.Op {
+			case encode.OpLt:
+				v = x.LT(y.(z3.Real))
+			case encode.OpLe:
+				v = x.LE(y.(z3.Real))
+			default:
+				v = x.Add(y.(z3.Real))
+			}
+		default:
+			panic(fmt.Sprintf("solver: arithmetic on %T", x))
+		}
 	default:
 		panic(fmt.Sprintf("solver: unknown op %d", n.Op))
 	}
@@ -203,6 +226,14 @@ func (m *model) Bool(n *encode.Node) bool {
 
 func (m *model) Int(n *encode.Node) int64 {
 	return asInt(m.m.Eval(m.sv.value(n), true))
+}
+
+func (m *model) Real(n *encode.Node) *big.Rat {
+	r, _ := m.m.Eval(m.sv.value(n), true).(z3.Real).AsBigRat()
+	if r == nil {
+		return new(big.Rat)
+	}
+	return r
 }
 
 func asInt(v z3.Value) int64 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -18,6 +19,7 @@ func newCheckCmd() *cobra.Command {
 	var patterns []string
 	var opts queries.Options
 	var stats bool
+	var format, output string
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check lemmas up to a bound: find counterexamples and witnesses",
@@ -45,7 +47,7 @@ Exit status: 0 all verdicts as claimed (holds up to bound, witness found);
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			return runCheck(cmd, th, lemmas, opts, stats)
+			return runCheck(cmd, args[0], th, lemmas, opts, stats, format, output)
 		},
 	}
 	mf.register(cmd)
@@ -53,8 +55,12 @@ Exit status: 0 all verdicts as claimed (holds up to bound, witness found);
 	f.StringSliceVar(&patterns, "lemma", nil, "check only lemmas matching these glob patterns (comma-separated, repeatable)")
 	f.IntVar(&opts.Depth, "depth", queries.DefaultDepth, "largest number of protocol steps to search")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "time limit per lemma, e.g. 30s (0: none)")
+	f.IntVar(&opts.Encode.Decryptions, "adv-decrypt", 3, "keyed deconstructions (decryptions) the adversary may perform")
 	f.IntVar(&opts.Encode.SynthDepth, "adv-construct", 1, "constructor layers the adversary builds below pattern variables")
-	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "layers the adversary takes apart below variables of sent messages")
+	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 3, "pair layers the adversary takes apart below variables of sent or decrypted messages")
+	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (experimental)")
+	f.StringVarP(&format, "format", "f", "text", "output format: text or json")
+	f.StringVarP(&output, "output", "o", "", "write the report to this file instead of standard output")
 	f.BoolVar(&stats, "stats", false, "print where the time goes (parse, encode, solve, replay) per lemma and depth")
 	return cmd
 }
@@ -82,18 +88,32 @@ func selectLemmas(th *rules.Theory, patterns []string) ([]*rules.Lemma, error) {
 	return out, nil
 }
 
-func runCheck(cmd *cobra.Command, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool) error {
+func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool, format, output string) error {
 	out := cmd.OutOrStdout()
-	for _, o := range []int{opts.Encode.SynthDepth, opts.Encode.AnalysisDepth} {
-		if o < 0 {
-			return &exitError{code: exitUsage, err: fmt.Errorf("adversary bounds must be ≥ 0")}
+	switch format {
+	case "text", "json":
+	default:
+		return &exitError{code: exitUsage, err: fmt.Errorf("unknown --format %q (text, json)", format)}
+	}
+	if output != "" {
+		f, err := os.Create(output)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
 		}
+		defer f.Close()
+		out = f
 	}
-	if opts.Encode.SynthDepth == 0 {
-		opts.Encode.SynthDepth = -1
+	report := &queries.Report{Schema: queries.SchemaVersion, Model: path, Theory: th.Name, Defines: th.Defines, Verdicts: []*queries.VerdictJSON{}}
+	if report.Defines == nil {
+		report.Defines = []string{}
 	}
-	if opts.Encode.AnalysisDepth == 0 {
-		opts.Encode.AnalysisDepth = -1
+	for _, o := range []*int{&opts.Encode.SynthDepth, &opts.Encode.AnalysisDepth, &opts.Encode.Decryptions} {
+		switch {
+		case *o < 0:
+			return &exitError{code: exitUsage, err: fmt.Errorf("adversary bounds must be ≥ 0")}
+		case *o == 0:
+			*o = -1 // encode.Options: negative means 0
+		}
 	}
 	c := queries.NewChecker(th, opts)
 	code := exitOK
@@ -112,11 +132,15 @@ func runCheck(cmd *cobra.Command, th *rules.Theory, lemmas []*rules.Lemma, opts 
 			}
 			return &exitError{code: exitUsage, err: err}
 		}
-		fmt.Fprintf(out, "%s (%s): %s\n", l.Name, l.Quantifier, v.Summary())
-		if v.Trace != nil {
-			queries.WriteTraceText(out, v)
+		if format == "json" {
+			report.Verdicts = append(report.Verdicts, v.JSON(th, opts))
+		} else {
+			fmt.Fprintf(out, "%s (%s): %s\n", l.Name, l.Quantifier, v.Summary())
+			if v.Trace != nil {
+				queries.WriteTraceText(out, v)
+			}
 		}
-		if stats {
+		if stats && format == "text" {
 			fmt.Fprintf(out, "  time %s: encode %s, solve %s, replay %s\n", round(v.Time), round(v.Encode), round(v.Solve), round(v.Replay))
 			for _, s := range v.Stats {
 				fmt.Fprintf(out, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, round(s.Encode), round(s.Solve), s.Nodes, s.Assertions)
@@ -127,6 +151,13 @@ func runCheck(cmd *cobra.Command, th *rules.Theory, lemmas []*rules.Lemma, opts 
 			code = exitFailed
 		case v.Kind == queries.Unknown && code == exitOK:
 			code = exitUnknown
+		}
+	}
+	if format == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(report); err != nil {
+			return err
 		}
 	}
 	if code != exitOK {
