@@ -134,4 +134,3 @@ func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[r
 	}
 	return fromState, fromIn
 }
-

@@ -325,10 +325,10 @@ type inst struct {
 	// knownState: nodes of variables the adversary knows before the step
 	// (from state premises); known adds those of its own In premises.
 	knownState, known map[*Node]bool
-	prem   []*factInst
-	act    []*factInst
-	conc   []*factInst
-	edges  [][]*edge // per premise
+	prem              []*factInst
+	act               []*factInst
+	conc              []*factInst
+	edges             [][]*edge // per premise
 }
 
 type factInst struct {
