@@ -182,6 +182,9 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 	} else {
 		parts = body.flatten(nnfOr)
 	}
+	qvars := n.vars
+	parts, qvars = mergeQuantifiers(parts, qvars, exists)
+	n = &nnf{kind: n.kind, vars: qvars, kids: n.kids}
 	bound := map[rules.Var]bool{}
 	for _, x := range n.vars {
 		bound[x] = true
@@ -244,6 +247,79 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 		return b.Or(results...), nil
 	}
 	return b.And(results...), nil
+}
+
+// mergeQuantifiers pulls quantifiers of the same kind out of the parts of
+// a quantifier's body: ∃x. A ∧ (∃y. B) is ∃x y. A ∧ B, and ∀x. A ∨ (∀y. B)
+// is ∀x y. A ∨ B, when y is free in no other part and differs from x.
+// This exposes guards such as the action in (Ex #j. A@j) ==> φ, read as
+// ∀j. ¬A@j ∨ φ.
+func mergeQuantifiers(parts []*nnf, vars []rules.Var, exists bool) ([]*nnf, []rules.Var) {
+	kind, conn := nnfAll, nnfOr
+	if exists {
+		kind, conn = nnfEx, nnfAnd
+	}
+	for changed := true; changed; {
+		changed = false
+		for i, p := range parts {
+			if p.kind != kind {
+				continue
+			}
+			clash := false
+			for _, v := range p.vars {
+				for _, w := range vars {
+					clash = clash || v == w
+				}
+				for j, q := range parts {
+					if j != i && q.hasFree(v) {
+						clash = true
+					}
+				}
+			}
+			if clash {
+				continue
+			}
+			rest := append(append([]*nnf{}, parts[:i]...), parts[i+1:]...)
+			parts = append(rest, p.kids[0].flatten(conn)...)
+			vars = append(append([]rules.Var{}, vars...), p.vars...)
+			changed = true
+			break
+		}
+	}
+	return parts, vars
+}
+
+// hasFree reports whether v occurs free in n.
+func (n *nnf) hasFree(v rules.Var) bool {
+	switch n.kind {
+	case nnfAtom:
+		a := n.atom
+		for _, t := range []*rules.Term{a.L, a.R} {
+			if t != nil && t.HasVar(v) {
+				return true
+			}
+		}
+		if a.Fact != nil {
+			for _, t := range a.Fact.Args {
+				if t.HasVar(v) {
+					return true
+				}
+			}
+		}
+		return false
+	case nnfEx, nnfAll:
+		for _, w := range n.vars {
+			if w == v {
+				return false
+			}
+		}
+	}
+	for _, k := range n.kids {
+		if k.hasFree(v) {
+			return true
+		}
+	}
+	return false
 }
 
 // guards reports whether an action atom mentions a variable of the

@@ -164,6 +164,7 @@ type JSONLemma struct {
 	Formula        *JSONFormula `json:"formula"`
 	Text           string       `json:"text"`
 	Accountability []string     `json:"accountability_tests,omitempty"`
+	GeneratedFrom  string       `json:"generated_from,omitempty"`
 	Pos            *Position    `json:"pos,omitempty"`
 }
 
@@ -201,6 +202,7 @@ func (th *Theory) JSON() *JSONTheory {
 		if l.Accountability != nil {
 			jl.Accountability = l.Accountability.Tests
 		}
+		jl.GeneratedFrom = l.Generated
 		j.Lemmas = append(j.Lemmas, jl)
 	}
 	for _, it := range th.Items {

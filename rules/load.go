@@ -74,6 +74,7 @@ func parseSource(name string, src []byte, opts Options, read func(string) ([]byt
 	}
 	sort.Strings(th.Defines)
 	if !rep.diags.HasErrors() {
+		expandAccountability(th, rep)
 		check(th, rep)
 	}
 	rep.diags.Sort()

@@ -145,8 +145,11 @@ type Lemma struct {
 	Proof bool
 	// Accountability is set for "lemma L: t1, t2 account(s) for φ".
 	Accountability *Accountability
-	Pos            Pos
-	End            Pos
+	// Generated names the accountability lemma this lemma was generated
+	// from, or "".
+	Generated string
+	Pos       Pos
+	End       Pos
 }
 
 // Accountability holds the parts of an accountability lemma.
