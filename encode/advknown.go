@@ -31,8 +31,10 @@ func transparentVars(t *rules.Term, out map[rules.Var]bool) {
 }
 
 // knownVariables computes for each rule (indexed like rs) the variables
-// known from its state premises and those known from its In premises.
-func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[rules.Var]bool) {
+// known from its state premises and those known from its In premises, and
+// the state premise arguments (premise index, argument index) that hold
+// known values.
+func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[rules.Var]bool, args [][][2]int) {
 	public := map[string]bool{}
 	for _, f := range th.Functions {
 		if !f.Private && !acSymbols[f.Name] {
@@ -126,11 +128,23 @@ func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[r
 	}
 	fromState = make([]map[rules.Var]bool, len(rs))
 	fromIn = make([]map[rules.Var]bool, len(rs))
+	args = make([][][2]int, len(rs))
 	for i, ri := range rs {
-		if !ri.ref.dead {
-			fromState[i] = knownVars(ri, false, true)
-			fromIn[i] = knownVars(ri, true, false)
+		if ri.ref.dead {
+			continue
+		}
+		fromState[i] = knownVars(ri, false, true)
+		fromIn[i] = knownVars(ri, true, false)
+		for pi, p := range ri.ref.premises {
+			if rules.IsReserved(p.Name) {
+				continue
+			}
+			for ai := range p.Args {
+				if pos[p.Key()][ai] {
+					args[i] = append(args[i], [2]int{pi, ai})
+				}
+			}
 		}
 	}
-	return fromState, fromIn
+	return fromState, fromIn, args
 }

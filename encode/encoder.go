@@ -75,6 +75,7 @@ type ruleInfo struct {
 	// knownState and knownIn are the refined rule's variables the
 	// adversary knows: from state premises, and from its own In premises.
 	knownState, knownIn map[rules.Var]bool
+	knownArgs           [][2]int // state premise arguments holding known values
 }
 
 // decompRule is an adversary deconstruction rule derived from an
@@ -121,9 +122,9 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 	for i, ref := range inferShapes(E.rules) {
 		E.rules[i].ref = ref
 	}
-	ks, ki := knownVariables(E.rules, th)
+	ks, ki, ka := knownVariables(E.rules, th)
 	for i, ri := range E.rules {
-		ri.knownState, ri.knownIn = ks[i], ki[i]
+		ri.knownState, ri.knownIn, ri.knownArgs = ks[i], ki[i], ka[i]
 	}
 	E.earliest = earliestSlots(E.rules)
 	return E, nil
@@ -554,6 +555,13 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		return out
 	}
 	in.prem, in.act, in.conc = inst(ref.premises), inst(ref.actions), inst(ref.conclusions)
+	if err == nil {
+		for _, pa := range ri.knownArgs {
+			n := in.prem[pa[0]].args[pa[1]]
+			in.knownState[n] = true
+			in.known[n] = true
+		}
+	}
 	return in, err
 }
 
@@ -760,6 +768,9 @@ func (e *enc) keyFree(c *cell, budget int, seen map[*Node]bool) ([]*cell, error)
 // knownTerm reports whether n is built with public functions from public
 // names and the known variable nodes.
 func (e *enc) knownTerm(n *Node, known map[*Node]bool) bool {
+	if known[n] {
+		return true
+	}
 	switch n.Kind {
 	case MsgPub, MsgPubVar:
 		return true

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"strconv"
 	"sync"
 
 	"github.com/aclements/go-z3/z3"
@@ -62,6 +61,9 @@ func (sv *Solver) Check(ctx context.Context, p *encode.Problem) (res Result, rea
 		}
 	}()
 	sv.model = nil
+	if ctx.Err() != nil {
+		return Unknown, "timeout", nil
+	}
 	for _, a := range p.Assertions {
 		sv.s.Assert(sv.value(a).(z3.Bool))
 	}
@@ -253,4 +255,3 @@ func (m *model) ApplyMsg(f *encode.Fun, e encode.Elem) encode.Elem {
 	return elem{m.m.Eval(m.sv.fun(f).Apply(e.(elem).v), true)}
 }
 
-var _ = strconv.Itoa

@@ -34,12 +34,13 @@ bounded-trace SMT formula and asks Z3, by iterative deepening from depth 1 to
 
 Every trace is replayed by an independent checker before it is shown.
 
-Exit status: 0 all verdicts as claimed (holds up to bound, witness found);
-1 a lemma falsified or without witness, or a model error; 2 usage error;
-3 some verdict unknown (and none falsified).`,
+Exit status: 0 every verdict as the lemma claims (holds up to bound,
+witness found); 1 a lemma falsified or without witness up to the bound;
+2 a usage or model error; 3 some verdict unknown (and none of status 1);
+4 an internal error (a trace that failed replay: a bug in tracebound).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			th, err := mf.load(args[0])
+			th, err := mf.load(cmd, args[0], exitUsage)
 			if err != nil {
 				return err
 			}
@@ -124,13 +125,14 @@ func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules
 			if queries.IsInternal(err) {
 				ie = err.(*queries.InternalError)
 				if ie.Trace != nil {
-					fmt.Fprintf(os.Stderr, "trace that failed replay: %d steps\n", len(ie.Trace.Steps))
+					errw := cmd.ErrOrStderr()
+					fmt.Fprintf(errw, "trace that failed replay: %d steps\n", len(ie.Trace.Steps))
 					for i, st := range ie.Trace.Steps {
-						fmt.Fprintf(os.Stderr, "  %d. %s %v\n", i+1, st.Name, st.Subst)
+						fmt.Fprintf(errw, "  %d. %s %v\n", i+1, st.Name, st.Subst)
 					}
 				}
 			}
-			return &exitError{code: exitUsage, err: err}
+			return &exitError{code: exitInternal, err: err}
 		}
 		if format == "json" {
 			report.Verdicts = append(report.Verdicts, v.JSON(th, opts))

@@ -1,13 +1,15 @@
 // Command tracebound is a bounded model checker for Tamarin (.spthy)
 // protocol models.
 //
-// Exit status: 0 success; 1 a model error (or, for check, a falsified
-// lemma); 2 a usage error; 3 an unknown verdict.
+// Exit status: 0 success; 1 a model error for parse, a falsified lemma
+// or missing witness for check; 2 a usage error (and for check, a model
+// error); 3 an unknown verdict; 4 an internal error.
 package main
 
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -15,10 +17,11 @@ import (
 
 // Exit codes; documented in the README and relied on by CI users.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // model errors; falsified lemmas
-	exitUsage   = 2
-	exitUnknown = 3
+	exitOK       = 0
+	exitFailed   = 1 // model errors; falsified lemmas
+	exitUsage    = 2
+	exitUnknown  = 3
+	exitInternal = 4 // a trace failed replay: a bug in tracebound
 )
 
 // exitError carries an exit status out of a command.
@@ -35,12 +38,15 @@ func (e *exitError) Error() string {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+// run executes the command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
@@ -48,12 +54,12 @@ func run(args []string) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintln(os.Stderr, "tracebound:", ee.err)
+			fmt.Fprintln(stderr, "tracebound:", ee.err)
 		}
 		return ee.code
 	}
 	// cobra's own errors: unknown command or flag, wrong arguments
-	fmt.Fprintln(os.Stderr, "tracebound:", err)
+	fmt.Fprintln(stderr, "tracebound:", err)
 	return exitUsage
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/tracebound/tracebound/rules"
@@ -18,12 +17,12 @@ func (f *modelFlags) register(cmd *cobra.Command) {
 }
 
 // load reads and checks a model, printing its diagnostics to stderr. It
-// returns an exit error when the model has errors.
-func (f *modelFlags) load(path string) (*rules.Theory, error) {
+// returns an exit error with status code when the model has errors.
+func (f *modelFlags) load(cmd *cobra.Command, path string, code int) (*rules.Theory, error) {
 	th, diags := rules.Load(path, rules.Options{Defines: f.defines})
-	diags.Print(os.Stderr)
+	diags.Print(cmd.ErrOrStderr())
 	if diags.HasErrors() {
-		return nil, &exitError{code: exitFailed}
+		return nil, &exitError{code: code}
 	}
 	return th, nil
 }
@@ -40,7 +39,7 @@ well-formedness checks, and prints the model in Tamarin syntax (or as JSON).
 Errors and warnings go to standard error with file:line:column.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			th, err := mf.load(args[0])
+			th, err := mf.load(cmd, args[0], exitFailed)
 			if err != nil {
 				return err
 			}

@@ -1,0 +1,65 @@
+package solver
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/rules"
+)
+
+func problem(t *testing.T, model, lemma string, k int) *encode.Problem {
+	t.Helper()
+	th, diags := rules.Parse("m.spthy", []byte(model), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	E, err := encode.New(th, encode.Options{})
+	require.NoError(t, err)
+	p, err := E.Encode(encode.GoalForLemma(th.Lemma(lemma)), k)
+	require.NoError(t, err)
+	return p
+}
+
+const counter = `theory C begin
+rule Start: [ Fr(~n) ] --> [ Cnt(~n, '0') ]
+rule Inc: [ Cnt(n, '0') ] --[ Done(n) ]-> [ Cnt(n, '1') ]
+lemma done: exists-trace "Ex n #i. Done(n)@i"
+lemma twice: exists-trace "Ex n #i #j. Done(n)@i & Done(n)@j & not(#i = #j)"
+end`
+
+func TestSatDecodes(t *testing.T) {
+	p := problem(t, counter, "done", 2)
+	sv := New()
+	res, _, err := sv.Check(context.Background(), p)
+	require.NoError(t, err)
+	require.Equal(t, Sat, res)
+	tr, err := p.Decode(sv.Model())
+	require.NoError(t, err)
+	require.Len(t, tr.Steps, 2)
+	assert.Equal(t, "Start", tr.Steps[0].Name)
+	assert.Equal(t, "Inc", tr.Steps[1].Name)
+	assert.Equal(t, rules.Source{Step: 0, Conclusion: 0}, tr.Steps[1].Sources[0], "Inc consumes Start's conclusion")
+}
+
+func TestUnsat(t *testing.T) {
+	// one Cnt fact can be incremented once: no second Done for the same n
+	for k := 1; k <= 4; k++ {
+		p := problem(t, counter, "twice", k)
+		res, _, err := New().Check(context.Background(), p)
+		require.NoError(t, err)
+		assert.Equal(t, Unsat, res, "depth %d", k)
+	}
+}
+
+func TestCancelledIsUnknown(t *testing.T) {
+	p := problem(t, counter, "done", 2)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	time.Sleep(time.Millisecond)
+	res, reason, err := New().Check(ctx, p)
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, res)
+	assert.Equal(t, "timeout", reason)
+}
