@@ -254,4 +254,3 @@ func (m *model) ApplyInt(f *encode.Fun, e encode.Elem) int64 {
 func (m *model) ApplyMsg(f *encode.Fun, e encode.Elem) encode.Elem {
 	return elem{m.m.Eval(m.sv.fun(f).Apply(e.(elem).v), true)}
 }
-
