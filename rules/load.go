@@ -77,6 +77,7 @@ func parseSource(name string, src []byte, opts Options, read func(string) ([]byt
 		expandAccountability(th, rep)
 		check(th, rep)
 	}
+	th.Func("") // build the lookup table now: the theory is read-only from here on
 	rep.diags.Sort()
 	return th, rep.diags
 }

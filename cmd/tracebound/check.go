@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"runtime"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ func newCheckCmd() *cobra.Command {
 	var opts queries.Options
 	var stats bool
 	var format, output string
+	var jobs int
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check lemmas up to a bound: find counterexamples and witnesses",
@@ -48,7 +50,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			return runCheck(cmd, args[0], th, lemmas, opts, stats, format, output)
+			return runCheck(cmd, args[0], th, lemmas, opts, stats, format, output, jobs)
 		},
 	}
 	mf.register(cmd)
@@ -60,6 +62,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.IntVar(&opts.Encode.SynthDepth, "adv-construct", 0, "constructor layers the adversary builds below pattern variables")
 	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
 	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (experimental)")
+	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
 	f.StringVarP(&format, "format", "f", "text", "output format: text or json")
 	f.StringVarP(&output, "output", "o", "", "write the report to this file instead of standard output")
 	f.BoolVar(&stats, "stats", false, "print where the time goes (parse, encode, solve, replay) per lemma and depth")
@@ -89,7 +92,7 @@ func selectLemmas(th *rules.Theory, patterns []string) ([]*rules.Lemma, error) {
 	return out, nil
 }
 
-func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool, format, output string) error {
+func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool, format, output string, jobs int) error {
 	out := cmd.OutOrStdout()
 	switch format {
 	case "text", "json":
@@ -118,8 +121,8 @@ func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules
 	}
 	c := queries.NewChecker(th, opts)
 	code := exitOK
-	for _, l := range lemmas {
-		v, err := c.Check(context.Background(), l)
+	for r := range checkAll(c, lemmas, jobs) {
+		l, v, err := r.lemma, r.v, r.err
 		if err != nil {
 			var ie *queries.InternalError
 			if queries.IsInternal(err) {
@@ -176,4 +179,46 @@ func round(d time.Duration) time.Duration {
 		return d.Round(10 * time.Microsecond)
 	}
 	return d.Round(time.Microsecond)
+}
+
+type lemmaResult struct {
+	lemma *rules.Lemma
+	v     *queries.Verdict
+	err   error
+}
+
+// checkAll checks the lemmas with up to jobs workers and delivers the
+// results in the lemmas' order as soon as each and those before it are
+// done.
+func checkAll(c *queries.Checker, lemmas []*rules.Lemma, jobs int) <-chan lemmaResult {
+	if jobs < 1 {
+		jobs = 1
+	}
+	done := make([]chan lemmaResult, len(lemmas))
+	for i := range done {
+		done[i] = make(chan lemmaResult, 1)
+	}
+	work := make(chan int)
+	go func() {
+		for i := range lemmas {
+			work <- i
+		}
+		close(work)
+	}()
+	for w := 0; w < jobs; w++ {
+		go func() {
+			for i := range work {
+				v, err := c.Check(context.Background(), lemmas[i])
+				done[i] <- lemmaResult{lemmas[i], v, err}
+			}
+		}()
+	}
+	out := make(chan lemmaResult)
+	go func() {
+		for _, d := range done {
+			out <- <-d
+		}
+		close(out)
+	}()
+	return out
 }
