@@ -1,0 +1,449 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// Differential tests: the brute-force explorer of explorer_test.go must
+// agree with the SMT engine on every bounded question ("is there a trace of
+// at most k steps with the goal property?"), sat and unsat alike.
+
+// diffEncode returns the adversary bounds for the engine: generous for
+// the tiny models here, whose messages are shallow and need at most two
+// decryptions. The engine's SynthDepth (constructor layers the adversary
+// builds below a pattern's structure) is the explorer's synth, 0 or 1:
+// models with several unconstrained In variables use 0, as the explorer's
+// candidate set would be too large to enumerate at depth 4 otherwise.
+func diffEncode(synth int) encode.Options {
+	o := encode.Options{Decryptions: 3, AnalysisDepth: 3, SynthDepth: synth}
+	if synth == 0 {
+		o.SynthDepth = -1
+	}
+	return o
+}
+
+// handModel is a hand-written model with the expected answer of each
+// lemma: the length of a shortest trace with the goal property (a
+// counterexample or a witness), or 0 for none with at most maxHandDepth
+// steps. The expectations check the explorer; the engine must agree with
+// the explorer at every depth.
+type handModel struct {
+	name   string
+	synth  int
+	src    string
+	expect map[string]int
+}
+
+const maxHandDepth = 4
+
+const modelCounter = `theory Counter
+begin
+
+// A linear counter: each session's Cnt fact is consumed once per step.
+
+rule Init:
+  [ Fr(~id) ] --[ Start(~id) ]-> [ Cnt(~id, 'zero') ]
+
+rule Step:
+  [ Cnt(id, 'zero') ] --[ Used(id) ]-> [ Cnt(id, 'one') ]
+
+rule Finish:
+  [ Cnt(id, 'one') ] --[ Done(id) ]-> [ ]
+
+lemma used_once:
+  "All id #i #j. Used(id) @ #i & Used(id) @ #j ==> #i = #j"
+
+lemma done_reachable:
+  exists-trace
+  "Ex id #i. Done(id) @ #i"
+
+lemma done_twice:
+  exists-trace
+  "Ex id #i #j. Done(id) @ #i & Done(id) @ #j & #i < #j"
+
+lemma single_session:
+  "All a b #i #j. Start(a) @ #i & Start(b) @ #j ==> #i = #j"
+
+lemma done_after_start:
+  "All id #i. Done(id) @ #i ==> Ex #j. Start(id) @ #j & #j < #i"
+
+end
+`
+
+const modelRegistry = `theory Registry
+begin
+
+builtins: hashing
+
+// Persistent keys registered under public names; a key is used any
+// number of times and may be revealed.
+
+rule Register:
+  [ Fr(~k) ] --[ Reg($A, ~k) ]-> [ !Key($A, ~k) ]
+
+rule Tag:
+  [ !Key(A, k), In(x) ] --[ Tagged(A, x) ]-> [ Out(h(<x, k>)) ]
+
+rule Reveal:
+  [ !Key(A, k) ] --[ Revealed(A) ]-> [ Out(k) ]
+
+lemma tag_twice:
+  exists-trace
+  "Ex A x y #i #j. Tagged(A, x) @ #i & Tagged(A, y) @ #j & not (x = y)"
+
+lemma key_secret:
+  "All A k #i. Reg(A, k) @ #i ==> not (Ex #j. K(k) @ #j) | (Ex #r. Revealed(A) @ #r)"
+
+lemma key_secret_naive:
+  "All A k #i. Reg(A, k) @ #i ==> not (Ex #j. K(k) @ #j)"
+
+lemma one_key_per_name:
+  "All A k l #i #j. Reg(A, k) @ #i & Reg(A, l) @ #j ==> k = l"
+
+lemma pub_constant:
+  exists-trace
+  "Ex k #i. Reg('alice', k) @ #i"
+
+end
+`
+
+const modelFresh = `theory Fresh
+begin
+
+// Fresh names are pairwise distinct and unknown until sent.
+
+rule Gen:
+  [ Fr(~x) ] --[ Gen(~x) ]-> [ Out(~x) ]
+
+rule Gen2:
+  [ Fr(~a), Fr(~b) ] --[ Two(~a, ~b) ]-> [ ]
+
+rule Cmp:
+  [ Fr(~y), In(z) ] --[ Cmp(~y, z) ]-> [ ]
+
+lemma fresh_once:
+  "All x #i #j. Gen(x) @ #i & Gen(x) @ #j ==> #i = #j"
+
+lemma two_distinct:
+  "All a b #i. Two(a, b) @ #i ==> not (a = b)"
+
+lemma two_vs_gen:
+  "All a b x #i #j. Two(a, b) @ #i & Gen(x) @ #j ==> not (a = x) & not (b = x)"
+
+lemma guess:
+  exists-trace
+  "Ex y #i. Cmp(y, y) @ #i"
+
+lemma echo:
+  exists-trace
+  "Ex x y #i #j. Gen(x) @ #i & Cmp(y, x) @ #j & #i < #j"
+
+lemma adversary_fresh:
+  exists-trace
+  "Ex y z #i. Cmp(y, z) @ #i & not (Ex #j. Gen(z) @ #j)"
+
+end
+`
+
+const modelPairs = `theory Pairs
+begin
+
+// Pairing, projection and public constants.
+
+rule Send:
+  [ Fr(~n) ] --[ Sent(~n) ]-> [ Out(<'tag', ~n>), Sess(~n) ]
+
+rule Recv:
+  [ In(<'tag', m>) ] --[ Recv(m) ]-> [ ]
+
+rule Proj:
+  [ In(p) ] --[ Second(snd(p)) ]-> [ ]
+
+rule Check:
+  [ Sess(n), In(<n, 'ok'>) ] --[ Checked(n) ]-> [ ]
+
+lemma recv_sent:
+  "All m #i. Recv(m) @ #i ==> Ex #j. Sent(m) @ #j & #j < #i"
+
+lemma second_sent:
+  exists-trace
+  "Ex n #i #j. Sent(n) @ #i & Second(n) @ #j"
+
+lemma checked:
+  exists-trace
+  "Ex n #i. Checked(n) @ #i"
+
+lemma checked_needs_send:
+  "All n #i. Checked(n) @ #i ==> Ex #j. Sent(n) @ #j & #j < #i"
+
+lemma sent_secret:
+  "All n #i. Sent(n) @ #i ==> not (Ex #j. K(n) @ #j)"
+
+end
+`
+
+const modelSenc = `theory Senc
+begin
+
+builtins: symmetric-encryption
+
+// A shared key, decryption by sdec in a rule, an Eq restriction that
+// makes the receiver accept only encryptions under its key, and a leak.
+
+restriction Eq:
+  "All x y #i. Eq(x, y) @ #i ==> x = y"
+
+rule Setup:
+  [ Fr(~k) ] --[ Setup(~k) ]-> [ !Shared(~k) ]
+
+rule Send:
+  [ !Shared(k), Fr(~m) ] --[ Sent(~m) ]-> [ Out(senc(~m, k)) ]
+
+rule Recv:
+  [ !Shared(k), In(c) ] --[ Eq(senc(sdec(c, k), k), c), Accept(sdec(c, k)) ]-> [ ]
+
+rule Leak:
+  [ !Shared(k) ] --[ Leak(k) ]-> [ Out(k) ]
+
+lemma secrecy:
+  "All m #i. Sent(m) @ #i ==> not (Ex #j. K(m) @ #j)"
+
+lemma secrecy_unless_leak:
+  "All m #i. Sent(m) @ #i ==> not (Ex #j. K(m) @ #j) | (Ex k #l. Leak(k) @ #l)"
+
+lemma auth:
+  "All m #i. Accept(m) @ #i ==> (Ex #j. Sent(m) @ #j & #j < #i) | (Ex k #l. Leak(k) @ #l)"
+
+lemma auth_naive:
+  "All m #i. Accept(m) @ #i ==> Ex #j. Sent(m) @ #j & #j < #i"
+
+lemma accept:
+  exists-trace
+  "Ex m #i. Accept(m) @ #i"
+
+end
+`
+
+const modelAgree = `theory Agree
+begin
+
+builtins: symmetric-encryption
+
+// Authentication under a shared key: agreement holds, injective
+// agreement fails by replay, and a uniqueness restriction restores it.
+
+restriction unique:
+  "All x #i #j. Once(x) @ #i & Once(x) @ #j ==> #i = #j"
+
+rule Setup:
+  [ Fr(~k) ] --> [ !Key(~k) ]
+
+rule Init:
+  [ !Key(k), Fr(~n) ] --[ Begin(~n) ]-> [ Out(senc(<'req', ~n>, k)) ]
+
+rule Resp:
+  [ !Key(k), In(senc(<'req', n>, k)) ] --[ End(n) ]-> [ ]
+
+rule RespOnce:
+  [ !Key(k), In(senc(<'req', n>, k)) ] --[ EndOnce(n), Once(n) ]-> [ ]
+
+lemma agreement:
+  "All n #i. End(n) @ #i ==> Ex #j. Begin(n) @ #j & #j < #i"
+
+lemma injective:
+  "All n #i. End(n) @ #i ==> Ex #j. Begin(n) @ #j & #j < #i & not (Ex #i2. End(n) @ #i2 & not (#i2 = #i))"
+
+lemma injective_once:
+  "All n #i #j. EndOnce(n) @ #i & EndOnce(n) @ #j ==> #i = #j"
+
+lemma end_reachable:
+  exists-trace
+  "Ex n #i. EndOnce(n) @ #i"
+
+lemma nonce_secret:
+  "All n #i. Begin(n) @ #i ==> not (Ex #j. K(n) @ #j)"
+
+end
+`
+
+const modelNames = `theory Names
+begin
+
+// Public names: $A may be any public name, 'server' included; two
+// announced names may be equal unless Neq forbids it.
+
+restriction neq:
+  "All x y #i. Neq(x, y) @ #i ==> not (x = y)"
+
+rule Announce:
+  [ ] --[ Ann($A) ]-> [ !Name($A) ]
+
+rule Meet:
+  [ !Name(A), !Name(B) ] --[ Neq(A, B), Meet(A, B) ]-> [ ]
+
+rule Hello:
+  [ !Name(A), In(<'hello', A, $B>) ] --[ Hello(A, $B) ]-> [ ]
+
+lemma self_meet:
+  exists-trace
+  "Ex A #i. Meet(A, A) @ #i"
+
+lemma meet:
+  exists-trace
+  "Ex A B #i. Meet(A, B) @ #i"
+
+lemma server:
+  exists-trace
+  "Ex #i. Ann('server') @ #i"
+
+lemma only_server:
+  "All A #i. Ann(A) @ #i ==> A = 'server'"
+
+lemma hello_self:
+  exists-trace
+  "Ex A #i. Hello(A, A) @ #i"
+
+lemma hello_needs_announce:
+  "All A B #i. Hello(A, B) @ #i ==> Ex #j. Ann(A) @ #j & #j < #i"
+
+end
+`
+
+var handModels = []handModel{
+	{"counter", 1, modelCounter, map[string]int{
+		"used_once": 0, "done_reachable": 3, "done_twice": 0, "single_session": 2, "done_after_start": 0}},
+	{"registry", 0, modelRegistry, map[string]int{
+		"tag_twice": 3, "key_secret": 0, "key_secret_naive": 2, "one_key_per_name": 2, "pub_constant": 1}},
+	{"fresh", 0, modelFresh, map[string]int{
+		"fresh_once": 0, "two_distinct": 0, "two_vs_gen": 0, "guess": 0, "echo": 2, "adversary_fresh": 1}},
+	{"pairs", 0, modelPairs, map[string]int{
+		"recv_sent": 1, "second_sent": 2, "checked": 2, "checked_needs_send": 0, "sent_secret": 1}},
+	{"senc", 1, modelSenc, map[string]int{
+		"secrecy": 3, "secrecy_unless_leak": 0, "auth": 0, "auth_naive": 3, "accept": 3}},
+	{"agree", 1, modelAgree, map[string]int{
+		"agreement": 0, "injective": 4, "injective_once": 0, "end_reachable": 3, "nonce_secret": 0}},
+	{"names", 1, modelNames, map[string]int{
+		"self_meet": 0, "meet": 3, "server": 1, "only_server": 1, "hello_self": 2, "hello_needs_announce": 0}},
+}
+
+func parseModel(t testing.TB, name, src string) *rules.Theory {
+	t.Helper()
+	th, diags := rules.Parse(name+".spthy", []byte(src), rules.Options{})
+	require.False(t, diags.HasErrors(), "model %s does not load:\n%s", name, diags.Error())
+	return th
+}
+
+func goalOf(l *rules.Lemma) rules.Formula {
+	if l.Quantifier == rules.ExistsTrace {
+		return l.Formula
+	}
+	return &rules.Not{F: l.Formula}
+}
+
+// engineAnswer asks the engine whether a trace of at most k steps has the
+// lemma's goal property.
+func engineAnswer(th *rules.Theory, l *rules.Lemma, k int, enc encode.Options) (bool, *Verdict, error) {
+	c := NewChecker(th, Options{Depth: k, Encode: enc})
+	v, err := c.Check(context.Background(), l)
+	if err != nil {
+		return false, nil, err
+	}
+	switch v.Kind {
+	case Falsified, WitnessFound:
+		return true, v, nil
+	case HoldsUpToBound, NoWitnessUpToBound:
+		return false, v, nil
+	}
+	return false, v, fmt.Errorf("engine: %s", v.Summary())
+}
+
+// diffResult is the outcome of comparing one lemma at depths 1..maxDepth.
+type diffResult struct {
+	explorerLen   int // shortest trace found by the explorer, 0 for none
+	comparisons   int
+	explorerTime  time.Duration
+	states        int
+	replays       int
+	disagreements []string
+	err           error
+}
+
+// diffLemma compares the engine with the explorer on lemma l of th at
+// every depth 1..maxDepth.
+func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc encode.Options) diffResult {
+	x := newExplorer(th, goalOf(l), enc.SynthDepthBound())
+	t0 := time.Now()
+	n, xtr, err := x.minLength(maxDepth)
+	if err != nil {
+		return diffResult{err: fmt.Errorf("lemma %s: %w\nmodel:\n%s", l.Name, err, src)}
+	}
+	res := diffResult{explorerLen: n, explorerTime: time.Since(t0), states: x.nodes, replays: x.replays}
+	for k := 1; k <= maxDepth; k++ {
+		want := n > 0 && n <= k
+		got, v, err := engineAnswer(th, l, k, enc)
+		res.comparisons++
+		if err != nil {
+			res.disagreements = append(res.disagreements, fmt.Sprintf("lemma %s (%s) at depth %d: engine error: %v\nmodel:\n%s",
+				l.Name, rules.FormulaString(l.Formula), k, err, src))
+			continue
+		}
+		if got == want {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "DISAGREEMENT on lemma %s [%s] %q at depth %d (≤ %d steps):\n", l.Name, l.Quantifier, rules.FormulaString(l.Formula), k, k)
+		fmt.Fprintf(&b, "  explorer: %s (shortest trace %d steps, %d states, %d replays)\n", satText(want), n, x.nodes, x.replays)
+		fmt.Fprintf(&b, "  engine:   %s (%s)\n", satText(got), v.Summary())
+		if want {
+			b.WriteString("explorer trace:\n" + traceText(xtr))
+		}
+		if got {
+			b.WriteString("engine trace (passed replay; the explorer missed it):\n" + traceText(v.Trace))
+		}
+		b.WriteString("model:\n" + src)
+		res.disagreements = append(res.disagreements, b.String())
+	}
+	return res
+}
+
+func satText(sat bool) string {
+	if sat {
+		return "sat"
+	}
+	return "unsat"
+}
+
+func TestDifferentialHandWritten(t *testing.T) {
+	start := time.Now()
+	total := 0
+	for _, m := range handModels {
+		t.Run(m.name, func(t *testing.T) {
+			th := parseModel(t, m.name, m.src)
+			require.Len(t, th.Lemmas, len(m.expect), "every lemma has an expectation")
+			for _, l := range th.Lemmas {
+				want, ok := m.expect[l.Name]
+				require.True(t, ok, "no expectation for lemma %s", l.Name)
+				t0 := time.Now()
+				res := diffLemma(th, m.src, l, maxHandDepth, diffEncode(m.synth))
+				require.NoError(t, res.err)
+				total += res.comparisons
+				require.Equal(t, want, res.explorerLen, "explorer: shortest trace for lemma %s", l.Name)
+				for _, d := range res.disagreements {
+					t.Error(d)
+				}
+				t.Logf("%s/%s: shortest %d, %d comparisons, %v (explorer %v, %d states, %d replays)", m.name, l.Name, res.explorerLen, res.comparisons,
+					time.Since(t0).Round(time.Millisecond), res.explorerTime.Round(time.Millisecond), res.states, res.replays)
+			}
+		})
+	}
+	t.Logf("%d models, %d comparisons in %v", len(handModels), total, time.Since(start).Round(time.Millisecond))
+}

@@ -1,0 +1,759 @@
+package queries
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// This file holds a brute-force explicit-state explorer, the reference for
+// the differential tests. It is written from the semantics (design.md),
+// not from the encoder: the state is a multiset of ground facts, a step is
+// a rule instance whose premises are in the state, Fr premises get new
+// names, In premises get messages the adversary derives (replay.Knowledge)
+// from a finite candidate set, and a trace has the goal property iff
+// replay.Check accepts it.
+//
+// Candidate values. A variable of an In premise that no state premise
+// binds ranges over
+//
+//	B = every subterm of the messages sent so far (Out), the model's public
+//	    constants and two extra public names, two adversary fresh names,
+//	    the public nullary function symbols,
+//
+// and, with synth = 1, also over one constructor layer f(b1,…,bn) above
+// derivable elements of B, for every public function symbol f that no
+// equation rewrites (pair, h, senc; not fst, snd, sdec). The pattern's own
+// structure is always built around these values, as the engine's
+// SynthDepth bound says ("constructor layers below the pattern's own
+// structure"). A public variable that no premise binds ranges over the
+// public constants and the two extra names.
+//
+// Knowledge events. The adversary's send event of every In premise is in
+// the trace (just before its step). When the goal has K atoms, the trace
+// is also tried with one extra K event for each derivable term of the
+// trace (and each ground term of the goal): after the last step, or, when
+// the K atom's time is compared with another timepoint, in every gap
+// between steps.
+//
+// Lengths. The engine searches traces of exactly 1, 2, …, k steps, so the
+// explorer answers for 1 ≤ length ≤ k; the empty trace is not a candidate.
+type explorer struct {
+	th    *rules.Theory
+	goal  rules.Formula
+	synth int
+
+	pubs     []*rules.Term // public constants and extra names
+	advFresh []*rules.Term
+	ctors    []*rules.FuncSym // public, non-reducible, arity > 0
+	nullary  []*rules.Term    // public, non-reducible, arity 0
+	goalGnd  []*rules.Term    // normalised ground terms of the goal
+	hasK     bool
+	kAllGaps bool
+	// kMonotone: the goal has K atoms only positively and the
+	// restrictions have none, so more knowledge events never make the
+	// goal false: one trace with an event for every derivable candidate
+	// term decides all extensions at once.
+	kMonotone bool
+	// required lists action names every trace with the goal property
+	// has (a cheap filter before replay).
+	required []string
+	names    map[*rules.Rule]string
+
+	// MaxNodes aborts the search (with an error) after that many states.
+	maxNodes int
+	nodes    int
+	replays  int
+	err      error
+}
+
+func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
+	x := &explorer{th: th, goal: goal, synth: synth, names: map[*rules.Rule]string{}, maxNodes: 3_000_000}
+	seen := map[string]bool{}
+	addPub := func(t *rules.Term) {
+		if t.Kind == rules.TPub && !seen[t.String()] {
+			seen[t.String()] = true
+			x.pubs = append(x.pubs, t)
+		}
+	}
+	walkTerms := func(t *rules.Term) {
+		t.Walk(func(s *rules.Term) bool { addPub(s); return true })
+	}
+	for _, r := range th.Rules {
+		for _, fs := range [][]*rules.Fact{r.Premises, r.Actions, r.Conclusions} {
+			for _, f := range fs {
+				for _, a := range f.Args {
+					walkTerms(a)
+				}
+			}
+		}
+	}
+	formulaTerms := func(f rules.Formula, visit func(*rules.Term)) {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			a, ok := g.(*rules.Atom)
+			if !ok {
+				return
+			}
+			if a.Fact != nil {
+				for _, t := range a.Fact.Args {
+					visit(t)
+				}
+			}
+			if a.Kind == rules.AtomEq || a.Kind == rules.AtomSubterm {
+				visit(a.L)
+				visit(a.R)
+			}
+		})
+	}
+	for _, r := range th.Restrictions {
+		formulaTerms(r.Formula, walkTerms)
+	}
+	formulaTerms(goal, walkTerms)
+	addPub(rules.NewPub("xpub1"))
+	addPub(rules.NewPub("xpub2"))
+	x.advFresh = []*rules.Term{rules.NewFreshConst("adv1"), rules.NewFreshConst("adv2")}
+	reducible := map[string]bool{}
+	for _, e := range th.Equations {
+		if e.LHS.Kind == rules.TApp {
+			reducible[e.LHS.Name] = true
+		}
+	}
+	for _, f := range th.Functions {
+		if f.Private || reducible[f.Name] {
+			continue
+		}
+		if f.Arity == 0 {
+			x.nullary = append(x.nullary, rules.NewApp(f.Name))
+		} else {
+			x.ctors = append(x.ctors, f)
+		}
+	}
+	gseen := map[string]bool{}
+	formulaTerms(goal, func(t *rules.Term) {
+		t.Walk(func(s *rules.Term) bool {
+			if s.IsGround() {
+				n := th.Normalize(s)
+				if !gseen[n.String()] {
+					gseen[n.String()] = true
+					x.goalGnd = append(x.goalGnd, n)
+				}
+			}
+			return true
+		})
+	})
+	// K atoms, and whether their times are compared with anything
+	kTimes := map[rules.Var]bool{}
+	rules.WalkFormula(goal, func(g rules.Formula) {
+		if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && isKName(a.Fact.Name) {
+			x.hasK = true
+			if a.R != nil && a.R.Kind == rules.TVar {
+				kTimes[a.R.Var] = true
+			}
+		}
+	})
+	rules.WalkFormula(goal, func(g rules.Formula) {
+		if a, ok := g.(*rules.Atom); ok && (a.Kind == rules.AtomLess || a.Kind == rules.AtomTimeEq || a.Kind == rules.AtomLast) {
+			for _, t := range []*rules.Term{a.L, a.R} {
+				if t != nil && t.Kind == rules.TVar && kTimes[t.Var] {
+					x.kAllGaps = true
+				}
+			}
+		}
+	})
+	x.kMonotone = !kPolarity(goal, true, false)
+	for _, r := range th.Restrictions {
+		rules.WalkFormula(r.Formula, func(g rules.Formula) {
+			if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && isKName(a.Fact.Name) {
+				x.kMonotone = false
+			}
+		})
+	}
+	x.required = requiredActions(goal, true, nil)
+	count := map[string]int{}
+	for _, r := range th.Rules {
+		count[r.Name]++
+		x.names[r] = r.Name
+		if count[r.Name] > 1 {
+			x.names[r] = fmt.Sprintf("%s#%d", r.Name, count[r.Name])
+		}
+	}
+	return x
+}
+
+func isKName(n string) bool { return n == rules.FactK || n == rules.FactKU || n == rules.FactKD }
+
+// kPolarity reports whether f, at polarity pos (or both, under <=>), has
+// a K atom at negative polarity.
+func kPolarity(f rules.Formula, pos, both bool) bool {
+	switch f := f.(type) {
+	case *rules.Atom:
+		return f.Kind == rules.AtomAction && isKName(f.Fact.Name) && (!pos || both)
+	case *rules.Not:
+		return kPolarity(f.F, !pos, both)
+	case *rules.Quant:
+		return kPolarity(f.Body, pos, both)
+	case *rules.Conn:
+		switch f.Op {
+		case rules.Imp:
+			return kPolarity(f.L, !pos, both) || kPolarity(f.R, pos, both)
+		case rules.Iff:
+			return kPolarity(f.L, pos, true) || kPolarity(f.R, pos, true)
+		}
+		return kPolarity(f.L, pos, both) || kPolarity(f.R, pos, both)
+	}
+	return false
+}
+
+// requiredActions appends the names of the protocol actions that every
+// trace satisfying f (at polarity pos) has.
+func requiredActions(f rules.Formula, pos bool, out []string) []string {
+	switch f := f.(type) {
+	case *rules.Atom:
+		if pos && f.Kind == rules.AtomAction && !isKName(f.Fact.Name) {
+			out = append(out, f.Fact.Name)
+		}
+	case *rules.Not:
+		return requiredActions(f.F, !pos, out)
+	case *rules.Quant:
+		if f.Exists == pos {
+			return requiredActions(f.Body, pos, out)
+		}
+	case *rules.Conn:
+		switch {
+		case f.Op == rules.And && pos, f.Op == rules.Or && !pos:
+			out = requiredActions(f.L, pos, out)
+			return requiredActions(f.R, pos, out)
+		case f.Op == rules.Imp && !pos:
+			out = requiredActions(f.L, true, out)
+			return requiredActions(f.R, false, out)
+		}
+	}
+	return out
+}
+
+// stFact is a ground fact of the state with its multiplicity.
+type stFact struct {
+	f     *rules.Fact
+	key   string
+	count int
+}
+
+// exState is a node of the search: the state after a trace prefix.
+type exState struct {
+	facts  []stFact
+	steps  []*rules.Step
+	outs   [][]*rules.Term // normalised Out messages of each step
+	inEv   []*rules.KEvent
+	fresh  map[string]bool // protocol fresh names so far
+	nfresh int
+}
+
+func groundKey(f *rules.Fact) string {
+	var b strings.Builder
+	if f.Persistent {
+		b.WriteByte('!')
+	}
+	b.WriteString(f.Name)
+	b.WriteByte('(')
+	for i, a := range f.Args {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.String())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// minLength returns the length of a shortest trace (1 ≤ length ≤ k)
+// satisfying the goal under the restrictions, with that trace, or 0 and
+// nil when there is none. Iterative deepening: at limit n only traces of
+// exactly n steps are checked (shorter ones were checked before).
+func (x *explorer) minLength(k int) (int, *rules.Trace, error) {
+	for n := 1; n <= k; n++ {
+		root := &exState{fresh: map[string]bool{}}
+		if tr := x.search(root, n); tr != nil {
+			return n, tr, nil
+		}
+		if x.err != nil {
+			return 0, nil, x.err
+		}
+	}
+	return 0, nil, x.err
+}
+
+func (x *explorer) search(s *exState, limit int) *rules.Trace {
+	if x.err != nil {
+		return nil
+	}
+	x.nodes++
+	if x.maxNodes > 0 && x.nodes > x.maxNodes {
+		x.err = fmt.Errorf("explorer: more than %d states", x.maxNodes)
+		return nil
+	}
+	if len(s.steps) == limit {
+		return x.satisfies(s)
+	}
+	var found *rules.Trace
+	for _, r := range x.th.Rules {
+		x.successors(s, r, func(ns *exState) bool {
+			found = x.search(ns, limit)
+			return found == nil && x.err == nil
+		})
+		if found != nil || x.err != nil {
+			break
+		}
+	}
+	return found
+}
+
+// knowledge returns the adversary's knowledge after the first n steps.
+func (x *explorer) knowledge(s *exState, n int) *replay.Knowledge {
+	k := replay.NewKnowledge(x.th, s.fresh)
+	for i := 0; i < n && i < len(s.outs); i++ {
+		for _, m := range s.outs[i] {
+			k.Add(m)
+		}
+	}
+	return k
+}
+
+// candidates returns the adversary's candidate values in state s.
+func (x *explorer) candidates(s *exState, know *replay.Knowledge) []*rules.Term {
+	var base []*rules.Term
+	seen := map[string]bool{}
+	add := func(list *[]*rules.Term, t *rules.Term) {
+		if k := t.String(); !seen[k] {
+			seen[k] = true
+			*list = append(*list, t)
+		}
+	}
+	for _, os := range s.outs {
+		for _, m := range os {
+			m.Walk(func(t *rules.Term) bool { add(&base, t); return true })
+		}
+	}
+	for _, t := range x.pubs {
+		add(&base, t)
+	}
+	for _, t := range x.advFresh {
+		add(&base, t)
+	}
+	for _, t := range x.nullary {
+		add(&base, t)
+	}
+	out := append([]*rules.Term{}, base...)
+	if x.synth <= 0 {
+		return out
+	}
+	var deriv []*rules.Term
+	for _, t := range base {
+		if know.Derive(t) != nil {
+			deriv = append(deriv, t)
+		}
+	}
+	for _, f := range x.ctors {
+		args := make([]*rules.Term, f.Arity)
+		var rec func(i int)
+		rec = func(i int) {
+			if i == f.Arity {
+				t := rules.NewApp(f.Name, append([]*rules.Term{}, args...)...)
+				if x.th.Normalize(t).Equal(t) {
+					add(&out, t)
+				}
+				return
+			}
+			for _, d := range deriv {
+				args[i] = d
+				rec(i + 1)
+			}
+		}
+		rec(0)
+	}
+	return out
+}
+
+func sortFits(s rules.Sort, t *rules.Term) bool {
+	switch s {
+	case rules.SortPub:
+		return t.Kind == rules.TPub
+	case rules.SortFresh:
+		return t.Kind == rules.TFresh
+	case rules.SortMsg:
+		return true
+	}
+	return false
+}
+
+// successors calls yield with every state reached from s by one instance
+// of r; yield returns false to stop.
+func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bool) {
+	var statePrem, frPrem, inPrem []int
+	for i, p := range r.Premises {
+		switch {
+		case p.Name == rules.FactFr:
+			frPrem = append(frPrem, i)
+		case p.Name == rules.FactIn:
+			inPrem = append(inPrem, i)
+		default:
+			statePrem = append(statePrem, i)
+		}
+	}
+	var know *replay.Knowledge
+	var cands []*rules.Term
+	used := make([]int, len(s.facts))
+	cont := true
+	// stage 3: unbound public variables, then build the step
+	finish := func(sub rules.Subst, inMsgs []*rules.Term) {
+		var free []rules.Var
+		for _, v := range r.Vars() {
+			if _, ok := sub[v]; !ok {
+				if v.Sort != rules.SortPub {
+					x.err = fmt.Errorf("explorer: rule %s: variable %s is not bound by a premise", r.Name, v)
+					cont = false
+					return
+				}
+				free = append(free, v)
+			}
+		}
+		var rec func(i int, sub rules.Subst)
+		rec = func(i int, sub rules.Subst) {
+			if !cont {
+				return
+			}
+			if i == len(free) {
+				cont = yield(x.apply(s, r, sub, inPrem, inMsgs, used))
+				return
+			}
+			for _, p := range x.pubs {
+				sub[free[i]] = p
+				rec(i+1, sub)
+				if !cont {
+					break
+				}
+			}
+			delete(sub, free[i])
+		}
+		rec(0, sub)
+	}
+	// stage 2: In premises, one after the other
+	var ins func(j int, sub rules.Subst, msgs []*rules.Term)
+	ins = func(j int, sub rules.Subst, msgs []*rules.Term) {
+		if !cont {
+			return
+		}
+		if j == len(inPrem) {
+			finish(sub, msgs)
+			return
+		}
+		pat := r.Premises[inPrem[j]].Args[0]
+		var vars []rules.Var
+		for _, v := range pat.Vars(nil) {
+			if _, ok := sub[v]; !ok {
+				vars = append(vars, v)
+			}
+		}
+		var rec func(i int, sub rules.Subst)
+		rec = func(i int, sub rules.Subst) {
+			if !cont {
+				return
+			}
+			if i == len(vars) {
+				m := x.th.Normalize(sub.Apply(pat))
+				if !m.IsGround() {
+					return
+				}
+				if know.Derive(m) == nil {
+					return
+				}
+				ins(j+1, sub, append(msgs[:len(msgs):len(msgs)], m))
+				return
+			}
+			for _, c := range cands {
+				if !sortFits(vars[i].Sort, c) {
+					continue
+				}
+				sub[vars[i]] = c
+				rec(i+1, sub)
+				if !cont {
+					break
+				}
+			}
+			delete(sub, vars[i])
+		}
+		rec(0, sub)
+	}
+	// stage 1: state premises against the state's facts; then Fr
+	var states func(j int, sub rules.Subst)
+	states = func(j int, sub rules.Subst) {
+		if !cont {
+			return
+		}
+		if j == len(statePrem) {
+			sub = sub.Copy()
+			n := s.nfresh
+			for _, pi := range frPrem {
+				a := r.Premises[pi].Args[0]
+				if a.Kind != rules.TVar {
+					continue // Fr of a constant: replay rejects it
+				}
+				if _, ok := sub[a.Var]; !ok {
+					n++
+					sub[a.Var] = rules.NewFreshConst(fmt.Sprintf("n%d", n))
+				}
+			}
+			if len(inPrem) > 0 && know == nil {
+				fresh := map[string]bool{}
+				for k := range s.fresh {
+					fresh[k] = true
+				}
+				for _, t := range sub {
+					if t.Kind == rules.TFresh {
+						fresh[t.Name] = true
+					}
+				}
+				know = replay.NewKnowledge(x.th, fresh)
+				for _, os := range s.outs {
+					for _, m := range os {
+						know.Add(m)
+					}
+				}
+				cands = x.candidates(s, know)
+			}
+			ins(0, sub, nil)
+			return
+		}
+		p := r.Premises[statePrem[j]]
+		for fi := range s.facts {
+			sf := &s.facts[fi]
+			g := sf.f
+			if g.Name != p.Name || g.Persistent != p.Persistent || len(g.Args) != len(p.Args) {
+				continue
+			}
+			if !p.Persistent && sf.count-used[fi] <= 0 {
+				continue
+			}
+			s2 := sub.Copy()
+			ok := true
+			for ai := range p.Args {
+				if !rules.Match(p.Args[ai], g.Args[ai], s2) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			if !p.Persistent {
+				used[fi]++
+			}
+			states(j+1, s2)
+			if !p.Persistent {
+				used[fi]--
+			}
+			if !cont {
+				return
+			}
+		}
+	}
+	states(0, rules.Subst{})
+}
+
+// apply builds the state after the step r·sub from s; used gives the
+// state facts the linear premises consume.
+func (x *explorer) apply(s *exState, r *rules.Rule, sub rules.Subst, inPrem []int, inMsgs []*rules.Term, used []int) *exState {
+	ns := &exState{fresh: map[string]bool{}, nfresh: s.nfresh}
+	for k := range s.fresh {
+		ns.fresh[k] = true
+	}
+	idx := map[string]int{}
+	for i, sf := range s.facts {
+		c := sf.count
+		if !sf.f.Persistent {
+			c -= used[i]
+		}
+		if c > 0 {
+			idx[sf.key] = len(ns.facts)
+			ns.facts = append(ns.facts, stFact{f: sf.f, key: sf.key, count: c})
+		}
+	}
+	step := &rules.Step{Rule: r, Name: x.names[r], Subst: rules.Subst{}}
+	for _, v := range r.Vars() {
+		step.Subst[v] = sub[v]
+	}
+	for range r.Premises {
+		step.Sources = append(step.Sources, rules.Source{Step: -1, Conclusion: -1})
+	}
+	for _, p := range r.Premises {
+		if p.Name == rules.FactFr && p.Args[0].Kind == rules.TVar {
+			if t := sub[p.Args[0].Var]; t.Kind == rules.TFresh && !ns.fresh[t.Name] {
+				ns.fresh[t.Name] = true
+				ns.nfresh++
+			}
+		}
+	}
+	var outs []*rules.Term
+	for _, c := range r.Conclusions {
+		g := c.Subst(sub)
+		for i, a := range g.Args {
+			g.Args[i] = x.th.Normalize(a)
+		}
+		if g.Name == rules.FactOut {
+			outs = append(outs, g.Args[0])
+			continue
+		}
+		key := groundKey(g)
+		if i, ok := idx[key]; ok {
+			if !g.Persistent {
+				ns.facts[i].count++
+			}
+			continue
+		}
+		idx[key] = len(ns.facts)
+		ns.facts = append(ns.facts, stFact{f: g, key: key, count: 1})
+	}
+	n := len(s.steps)
+	ns.steps = append(append([]*rules.Step{}, s.steps...), step)
+	ns.outs = append(append([][]*rules.Term{}, s.outs...), outs)
+	ns.inEv = append([]*rules.KEvent{}, s.inEv...)
+	t := int64(n+1) * rules.TraceTimeScale
+	for j, pi := range inPrem {
+		ns.inEv = append(ns.inEv, &rules.KEvent{Term: inMsgs[j], Time: t - int64(len(inPrem)-j), InStep: n, InPremise: pi})
+	}
+	return ns
+}
+
+// satisfies returns the trace of s (with knowledge events as needed) if
+// it satisfies the goal under the restrictions, or nil.
+func (x *explorer) satisfies(s *exState) *rules.Trace {
+	if len(x.required) > 0 {
+		have := map[string]bool{}
+		for _, st := range s.steps {
+			for _, a := range st.Rule.Actions {
+				have[a.Name] = true
+			}
+		}
+		for _, n := range x.required {
+			if !have[n] {
+				return nil
+			}
+		}
+	}
+	base := &rules.Trace{Steps: s.steps, KEvents: s.inEv}
+	if x.check(base) {
+		return base
+	}
+	if !x.hasK || x.err != nil {
+		return nil
+	}
+	// the terms a K event may be about
+	var terms []*rules.Term
+	seen := map[string]bool{}
+	add := func(t *rules.Term) {
+		t.Walk(func(u *rules.Term) bool {
+			if k := u.String(); !seen[k] {
+				seen[k] = true
+				terms = append(terms, u)
+			}
+			return true
+		})
+	}
+	for _, st := range s.steps {
+		for _, fs := range [][]*rules.Fact{st.Rule.Premises, st.Rule.Actions, st.Rule.Conclusions} {
+			for _, f := range fs {
+				for _, a := range f.Args {
+					add(x.th.Normalize(st.Subst.Apply(a)))
+				}
+			}
+		}
+	}
+	for _, t := range x.pubs {
+		add(t)
+	}
+	for _, t := range x.goalGnd {
+		add(t)
+	}
+	n := len(s.steps)
+	first := n
+	if x.kAllGaps {
+		first = 0
+	}
+	var all []*rules.KEvent
+	for g := n; g >= first; g-- {
+		know := x.knowledge(s, g)
+		tm := int64(g)*rules.TraceTimeScale + rules.TraceTimeScale/2
+		for _, t := range terms {
+			if know.Derive(t) == nil {
+				continue
+			}
+			if x.kMonotone {
+				all = append(all, &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1})
+				continue
+			}
+			evs := append(append([]*rules.KEvent{}, s.inEv...), &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1})
+			sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
+			tr := &rules.Trace{Steps: s.steps, KEvents: evs}
+			if x.check(tr) {
+				return tr
+			}
+			if x.err != nil {
+				return nil
+			}
+		}
+	}
+	if x.kMonotone && len(all) > 0 {
+		evs := append(append([]*rules.KEvent{}, s.inEv...), all...)
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
+		tr := &rules.Trace{Steps: s.steps, KEvents: evs}
+		if x.check(tr) {
+			return tr
+		}
+	}
+	return nil
+}
+
+// check replays tr; a failure other than a restriction or the goal not
+// holding means the explorer built an invalid trace, which is recorded as
+// its error.
+func (x *explorer) check(tr *rules.Trace) bool {
+	x.replays++
+	_, err := replay.Check(x.th, tr, x.goal)
+	if err == nil {
+		return true
+	}
+	var re *replay.Error
+	if errors.As(err, &re) && re.Step < 0 && (strings.HasPrefix(re.Msg, "restriction ") && strings.HasSuffix(re.Msg, " does not hold on the trace") ||
+		strings.HasPrefix(re.Msg, "the trace does not have the claimed property")) {
+		return false
+	}
+	x.err = fmt.Errorf("explorer built a trace replay rejects: %v\n%s", err, traceText(tr))
+	return false
+}
+
+// traceText prints a trace for failure messages.
+func traceText(tr *rules.Trace) string {
+	if tr == nil {
+		return "  (no trace)\n"
+	}
+	var b strings.Builder
+	for i, st := range tr.Steps {
+		var vs []rules.Var
+		for v := range st.Subst {
+			vs = append(vs, v)
+		}
+		rules.SortVars(vs)
+		var parts []string
+		for _, v := range vs {
+			parts = append(parts, v.String()+"="+st.Subst[v].TraceString())
+		}
+		fmt.Fprintf(&b, "  %d. %s {%s}\n", i+1, st.Name, strings.Join(parts, ", "))
+	}
+	for _, ev := range tr.KEvents {
+		fmt.Fprintf(&b, "  K(%s) @ %d (In step %d premise %d)\n", ev.Term.TraceString(), ev.Time, ev.InStep, ev.InPremise)
+	}
+	return b.String()
+}
