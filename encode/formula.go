@@ -90,13 +90,19 @@ func (n *nnf) flatten(k nnfKind) []*nnf {
 // timeRef is what a temporal variable stands for: a node (a protocol
 // step) or a K event.
 type timeRef struct {
-	node *gnode // nil for a K event
+	node *gnode // a protocol step
 	ev   *kEvent
+	// sk is a Skolem constant: the time of a protocol step chosen by the
+	// solver (see quant).
+	sk *Node
 }
 
 func (e *enc) timeOf(t timeRef) *Node {
-	if t.node != nil {
+	switch {
+	case t.node != nil:
 		return t.node.time
+	case t.sk != nil:
+		return t.sk
 	}
 	return t.ev.time
 }
@@ -196,6 +202,9 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 		} else {
 			rest = append(rest, p)
 		}
+	}
+	if exists && f.expansionSize(guards, v) > skolemThreshold {
+		return f.skolemize(n.vars, guards, rest, v)
 	}
 	var results []*Node
 	count := 0
@@ -322,6 +331,102 @@ func (n *nnf) hasFree(v rules.Var) bool {
 	return false
 }
 
+// skolemThreshold is the largest number of guard bindings an existential
+// is expanded into; beyond it, its variables become Skolem constants and
+// each guard an independent disjunction, which is linear instead of a
+// product in the guards (measured: a four-guard existential of an
+// accountability lemma shrinks from 37 000 to under 2 000 nodes at depth 10).
+const skolemThreshold = 64
+
+// expansionSize estimates the number of bindings the guards expand to.
+func (f *formulaEnc) expansionSize(guards []*nnf, v env) int {
+	size := 1
+	for _, g := range guards {
+		a := g.atom
+		if isKFact(a.Fact.Name) {
+			continue
+		}
+		nodes := f.e.nodes
+		if t, ok := v.time[a.R.Var]; ok {
+			if t.node == nil && t.sk == nil {
+				return 0
+			}
+			if t.node != nil {
+				nodes = []*gnode{t.node}
+			}
+		}
+		n := 0
+		for _, gn := range nodes {
+			for _, in := range gn.insts {
+				for _, act := range in.act {
+					if act.f.Name == a.Fact.Name && len(act.args) == len(a.Fact.Args) {
+						n++
+					}
+				}
+			}
+		}
+		size *= n
+		if size > 1<<20 {
+			return size
+		}
+	}
+	return size
+}
+
+// skolemize encodes ∃vars. guards ∧ rest with the variables as fresh
+// constants: message variables as message constants, time variables of
+// protocol actions as real constants equal to the time of the step that
+// has the action.
+func (f *formulaEnc) skolemize(vars []rules.Var, guards, rest []*nnf, v env) (*Node, error) {
+	b := f.e.b
+	w := v.clone()
+	kTimes := map[rules.Var]bool{}
+	for _, g := range guards {
+		if isKFact(g.atom.Fact.Name) {
+			kTimes[g.atom.R.Var] = true
+		}
+	}
+	for _, x := range vars {
+		switch {
+		case x.Sort == rules.SortTemporal && !kTimes[x]:
+			w.time[x] = timeRef{sk: b.FreshConst("sktime_"+x.Name, SortReal)}
+		case x.Sort != rules.SortTemporal:
+			w.msg[x] = f.e.a.variable(fmt.Sprintf("sk_%s_%d", x.Name, b.Nodes()), x.Sort)
+		}
+	}
+	var conj []*Node
+	for _, g := range guards {
+		if isKFact(g.atom.Fact.Name) {
+			var c *Node
+			err := f.bindGuard(g.atom, vars, w, true, func(w2 env, cond *Node) error {
+				w, c = w2, cond
+				return nil
+			})
+			if err != nil {
+				return nil, err
+			}
+			if c == nil {
+				return b.False, nil
+			}
+			conj = append(conj, c)
+			continue
+		}
+		x, err := f.atom(g.atom, w)
+		if err != nil {
+			return nil, err
+		}
+		conj = append(conj, x)
+	}
+	for _, r := range rest {
+		x, err := f.enc(r, w)
+		if err != nil {
+			return nil, err
+		}
+		conj = append(conj, x)
+	}
+	return b.And(conj...), nil
+}
+
 // guards reports whether an action atom mentions a variable of the
 // quantifier (only then does it bind anything).
 func (f *formulaEnc) guards(a *rules.Atom, bound map[rules.Var]bool) bool {
@@ -389,11 +494,16 @@ func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists b
 		return nil
 	}
 	nodes := e.nodes
+	var sk *Node
 	if t, ok := v.time[tv]; ok {
-		if t.node == nil {
+		switch {
+		case t.node != nil:
+			nodes = []*gnode{t.node}
+		case t.sk != nil:
+			sk = t.sk
+		default:
 			return nil // a K event has no protocol actions
 		}
-		nodes = []*gnode{t.node}
 	}
 	for _, g := range nodes {
 		for _, in := range g.insts {
@@ -403,6 +513,9 @@ func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists b
 				}
 				w := v.clone()
 				conds := []*Node{in.active}
+				if sk != nil {
+					conds = append(conds, b.Eq(g.time, sk))
+				}
 				for j, t := range a.Fact.Args {
 					c, err := e.a.match(t, act.args[j], w.msg)
 					if err != nil {
@@ -414,7 +527,9 @@ func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists b
 				if c == b.False {
 					continue
 				}
-				w.time[tv] = timeRef{node: g}
+				if sk == nil {
+					w.time[tv] = timeRef{node: g}
+				}
 				if err := yield(w, c); err != nil {
 					return err
 				}
@@ -509,9 +624,9 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		switch {
 		case l.node != nil && r.node != nil:
 			return b.Bool(l.node == r.node), nil // nodes have distinct times
-		case l.node != nil || r.node != nil:
+		case l.node != nil && r.ev != nil || l.ev != nil && r.node != nil:
 			return b.False, nil // a K event is never a protocol step
-		case l.ev == r.ev:
+		case l.ev != nil && l.ev == r.ev:
 			return b.True, nil
 		}
 		return b.Eq(e.timeOf(l), e.timeOf(r)), nil
@@ -520,14 +635,18 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.node == nil {
+		if t.node == nil && t.sk == nil {
 			return nil, errUnsupported("%s: last() of an adversary knowledge event", f.what)
 		}
 		e.usedLast = true
 		var later []*Node
 		for _, g := range e.nodes {
-			if g != t.node {
+			switch {
+			case t.node == g:
+			case t.node != nil:
 				later = append(later, b.Implies(g.active, b.Lt(g.time, t.node.time)))
+			default:
+				later = append(later, b.Implies(g.active, b.Le(g.time, t.sk)))
 			}
 		}
 		return b.And(later...), nil
@@ -550,20 +669,29 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 			}
 			return b.And(t.ev.used, b.Eq(args[0], t.ev.msg)), nil
 		}
-		if t.node == nil {
+		nodes := []*gnode{t.node}
+		switch {
+		case t.sk != nil:
+			nodes = e.nodes
+		case t.node == nil:
 			return b.False, nil
 		}
 		var opts []*Node
-		for _, in := range t.node.insts {
-			for _, act := range in.act {
-				if act.f.Name != a.Fact.Name || len(act.args) != len(args) {
-					continue
+		for _, g := range nodes {
+			for _, in := range g.insts {
+				for _, act := range in.act {
+					if act.f.Name != a.Fact.Name || len(act.args) != len(args) {
+						continue
+					}
+					conj := []*Node{in.active}
+					if t.sk != nil {
+						conj = append(conj, b.Eq(g.time, t.sk))
+					}
+					for j := range args {
+						conj = append(conj, b.Eq(args[j], act.args[j]))
+					}
+					opts = append(opts, b.And(conj...))
 				}
-				conj := []*Node{in.active}
-				for j := range args {
-					conj = append(conj, b.Eq(args[j], act.args[j]))
-				}
-				opts = append(opts, b.And(conj...))
 			}
 		}
 		return b.Or(opts...), nil
