@@ -190,6 +190,12 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 	}
 	qvars := n.vars
 	parts, qvars = mergeQuantifiers(parts, qvars, exists)
+	// the quantifier's variables shadow any outer ones of the same name
+	v = v.clone()
+	for _, x := range qvars {
+		delete(v.msg, x)
+		delete(v.time, x)
+	}
 	n = &nnf{kind: n.kind, vars: qvars, kids: n.kids}
 	bound := map[rules.Var]bool{}
 	for _, x := range n.vars {

@@ -155,3 +155,22 @@ end`), rules.Options{})
 	assert.Equal(t, Unknown, v.Kind)
 	assert.Contains(t, v.Reason, "xor")
 }
+
+// Regression: a quantifier that reuses the name of an outer variable
+// shadows it (found by the replay check on a corpus model, where
+// "Ex #r. K(m)@r" and "not(Ex #r. Reveal(B)@r)" share #r).
+func TestShadowedQuantifiers(t *testing.T) {
+	th, diags := rules.Parse("s.spthy", []byte(`theory S begin
+rule A: [ Fr(~n) ] --[ A(~n) ]-> [ Out(~n) ]
+rule B: [ ] --[ B('c') ]-> [ ]
+lemma no_b_after_a: "All x #i. A(x)@i ==> not(Ex #i. B('c')@i)"
+lemma a_without_b: exists-trace "Ex x #r. A(x)@r & (Ex #r. K(x)@r) & not(Ex #r. B('c')@r)"
+end`), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	v := check(t, th, "no_b_after_a", 3)
+	assert.Equal(t, Falsified, v.Kind, v.Summary())
+	assert.Len(t, v.Trace.Steps, 2)
+	v = check(t, th, "a_without_b", 3)
+	assert.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.Len(t, v.Trace.Steps, 1)
+}

@@ -116,6 +116,15 @@ func (ev *evaluator) quant(f *rules.Quant, i int, env evalEnv) (bool, error) {
 		return ev.eval(f.Body, env)
 	}
 	x := f.Vars[i]
+	// x shadows an outer variable of the same name: restore it afterwards
+	if old, ok := env.time[x]; ok {
+		defer func() { env.time[x] = old }()
+	}
+	if old, ok := env.msg[x]; ok {
+		defer func() { env.msg[x] = old }()
+	}
+	delete(env.time, x)
+	delete(env.msg, x)
 	if x.Sort == rules.SortTemporal {
 		for _, tp := range ev.timeCandidates(f.Body, x, env) {
 			env.time[x] = tp
