@@ -204,10 +204,11 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				return nil, &InternalError{Lemma: l.Name, Err: err}
 			}
 			rep, err := replay.Check(c.th, tr, goal.Formula)
-			v.Replay = time.Since(t2)
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
+			tr, rep = minimize(c.th, tr, rep, goal.Formula)
+			v.Replay = time.Since(t2)
 			v.Trace, v.Replayed, v.Depth = tr, rep, k
 			if l.Quantifier == rules.ExistsTrace {
 				v.Kind = WitnessFound
@@ -230,4 +231,74 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 func IsInternal(err error) bool {
 	var ie *InternalError
 	return errors.As(err, &ie)
+}
+
+// minimize drops from a replayed trace the adversary's knowledge events
+// and then the steps that play no part: each removal is kept only if the
+// smaller trace still replays and has the property. The result is checked
+// again like any trace.
+func minimize(th *rules.Theory, tr *rules.Trace, rep *replay.Result, goal rules.Formula) (*rules.Trace, *replay.Result) {
+	try := func(cand *rules.Trace) bool {
+		r, err := replay.Check(th, cand, goal)
+		if err != nil {
+			return false
+		}
+		tr, rep = cand, r
+		return true
+	}
+	// knowledge events other than the adversary's sends
+	for i := len(tr.KEvents) - 1; i >= 0; i-- {
+		if tr.KEvents[i].InStep >= 0 {
+			continue
+		}
+		evs := append(append([]*rules.KEvent{}, tr.KEvents[:i]...), tr.KEvents[i+1:]...)
+		try(&rules.Trace{Steps: tr.Steps, KEvents: evs})
+	}
+	// steps, last first
+	for i := len(tr.Steps) - 1; i >= 0; i-- {
+		if cand, ok := dropStep(tr, i); ok {
+			try(cand)
+		}
+	}
+	return tr, rep
+}
+
+// dropStep returns tr without step i, renumbering the sources and the
+// knowledge events; it fails when a later step consumes one of i's
+// conclusions.
+func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
+	out := &rules.Trace{}
+	for j, st := range tr.Steps {
+		if j == i {
+			continue
+		}
+		s := *st
+		s.Sources = make([]rules.Source, len(st.Sources))
+		for p, src := range st.Sources {
+			switch {
+			case src.Step == i:
+				return nil, false
+			case src.Step > i:
+				src.Step--
+			}
+			s.Sources[p] = src
+		}
+		out.Steps = append(out.Steps, &s)
+	}
+	for _, ev := range tr.KEvents {
+		e := *ev
+		switch {
+		case e.InStep == i:
+			continue
+		case e.InStep > i:
+			e.InStep--
+		}
+		// the event keeps its place relative to the remaining steps
+		gap := int(e.Time / rules.TraceTimeScale)
+		if gap > i {
+			e.Time -= rules.TraceTimeScale
+		}
+		out.KEvents = append(out.KEvents, &e)
+	}
+	return out, true
 }
