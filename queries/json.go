@@ -24,7 +24,8 @@ type Report struct {
 type VerdictJSON struct {
 	Lemma      string          `json:"lemma"`
 	Quantifier string          `json:"quantifier"`
-	Verdict    string          `json:"verdict"` // holds up to bound, falsified, witness found, no witness up to bound, unknown
+	Formula    string          `json:"formula,omitempty"` // the lemma's formula in Tamarin syntax
+	Verdict    string          `json:"verdict"`           // holds up to bound, falsified, witness found, no witness up to bound, unknown
 	Summary    string          `json:"summary"`
 	Bounds     BoundsJSON      `json:"bounds"`
 	Depth      int             `json:"depth"` // largest depth searched completely, or the trace's length
@@ -55,6 +56,21 @@ type TimingJSON struct {
 type TraceJSON struct {
 	Steps   []*StepJSON   `json:"steps"`
 	KEvents []*KEventJSON `json:"knowledge_events"`
+	// Edges are the dependency graph's edges between protocol steps:
+	// each premise with its producing conclusion (Sources, spelled out).
+	Edges []*EdgeJSON `json:"edges"`
+}
+
+// EdgeJSON connects a conclusion of one step to a premise of a later
+// step that it supplies. Steps are 1-based (as StepJSON.Index), facts
+// 0-based indexes into the steps' conclusions and premises.
+type EdgeJSON struct {
+	FromStep   int    `json:"from_step"`
+	Conclusion int    `json:"conclusion"`
+	ToStep     int    `json:"to_step"`
+	Premise    int    `json:"premise"`
+	Fact       string `json:"fact"`
+	Persistent bool   `json:"persistent"`
 }
 
 // StepJSON is one step: a ground rule instance.
@@ -82,27 +98,51 @@ type KEventJSON struct {
 type DerivJSON struct {
 	Term   string          `json:"term"`
 	Tree   *rules.JSONTerm `json:"tree"`
-	Rule   string          `json:"rule"`
+	Rule   string          `json:"rule"` // received, public name, fresh name, construct, deconstruct
 	Symbol string          `json:"symbol,omitempty"`
-	From   []*DerivJSON    `json:"from,omitempty"`
+	// SentBy is, for a received message, the step (1-based) whose Out
+	// conclusion sent it.
+	SentBy int          `json:"sent_by,omitempty"`
+	From   []*DerivJSON `json:"from,omitempty"`
 }
 
-func derivJSON(d *replay.Derivation) *DerivJSON {
+// derivJSON converts d; before is the number of steps the adversary has
+// seen (their Out conclusions) when it derives the message.
+func derivJSON(d *replay.Derivation, rep *replay.Result, before int) *DerivJSON {
 	if d == nil {
 		return nil
 	}
 	j := &DerivJSON{Term: d.Term.TraceString(), Tree: rules.TermJSON(d.Term), Rule: d.Rule, Symbol: d.Symbol}
+	if d.Rule == "received" {
+		j.SentBy = sentBy(rep, d.Term, before)
+	}
 	for _, f := range d.From {
-		j.From = append(j.From, derivJSON(f))
+		j.From = append(j.From, derivJSON(f, rep, before))
 	}
 	return j
+}
+
+// sentBy returns the first of the first before steps (1-based) with the
+// conclusion Out(t), or 0.
+func sentBy(rep *replay.Result, t *rules.Term, before int) int {
+	for i, st := range rep.Steps {
+		if i >= before {
+			break
+		}
+		for _, c := range st.Conclusions {
+			if c.Name == rules.FactOut && len(c.Args) == 1 && c.Args[0].Equal(t) {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // JSON returns the verdict's JSON form.
 func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 	e := o.Encode
 	j := &VerdictJSON{
-		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Verdict: v.Kind.String(), Summary: v.Summary(),
+		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
 		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructs: e.DecryptionsBound(), ConstructorLayers: e.SynthDepthBound(),
 			PairLayers: e.AnalysisDepthBound(), Text: v.Bounds},
 		Depth: v.Depth, Reason: v.Reason,
@@ -119,7 +159,7 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 }
 
 func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON {
-	tj := &TraceJSON{Steps: []*StepJSON{}, KEvents: []*KEventJSON{}}
+	tj := &TraceJSON{Steps: []*StepJSON{}, KEvents: []*KEventJSON{}, Edges: []*EdgeJSON{}}
 	facts := func(fs []*rules.Fact) []*rules.JSONFact {
 		out := []*rules.JSONFact{}
 		for _, f := range fs {
@@ -146,7 +186,15 @@ func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON
 			if sj.Derivations == nil {
 				sj.Derivations = map[string]*DerivJSON{}
 			}
-			sj.Derivations[strconv.Itoa(pi)] = derivJSON(d)
+			sj.Derivations[strconv.Itoa(pi)] = derivJSON(d, rep, i)
+		}
+		for pi, src := range st.Sources {
+			if src.Step < 0 || pi >= len(rs.Premises) {
+				continue
+			}
+			p := rs.Premises[pi]
+			tj.Edges = append(tj.Edges, &EdgeJSON{FromStep: src.Step + 1, Conclusion: src.Conclusion, ToStep: i + 1, Premise: pi,
+				Fact: p.TraceString(), Persistent: p.Persistent})
 		}
 		tj.Steps = append(tj.Steps, sj)
 	}
@@ -156,9 +204,22 @@ func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON
 			kj.ForStep = ev.InStep + 1
 		}
 		if i < len(rep.KEvents) {
-			kj.Derivation = derivJSON(rep.KEvents[i])
+			before := 0
+			for j := range tr.Steps {
+				if tr.Time(j) < ev.Time {
+					before = j + 1
+				}
+			}
+			kj.Derivation = derivJSON(rep.KEvents[i], rep, before)
 		}
 		tj.KEvents = append(tj.KEvents, kj)
 	}
 	return tj
+}
+
+func formulaText(f rules.Formula) string {
+	if f == nil {
+		return ""
+	}
+	return rules.FormulaString(f)
 }

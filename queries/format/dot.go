@@ -1,0 +1,124 @@
+package format
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/tracebound/tracebound/queries"
+)
+
+// WriteDOT writes the dependency graph of every trace as a Graphviz
+// digraph, like Tamarin's graphs: one record node per rule instance with
+// its premises, its name and actions, and its conclusions; edges from
+// conclusions to the premises they supply (dashed for persistent facts);
+// the adversary's deductions as rounded, shaded nodes on red edges. A run
+// without traces gives a comment only.
+func WriteDOT(w io.Writer, r *Run) error {
+	vs := r.traced()
+	if len(vs) == 0 {
+		fmt.Fprintf(w, "// tracebound: no trace to draw (%s)\n", r.Model)
+		return nil
+	}
+	for i, v := range vs {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		writeDOTGraph(w, r, v)
+	}
+	return nil
+}
+
+const advColor = "#b03a2e"
+
+func writeDOTGraph(w io.Writer, r *Run, v *queries.Verdict) {
+	g := newGraph(r.Theory, v)
+	fmt.Fprintf(w, "digraph %s {\n", dotID(v.Lemma.Name))
+	fmt.Fprintf(w, "  label=%s;\n  labelloc=t;\n  fontname=\"DejaVu Sans Mono\";\n", dotID(verdictLine(v)))
+	fmt.Fprintln(w, "  nodesep=0.3;\n  ranksep=0.45;")
+	fmt.Fprintln(w, "  node [shape=record, fontname=\"DejaVu Sans Mono\", fontsize=10, style=filled, fillcolor=\"#f7f7f7\"];")
+	fmt.Fprintln(w, "  edge [fontname=\"DejaVu Sans Mono\", fontsize=9];")
+	if len(g.p.order) > 0 {
+		var b strings.Builder
+		for _, l := range g.p.order {
+			b.WriteString(l.Name + " = " + g.p.body(l.Term) + "\n")
+		}
+		fmt.Fprintf(w, "  lets [shape=note, fillcolor=\"#fffbe6\", label=%s];\n", dotLeftLines(b.String()))
+	}
+	for _, n := range g.nodes {
+		if n.Step >= 0 {
+			fmt.Fprintf(w, "  %s [label=\"%s\"];\n", n.ID, recordLabel(n))
+			continue
+		}
+		fmt.Fprintf(w, "  %s [shape=box, style=\"rounded,filled\", fillcolor=\"#fbe3e0\", color=%q, label=%s];\n",
+			n.ID, advColor, dotID(n.Label+"\n"+n.Term))
+	}
+	for _, e := range g.edges {
+		from, to := e.From, e.To
+		if e.FromPort != "" {
+			from += ":" + e.FromPort + ":s"
+		}
+		if e.ToPort != "" {
+			to += ":" + e.ToPort + ":n"
+		}
+		attrs := ""
+		switch e.Kind {
+		case "persistent":
+			attrs = " [style=dashed, color=\"#555555\"]"
+		case "adversary":
+			attrs = fmt.Sprintf(" [color=%q]", advColor)
+		}
+		fmt.Fprintf(w, "  %s -> %s%s;\n", from, to, attrs)
+	}
+	fmt.Fprintln(w, "}")
+}
+
+// recordLabel is a step's record: premises | name and actions | conclusions.
+func recordLabel(n *gnode) string {
+	row := func(prefix string, fs []string) string {
+		parts := make([]string, len(fs))
+		for i, f := range fs {
+			parts[i] = fmt.Sprintf("<%s%d> %s", prefix, i, recordEscape(f))
+		}
+		return "{" + strings.Join(parts, "|") + "}"
+	}
+	var parts []string
+	if len(n.Premises) > 0 {
+		parts = append(parts, row("p", n.Premises))
+	}
+	parts = append(parts, recordEscape(n.header()))
+	if len(n.Conclusions) > 0 {
+		parts = append(parts, row("c", n.Conclusions))
+	}
+	return "{" + strings.Join(parts, "|") + "}"
+}
+
+// recordEscape escapes the characters special in record labels and in
+// double-quoted strings.
+func recordEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '{', '}', '|', '<', '>', '"', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// dotID quotes s as a DOT string; newlines become centred line breaks.
+func dotID(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, `"`, `\"`)
+	s = strings.ReplaceAll(s, "\n", `\n`)
+	return `"` + s + `"`
+}
+
+// dotLeftLines quotes lines ending in newlines as left-justified lines.
+func dotLeftLines(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, `"`, `\"`)
+	s = strings.ReplaceAll(s, "\n", `\l`)
+	return `"` + s + `"`
+}

@@ -1,0 +1,517 @@
+// Package format writes the results of a check run for people and tools:
+// plain text with named lets, the versioned JSON report, the dependency
+// graph as Graphviz DOT, a message sequence chart as Mermaid text or SVG,
+// one self-contained HTML page, and JUnit XML for CI dashboards.
+//
+// Every format is deterministic: the same verdicts give the same bytes.
+// Timings appear only in JSON and JUnit (for tools), and in the human
+// formats only when Run.Stats is set.
+package format
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// Run is one check run: the model, the options it was checked with and
+// its verdicts in the order of the lemmas.
+type Run struct {
+	// Model is the model's path as given on the command line.
+	Model    string
+	Theory   *rules.Theory
+	Options  queries.Options
+	Verdicts []*queries.Verdict
+	// Stats adds timings to the human formats (text, HTML).
+	Stats bool
+	// Lifelines override the message sequence chart's heuristic.
+	Lifelines []Lifeline
+}
+
+// Names lists the formats of --format.
+var Names = []string{"text", "json", "dot", "msc", "svg", "html"}
+
+// traced returns the verdicts that carry a replayed trace.
+func (r *Run) traced() []*queries.Verdict {
+	var out []*queries.Verdict
+	for _, v := range r.Verdicts {
+		if v.Trace != nil && v.Replayed != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// LetThreshold is the least size (number of symbols, names and constants)
+// of a subterm that gets a name when it occurs at least twice in a trace.
+const LetThreshold = 6
+
+// printer prints the ground terms and facts of one trace in Tamarin
+// syntax: fresh names ~n.3, public names that the model does not write as
+// constants $A (as Tamarin shows instantiated public variables), public
+// constants 'c'; with lets, big subterms that repeat print as their name.
+type printer struct {
+	literal map[string]bool // public constants written in the model
+	lets    map[string]string
+	order   []*let
+}
+
+type let struct {
+	Name string
+	Term *rules.Term
+}
+
+// literals collects the public constants written in the theory.
+func literals(th *rules.Theory) map[string]bool {
+	lit := map[string]bool{}
+	add := func(t *rules.Term) {
+		if t == nil {
+			return
+		}
+		t.Walk(func(s *rules.Term) bool {
+			if s.Kind == rules.TPub {
+				lit[s.Name] = true
+			}
+			return true
+		})
+	}
+	facts := func(fs []*rules.Fact) {
+		for _, f := range fs {
+			for _, a := range f.Args {
+				add(a)
+			}
+		}
+	}
+	formula := func(f rules.Formula) {
+		if f == nil {
+			return
+		}
+		rules.WalkFormula(f, func(g rules.Formula) {
+			if a, ok := g.(*rules.Atom); ok {
+				if a.Fact != nil {
+					facts([]*rules.Fact{a.Fact})
+				}
+				add(a.L)
+				add(a.R)
+			}
+		})
+	}
+	for _, r := range th.Rules {
+		facts(r.Premises)
+		facts(r.Actions)
+		facts(r.Conclusions)
+	}
+	for _, e := range th.Equations {
+		add(e.LHS)
+		add(e.RHS)
+	}
+	for _, r := range th.Restrictions {
+		formula(r.Formula)
+	}
+	for _, l := range th.Lemmas {
+		formula(l.Formula)
+	}
+	return lit
+}
+
+func newPrinter(th *rules.Theory) *printer {
+	return &printer{literal: literals(th)}
+}
+
+// withLets returns a printer for one trace that names the subterms of
+// size ≥ LetThreshold that occur at least twice (see computeLets).
+func (p *printer) withLets(tr *rules.Trace, rep *replay.Result) *printer {
+	q := &printer{literal: p.literal, lets: map[string]string{}}
+	q.order = computeLets(traceTerms(tr, rep))
+	for _, l := range q.order {
+		q.lets[l.Term.String()] = l.Name
+	}
+	return q
+}
+
+// traceTerms lists the fact arguments of a trace in print order: per step
+// its premises, actions and conclusions, then the knowledge events.
+func traceTerms(tr *rules.Trace, rep *replay.Result) []*rules.Term {
+	var out []*rules.Term
+	kev := 0
+	events := func(before int64) {
+		for ; kev < len(tr.KEvents) && tr.KEvents[kev].Time < before; kev++ {
+			if tr.KEvents[kev].InStep < 0 {
+				out = append(out, tr.KEvents[kev].Term)
+				if kev < len(rep.KEvents) {
+					out = derivationTerms(out, rep.KEvents[kev], map[string]bool{})
+				}
+			}
+		}
+	}
+	for i, st := range rep.Steps {
+		events(tr.Time(i))
+		for _, fs := range [][]*rules.Fact{st.Premises, st.Actions, st.Conclusions} {
+			for _, f := range fs {
+				out = append(out, f.Args...)
+			}
+		}
+		for pi := range st.Premises {
+			if d, ok := st.Derivations[pi]; ok && d.Rule != "received" {
+				out = derivationTerms(out, d, map[string]bool{})
+			}
+		}
+	}
+	events(1 << 62)
+	return out
+}
+
+// derivationTerms appends the terms a derivation tree prints: each
+// deduction once.
+func derivationTerms(out []*rules.Term, d *replay.Derivation, seen map[string]bool) []*rules.Term {
+	out = append(out, d.Term)
+	if d.Rule != "construct" && d.Rule != "deconstruct" {
+		return out
+	}
+	k := d.Term.String()
+	if seen[k] {
+		return out
+	}
+	seen[k] = true
+	for _, f := range d.From {
+		out = derivationTerms(out, f, seen)
+	}
+	return out
+}
+
+func size(t *rules.Term) int {
+	n := 1
+	for _, a := range t.Args {
+		n += size(a)
+	}
+	return n
+}
+
+// computeLets chooses the named subterms of terms: repeatedly the largest
+// subterm of size ≥ LetThreshold that occurs at least twice, counting
+// occurrences in the terms and in the bodies of the names chosen so far
+// but not inside named subterms (ties go to the earlier occurrence). The
+// names m1, m2, … follow the first occurrence in a post-order walk of
+// the terms, so that a let's body only refers to earlier lets.
+func computeLets(terms []*rules.Term) []*let {
+	named := map[string]*rules.Term{}
+	for {
+		count := map[string]int{}
+		first := map[string]int{}
+		byKey := map[string]*rules.Term{}
+		seq := 0
+		var walk func(t *rules.Term, top bool)
+		walk = func(t *rules.Term, top bool) {
+			k := t.String()
+			if _, ok := named[k]; ok && !top {
+				return
+			}
+			if !top {
+				count[k]++
+				if _, ok := first[k]; !ok {
+					first[k] = seq
+					byKey[k] = t
+				}
+				seq++
+			}
+			for _, a := range t.Args {
+				walk(a, false)
+			}
+		}
+		for _, t := range terms {
+			walk(t, false)
+		}
+		for _, t := range sortedTerms(named) {
+			walk(t, true)
+		}
+		best := ""
+		for k, n := range count {
+			t := byKey[k]
+			if n < 2 || size(t) < LetThreshold {
+				continue
+			}
+			if best == "" || size(t) > size(byKey[best]) || size(t) == size(byKey[best]) && first[k] < first[best] {
+				best = k
+			}
+		}
+		if best == "" {
+			break
+		}
+		named[best] = byKey[best]
+	}
+	// number in post-order of first occurrence
+	var out []*let
+	done := map[string]bool{}
+	var visit func(t *rules.Term)
+	visit = func(t *rules.Term) {
+		k := t.String()
+		if done[k] {
+			return
+		}
+		for _, a := range t.Args {
+			visit(a)
+		}
+		if _, ok := named[k]; ok {
+			done[k] = true
+			out = append(out, &let{Name: fmt.Sprintf("m%d", len(out)+1), Term: t})
+		}
+	}
+	for _, t := range terms {
+		visit(t)
+	}
+	return out
+}
+
+func sortedTerms(m map[string]*rules.Term) []*rules.Term {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]*rules.Term, len(keys))
+	for i, k := range keys {
+		out[i] = m[k]
+	}
+	return out
+}
+
+// term prints t, with lets.
+func (p *printer) term(t *rules.Term) string {
+	var b strings.Builder
+	p.write(&b, t, true)
+	return b.String()
+}
+
+// body prints t without naming t itself (a let's definition).
+func (p *printer) body(t *rules.Term) string {
+	var b strings.Builder
+	p.write(&b, t, false)
+	return b.String()
+}
+
+func (p *printer) write(b *strings.Builder, t *rules.Term, useLet bool) {
+	if useLet && p.lets != nil && t.Kind == rules.TApp {
+		if n, ok := p.lets[t.String()]; ok {
+			b.WriteString(n)
+			return
+		}
+	}
+	switch t.Kind {
+	case rules.TPub:
+		if p.literal[t.Name] {
+			b.WriteString("'" + t.Name + "'")
+		} else {
+			b.WriteString("$" + t.Name)
+		}
+		return
+	case rules.TFresh:
+		b.WriteString("~" + t.Name)
+		return
+	case rules.TVar:
+		b.WriteString(t.Var.String())
+		return
+	}
+	if t.Name == rules.FunPair && len(t.Args) == 2 {
+		b.WriteString("<")
+		p.write(b, t.Args[0], true)
+		u := t.Args[1]
+		for {
+			b.WriteString(", ")
+			if u.Kind == rules.TApp && u.Name == rules.FunPair && len(u.Args) == 2 && !p.named(u) {
+				p.write(b, u.Args[0], true)
+				u = u.Args[1]
+				continue
+			}
+			p.write(b, u, true)
+			break
+		}
+		b.WriteString(">")
+		return
+	}
+	if len(t.Args) == 0 || isInfix(t) {
+		// nullary symbols, and the AC operators (which the engine does not
+		// support, so never in a trace): the rules package's printer
+		b.WriteString(t.TraceString())
+		return
+	}
+	b.WriteString(t.Name)
+	b.WriteString("(")
+	for i, a := range t.Args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		p.write(b, a, true)
+	}
+	b.WriteString(")")
+}
+
+func (p *printer) named(t *rules.Term) bool {
+	if p.lets == nil {
+		return false
+	}
+	_, ok := p.lets[t.String()]
+	return ok
+}
+
+func isInfix(t *rules.Term) bool {
+	switch t.Name {
+	case rules.FunExp, rules.FunMult, rules.FunXor, rules.FunUnion, rules.FunNatPl, rules.FunNatOn:
+		return true
+	}
+	return false
+}
+
+// fact prints f.
+func (p *printer) fact(f *rules.Fact) string {
+	var b strings.Builder
+	if f.Persistent {
+		b.WriteString("!")
+	}
+	b.WriteString(f.Name)
+	b.WriteString("(")
+	for i, a := range f.Args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		p.write(&b, a, true)
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func (p *printer) facts(fs []*rules.Fact) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = p.fact(f)
+	}
+	return out
+}
+
+// sender returns the step (0-based) whose Out conclusion first sent t
+// before step before (or before the end with before < 0), or -1.
+func sender(rep *replay.Result, t *rules.Term, before int) int {
+	for j, st := range rep.Steps {
+		if before >= 0 && j >= before {
+			break
+		}
+		for _, c := range st.Conclusions {
+			if c.Name == rules.FactOut && len(c.Args) == 1 && c.Args[0].Equal(t) {
+				return j
+			}
+		}
+	}
+	return -1
+}
+
+// stepOfTime returns the number of steps that happen before time t.
+func stepOfTime(tr *rules.Trace, t int64) int {
+	n := 0
+	for i := range tr.Steps {
+		if tr.Time(i) < t {
+			n = i + 1
+		}
+	}
+	return n
+}
+
+// rulePos returns the rule's source position, if known.
+func rulePos(th *rules.Theory, r *rules.Rule) rules.Position {
+	if th == nil || th.Files == nil || r == nil || !r.Pos.IsValid() {
+		return rules.Position{}
+	}
+	return th.Position(r.Pos)
+}
+
+// ruleSource returns the rule's source text, from its position to its end.
+func ruleSource(th *rules.Theory, r *rules.Rule) string {
+	if th == nil || th.Files == nil || r == nil || !r.Pos.IsValid() || !r.End.IsValid() {
+		return ""
+	}
+	f := th.Files.File(r.Pos)
+	if f == nil || th.Files.File(r.End) != f {
+		return ""
+	}
+	start, end := int(r.Pos)-f.Base(), int(r.End)-f.Base()
+	src := f.Source()
+	if start < 0 || end > len(src) || start >= end {
+		return ""
+	}
+	// from the start of the rule's line, so that indentation lines up
+	for start > 0 && src[start-1] != '\n' {
+		start--
+	}
+	return string(src[start:end])
+}
+
+// verdictLine is the one-line verdict of the text format.
+func verdictLine(v *queries.Verdict) string {
+	return fmt.Sprintf("%s (%s): %s", v.Lemma.Name, v.Lemma.Quantifier, v.Summary())
+}
+
+// Write writes r in the named format (one of Names).
+func Write(w io.Writer, name string, r *Run) error {
+	switch name {
+	case "text":
+		return WriteText(w, r)
+	case "json":
+		return WriteJSON(w, r)
+	case "dot":
+		return WriteDOT(w, r)
+	case "msc":
+		return WriteMermaid(w, r)
+	case "svg":
+		return WriteSVG(w, r)
+	case "html":
+		return WriteHTML(w, r)
+	}
+	return fmt.Errorf("unknown format %q (%s)", name, strings.Join(Names, ", "))
+}
+
+// ByExtension returns the format an output file's name asks for: .json,
+// .dot or .gv, .mmd or .mermaid (msc), .svg, .html or .htm; "" for any
+// other name.
+func ByExtension(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".json":
+		return "json"
+	case ".dot", ".gv":
+		return "dot"
+	case ".mmd", ".mermaid":
+		return "msc"
+	case ".svg":
+		return "svg"
+	case ".html", ".htm":
+		return "html"
+	case ".txt":
+		return "text"
+	}
+	return ""
+}
+
+// Choose resolves --format and --output: an explicit format wins, except
+// that msc written to a .svg file is the SVG chart; without --format the
+// output file's extension decides, and text is the default.
+func Choose(format string, explicit bool, output string) (string, error) {
+	ext := ByExtension(output)
+	if !explicit {
+		if ext != "" {
+			return ext, nil
+		}
+		format = "text"
+	}
+	if format == "msc" && ext == "svg" {
+		return "svg", nil
+	}
+	for _, n := range Names {
+		if n == format {
+			return format, nil
+		}
+	}
+	return "", fmt.Errorf("unknown --format %q (%s)", format, strings.Join(Names, ", "))
+}

@@ -1,0 +1,231 @@
+package format
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// lineWidth is the width beyond which a step's facts go one per line.
+const lineWidth = 100
+
+// WriteText writes every verdict (its line, and its trace if it has one)
+// and the summary table.
+func WriteText(w io.Writer, r *Run) error {
+	for _, v := range r.Verdicts {
+		WriteVerdict(w, r, v)
+	}
+	WriteSummary(w, r, r.Stats)
+	return nil
+}
+
+// WriteVerdict writes a verdict's line and its trace; with r.Stats, the
+// time per phase and per depth as well.
+func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
+	fmt.Fprintln(w, verdictLine(v))
+	WriteTrace(w, r.Theory, v)
+	if r.Stats {
+		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
+		for _, s := range v.Stats {
+			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions)
+		}
+	}
+}
+
+// Round rounds a duration for display.
+func Round(d time.Duration) time.Duration {
+	switch {
+	case d > time.Second:
+		return d.Round(time.Millisecond)
+	case d > time.Millisecond:
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Microsecond)
+}
+
+// WriteTrace writes a verdict's trace, if it has one: the lets, then
+// numbered steps with the rule (and its source line), its ground
+// premises, actions and conclusions in Tamarin syntax, and under each In
+// premise how the adversary obtained the message.
+func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
+	if v.Trace == nil || v.Replayed == nil {
+		return
+	}
+	tr, rep := v.Trace, v.Replayed
+	p := newPrinter(th).withLets(tr, rep)
+	for i, l := range p.order {
+		lead := "  let "
+		if i > 0 {
+			lead = "      "
+		}
+		fmt.Fprintf(w, "%s%s = %s\n", lead, l.Name, p.body(l.Term))
+	}
+	kev := 0
+	events := func(before int64) {
+		for ; kev < len(tr.KEvents) && tr.KEvents[kev].Time < before; kev++ {
+			ev := tr.KEvents[kev]
+			if ev.InStep >= 0 {
+				continue
+			}
+			fmt.Fprintf(w, "      adversary knows %s\n", p.term(rep.KEvents[kev].Term))
+			if kev < len(rep.KEvents) {
+				writeDerivation(w, p, rep, rep.KEvents[kev], stepOfTime(tr, ev.Time), "        ", map[string]bool{})
+			}
+		}
+	}
+	for i, st := range tr.Steps {
+		events(tr.Time(i))
+		rs := rep.Steps[i]
+		head := fmt.Sprintf("  %2d. %s", i+1, st.Name)
+		if pos := rulePos(th, st.Rule); pos.IsValid() {
+			head += fmt.Sprintf("  (%s:%d)", pos.Filename, pos.Line)
+		}
+		fmt.Fprintln(w, head)
+		writeFacts(w, "        [ ", "          ", " ]", p.facts(rs.Premises))
+		if len(rs.Actions) > 0 {
+			writeFacts(w, "      --[ ", "          ", " ]->", p.facts(rs.Actions))
+		} else {
+			fmt.Fprintln(w, "      -->")
+		}
+		writeFacts(w, "        [ ", "          ", " ]", p.facts(rs.Conclusions))
+		for pi, f := range rs.Premises {
+			d, ok := rs.Derivations[pi]
+			if !ok {
+				continue
+			}
+			in := p.fact(f)
+			if d.Rule == "received" {
+				fmt.Fprintf(w, "        %s: %s\n", in, received(rep, d.Term, i))
+				continue
+			}
+			fmt.Fprintf(w, "        %s: built by the adversary\n", in)
+			writeDerivation(w, p, rep, d, i, "          ", map[string]bool{})
+		}
+	}
+	events(1 << 62)
+}
+
+// writeFacts writes facts between open and close on one line, or one per
+// line when that line would be too long.
+func writeFacts(w io.Writer, open, cont, close string, fs []string) {
+	one := open + strings.Join(fs, ", ") + close
+	if len(fs) <= 1 || len([]rune(one)) <= lineWidth {
+		if len(fs) == 0 {
+			one = strings.TrimRight(open, " ") + close
+		}
+		fmt.Fprintln(w, one)
+		return
+	}
+	for i, f := range fs {
+		lead, end := cont, ","
+		if i == 0 {
+			lead = open
+		}
+		if i == len(fs)-1 {
+			end = close
+		}
+		fmt.Fprintln(w, lead+f+end)
+	}
+}
+
+// received says where the adversary received t, before step before.
+func received(rep *replay.Result, t *rules.Term, before int) string {
+	if s := sender(rep, t, before); s >= 0 {
+		return fmt.Sprintf("received from step %d", s+1)
+	}
+	return "received"
+}
+
+// writeDerivation writes a derivation tree, one deduction per line; a
+// subderivation already written in the tree is referred to.
+func writeDerivation(w io.Writer, p *printer, rep *replay.Result, d *replay.Derivation, before int, indent string, seen map[string]bool) {
+	t := p.term(d.Term)
+	switch d.Rule {
+	case "received":
+		fmt.Fprintf(w, "%s%s  %s\n", indent, t, received(rep, d.Term, before))
+		return
+	case "public name", "fresh name":
+		fmt.Fprintf(w, "%s%s  %s\n", indent, t, d.Rule)
+		return
+	}
+	key := d.Term.String()
+	if seen[key] {
+		fmt.Fprintf(w, "%s%s  (as above)\n", indent, t)
+		return
+	}
+	seen[key] = true
+	fmt.Fprintf(w, "%s%s  %s %s\n", indent, t, d.Rule, d.Symbol)
+	for _, f := range d.From {
+		writeDerivation(w, p, rep, f, before, indent+"  ", seen)
+	}
+}
+
+// bounds returns the run's bounds: steps, keyed deconstructions,
+// constructor layers, pair layers.
+func (r *Run) bounds() (steps, dec, con, pair int) {
+	steps = r.Options.Depth
+	if steps <= 0 {
+		steps = queries.DefaultDepth
+	}
+	e := r.Options.Encode
+	return steps, e.DecryptionsBound(), e.SynthDepthBound(), e.AnalysisDepthBound()
+}
+
+// shortBounds is the summary's bounds column.
+func (r *Run) shortBounds() string {
+	s, d, c, p := r.bounds()
+	return fmt.Sprintf("≤%d steps, ≤%d dec, ≤%d con, ≤%d pair", s, d, c, p)
+}
+
+// verdictWord is the summary's verdict column.
+func verdictWord(v *queries.Verdict) string {
+	if v.Kind == queries.Unknown {
+		return "unknown (" + v.Reason + ")"
+	}
+	return v.Kind.String()
+}
+
+// steps is the summary's steps column: a trace's length, or the largest
+// depth searched completely.
+func stepsColumn(v *queries.Verdict) string {
+	if v.Trace != nil {
+		return fmt.Sprintf("%d", len(v.Trace.Steps))
+	}
+	return "-"
+}
+
+// WriteSummary writes the summary of summaries: one line per lemma with
+// its verdict, the trace's steps, the bounds and, with times, the time.
+func WriteSummary(w io.Writer, r *Run, times bool) {
+	if len(r.Verdicts) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "summary of summaries:")
+	fmt.Fprintln(w)
+	name := ""
+	if r.Theory != nil {
+		name = " (theory " + r.Theory.Name + ")"
+	}
+	fmt.Fprintf(w, "analyzed: %s%s\n\n", r.Model, name)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := "  lemma\tquantifier\tverdict\tsteps\tbounds"
+	if times {
+		head += "\ttime"
+	}
+	fmt.Fprintln(tw, head)
+	for _, v := range r.Verdicts {
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s", v.Lemma.Name, v.Lemma.Quantifier, verdictWord(v), stepsColumn(v), r.shortBounds())
+		if times {
+			line += "\t" + Round(v.Time).String()
+		}
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+}
