@@ -2,16 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/queries/format"
 	"github.com/tracebound/tracebound/rules"
 )
 
@@ -19,8 +20,7 @@ func newCheckCmd() *cobra.Command {
 	var mf modelFlags
 	var patterns []string
 	var opts queries.Options
-	var stats bool
-	var format, output string
+	var out outputFlags
 	var jobs int
 	cmd := &cobra.Command{
 		Use:   "check FILE",
@@ -50,7 +50,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			return runCheck(cmd, args[0], th, lemmas, opts, stats, format, output, jobs)
+			return runCheck(cmd, args[0], th, lemmas, opts, out, jobs)
 		},
 	}
 	mf.register(cmd)
@@ -63,9 +63,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
 	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (experimental)")
 	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
-	f.StringVarP(&format, "format", "f", "text", "output format: text or json")
-	f.StringVarP(&output, "output", "o", "", "write the report to this file instead of standard output")
-	f.BoolVar(&stats, "stats", false, "print where the time goes (parse, encode, solve, replay) per lemma and depth")
+	out.register(cmd)
 	return cmd
 }
 
@@ -92,24 +90,28 @@ func selectLemmas(th *rules.Theory, patterns []string) ([]*rules.Lemma, error) {
 	return out, nil
 }
 
-func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, stats bool, format, output string, jobs int) error {
-	out := cmd.OutOrStdout()
-	switch format {
-	case "text", "json":
-	default:
-		return &exitError{code: exitUsage, err: fmt.Errorf("unknown --format %q (text, json)", format)}
+func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, of outputFlags, jobs int) error {
+	stdout := cmd.OutOrStdout()
+	name, err := format.Choose(of.format, cmd.Flags().Changed("format"), of.output)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
 	}
-	if output != "" {
-		f, err := os.Create(output)
+	run := &format.Run{Model: path, Theory: th, Options: opts, Stats: of.stats}
+	for _, l := range of.lifelines {
+		ll, err := format.ParseLifeline(l)
+		if err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+		run.Lifelines = append(run.Lifelines, ll)
+	}
+	out := stdout
+	if of.output != "" {
+		f, err := os.Create(of.output)
 		if err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 		defer f.Close()
 		out = f
-	}
-	report := &queries.Report{Schema: queries.SchemaVersion, Model: path, Theory: th.Name, Defines: th.Defines, Verdicts: []*queries.VerdictJSON{}}
-	if report.Defines == nil {
-		report.Defines = []string{}
 	}
 	for _, o := range []*int{&opts.Encode.SynthDepth, &opts.Encode.AnalysisDepth, &opts.Encode.Decryptions} {
 		switch {
@@ -119,38 +121,49 @@ func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules
 			*o = -1 // encode.Options: negative means 0
 		}
 	}
+	run.Options = opts
+	// progress on a terminal only
+	var prog *progress
+	if errw := cmd.ErrOrStderr(); isTerminal(errw) {
+		depth := opts.Depth
+		if depth <= 0 {
+			depth = queries.DefaultDepth
+		}
+		prog = newProgress(errw, depth)
+		opts.Progress = prog.update
+	}
+	// the text report streams to its output; with another format written
+	// to a file, the verdict lines and the summary go to standard output
+	text := name == "text"
+	lines := !text && of.output != ""
 	c := queries.NewChecker(th, opts)
 	code := exitOK
 	for r := range checkAll(c, lemmas, jobs) {
 		l, v, err := r.lemma, r.v, r.err
+		if prog != nil {
+			prog.done(l.Name)
+		}
 		if err != nil {
+			prog.pause(func() {})
 			var ie *queries.InternalError
-			if queries.IsInternal(err) {
-				ie = err.(*queries.InternalError)
-				if ie.Trace != nil {
-					errw := cmd.ErrOrStderr()
-					fmt.Fprintf(errw, "trace that failed replay: %d steps\n", len(ie.Trace.Steps))
-					for i, st := range ie.Trace.Steps {
-						fmt.Fprintf(errw, "  %d. %s %v\n", i+1, st.Name, st.Subst)
-					}
+			if errors.As(err, &ie) && ie.Trace != nil {
+				errw := cmd.ErrOrStderr()
+				fmt.Fprintf(errw, "trace that failed replay: %d steps\n", len(ie.Trace.Steps))
+				for i, st := range ie.Trace.Steps {
+					fmt.Fprintf(errw, "  %d. %s %v\n", i+1, st.Name, st.Subst)
 				}
 			}
 			return &exitError{code: exitInternal, err: err}
 		}
-		if format == "json" {
-			report.Verdicts = append(report.Verdicts, v.JSON(th, opts))
-		} else {
-			fmt.Fprintf(out, "%s (%s): %s\n", l.Name, l.Quantifier, v.Summary())
-			if v.Trace != nil {
-				queries.WriteTraceText(out, v)
+		run.Verdicts = append(run.Verdicts, v)
+		prog.pause(func() {
+			switch {
+			case text:
+				format.WriteVerdict(out, run, v)
+			case lines:
+				fmt.Fprintf(stdout, "%s (%s): %s\n", l.Name, l.Quantifier, v.Summary())
 			}
-		}
-		if stats && format == "text" {
-			fmt.Fprintf(out, "  time %s: encode %s, solve %s, replay %s\n", round(v.Time), round(v.Encode), round(v.Solve), round(v.Replay))
-			for _, s := range v.Stats {
-				fmt.Fprintf(out, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, round(s.Encode), round(s.Solve), s.Nodes, s.Assertions)
-			}
-		}
+		})
 		switch {
 		case v.Kind == queries.Falsified || v.Kind == queries.NoWitnessUpToBound:
 			code = exitFailed
@@ -158,27 +171,27 @@ func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules
 			code = exitUnknown
 		}
 	}
-	if format == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil {
-			return err
+	// times in the summary with --stats, or when a person watches
+	switch {
+	case text:
+		format.WriteSummary(out, run, of.stats || isTerminal(out))
+	case lines:
+		format.WriteSummary(stdout, run, of.stats || isTerminal(stdout))
+		fallthrough
+	default:
+		if err := format.Write(out, name, run); err != nil {
+			return &exitError{code: exitUsage, err: err}
+		}
+	}
+	if of.junit != "" {
+		if err := writeFile(of.junit, func(w io.Writer) error { return format.WriteJUnit(w, run) }); err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--junit: %w", err)}
 		}
 	}
 	if code != exitOK {
 		return &exitError{code: code}
 	}
 	return nil
-}
-
-func round(d time.Duration) time.Duration {
-	switch {
-	case d > time.Second:
-		return d.Round(time.Millisecond)
-	case d > time.Millisecond:
-		return d.Round(10 * time.Microsecond)
-	}
-	return d.Round(time.Microsecond)
 }
 
 type lemmaResult struct {

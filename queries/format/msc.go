@@ -224,7 +224,8 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 	for i := range tr.Steps {
 		rs := rep.Steps[i]
 		if arg, ok := overridden(rs, over); ok {
-			keys[i] = "override " + arg.String()
+			// the same lifeline as an agent's of that name
+			keys[i] = "agent " + arg.String()
 			name(keys[i], p.term(arg))
 			continue
 		}
