@@ -250,6 +250,58 @@ type exState struct {
 	inEv   []*rules.KEvent
 	fresh  map[string]bool // protocol fresh names so far
 	nfresh int
+	extra  map[string]bool // the adversary's extra names used so far
+}
+
+// Symmetry: the extra public names and the adversary's fresh names occur
+// nowhere in the model or the goal, so renaming them maps traces to
+// equivalent traces. The search only uses the second name of each kind
+// once the first is in use (in order of first occurrence), which keeps
+// one trace of every class.
+var extraPairs = [][2]string{{"'xpub1'", "'xpub2'"}, {"~'adv1'", "~'adv2'"}}
+
+func isExtra(k string) bool {
+	for _, p := range extraPairs {
+		if k == p[0] || k == p[1] {
+			return true
+		}
+	}
+	return false
+}
+
+// extraNames adds the extra names in t to set.
+func extraNames(t *rules.Term, set map[string]bool) {
+	t.Walk(func(u *rules.Term) bool {
+		if u.Kind == rules.TPub || u.Kind == rules.TFresh {
+			if k := u.String(); isExtra(k) {
+				set[k] = true
+			}
+		}
+		return true
+	})
+}
+
+// canonical reports whether assigning c next keeps the extra names in
+// order of first occurrence, given the names used by the trace and by
+// the step's substitution so far.
+func canonical(used map[string]bool, sub rules.Subst, c *rules.Term) bool {
+	names := map[string]bool{}
+	extraNames(c, names)
+	if len(names) == 0 {
+		return true
+	}
+	for _, v := range sub {
+		extraNames(v, names)
+	}
+	for k := range used {
+		names[k] = true
+	}
+	for _, p := range extraPairs {
+		if names[p[1]] && !names[p[0]] {
+			return false
+		}
+	}
+	return true
 }
 
 func groundKey(f *rules.Fact) string {
@@ -272,19 +324,24 @@ func groundKey(f *rules.Fact) string {
 // minLength returns the length of a shortest trace (1 ≤ length ≤ k)
 // satisfying the goal under the restrictions, with that trace, or 0 and
 // nil when there is none. Iterative deepening: at limit n only traces of
-// exactly n steps are checked (shorter ones were checked before).
-func (x *explorer) minLength(k int) (int, *rules.Trace, error) {
+// exactly n steps are checked (shorter ones were checked before). When
+// the search exceeds its state budget, done is the largest depth searched
+// completely and err says so.
+func (x *explorer) minLength(k int) (n int, tr *rules.Trace, done int, err error) {
 	for n := 1; n <= k; n++ {
-		root := &exState{fresh: map[string]bool{}}
+		root := &exState{fresh: map[string]bool{}, extra: map[string]bool{}}
 		if tr := x.search(root, n); tr != nil {
-			return n, tr, nil
+			return n, tr, k, nil
 		}
 		if x.err != nil {
-			return 0, nil, x.err
+			return 0, nil, n - 1, x.err
 		}
 	}
-	return 0, nil, x.err
+	return 0, nil, k, nil
 }
+
+// errBudget is the error of a search that exceeded its state budget.
+var errBudget = errors.New("explorer: state budget exceeded")
 
 func (x *explorer) search(s *exState, limit int) *rules.Trace {
 	if x.err != nil {
@@ -292,7 +349,7 @@ func (x *explorer) search(s *exState, limit int) *rules.Trace {
 	}
 	x.nodes++
 	if x.maxNodes > 0 && x.nodes > x.maxNodes {
-		x.err = fmt.Errorf("explorer: more than %d states", x.maxNodes)
+		x.err = fmt.Errorf("%w (%d states)", errBudget, x.maxNodes)
 		return nil
 	}
 	if len(s.steps) == limit {
@@ -430,6 +487,9 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				return
 			}
 			for _, p := range x.pubs {
+				if !canonical(s.extra, sub, p) {
+					continue
+				}
 				sub[free[i]] = p
 				rec(i+1, sub)
 				if !cont {
@@ -474,7 +534,7 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				return
 			}
 			for _, c := range cands {
-				if !sortFits(vars[i].Sort, c) {
+				if !sortFits(vars[i].Sort, c) || !canonical(s.extra, sub, c) {
 					continue
 				}
 				sub[vars[i]] = c
@@ -566,9 +626,15 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 // apply builds the state after the step r·sub from s; used gives the
 // state facts the linear premises consume.
 func (x *explorer) apply(s *exState, r *rules.Rule, sub rules.Subst, inPrem []int, inMsgs []*rules.Term, used []int) *exState {
-	ns := &exState{fresh: map[string]bool{}, nfresh: s.nfresh}
+	ns := &exState{fresh: map[string]bool{}, nfresh: s.nfresh, extra: map[string]bool{}}
 	for k := range s.fresh {
 		ns.fresh[k] = true
+	}
+	for k := range s.extra {
+		ns.extra[k] = true
+	}
+	for _, t := range sub {
+		extraNames(t, ns.extra)
 	}
 	idx := map[string]int{}
 	for i, sf := range s.facts {
@@ -644,11 +710,13 @@ func (x *explorer) satisfies(s *exState) *rules.Trace {
 		}
 	}
 	base := &rules.Trace{Steps: s.steps, KEvents: s.inEv}
-	if x.check(base) {
-		return base
-	}
-	if !x.hasK || x.err != nil {
-		return nil
+	if !x.hasK || !x.kMonotone {
+		if x.check(base) {
+			return base
+		}
+		if !x.hasK || x.err != nil {
+			return nil
+		}
 	}
 	// the terms a K event may be about
 	var terms []*rules.Term
@@ -705,7 +773,7 @@ func (x *explorer) satisfies(s *exState) *rules.Trace {
 			}
 		}
 	}
-	if x.kMonotone && len(all) > 0 {
+	if x.kMonotone {
 		evs := append(append([]*rules.KEvent{}, s.inEv...), all...)
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
 		tr := &rules.Trace{Steps: s.steps, KEvents: evs}
