@@ -251,6 +251,8 @@ type Problem struct {
 	Assertions []*Node
 	K          int
 	e          *enc
+	// NoCheck leaves (check-sat) out of WriteSMTLIB's output.
+	NoCheck bool
 }
 
 // Stats returns size figures of the problem.
@@ -373,8 +375,20 @@ type kEvent struct {
 // traces of at most k steps.
 func (E *Encoder) Encode(goal Goal, k int) (*Problem, error) { return E.encode(goal, k, false) }
 
-// EncodeAtMost builds the problem for traces of at most k steps.
+// EncodeAtMost builds the problem for traces of at most k steps. With
+// Exactly it also serves each depth j ≤ k incrementally.
 func (E *Encoder) EncodeAtMost(goal Goal, k int) (*Problem, error) { return E.encode(goal, k, true) }
+
+// Exactly returns the condition that the trace has exactly j steps, for a
+// problem built by EncodeAtMost with j ≤ its depth (empty nodes come last).
+func (p *Problem) Exactly(j int) *Node {
+	b := p.B
+	conj := []*Node{p.e.nodes[j-1].active}
+	if j < len(p.e.nodes) {
+		conj = append(conj, b.Not(p.e.nodes[j].active))
+	}
+	return b.And(conj...)
+}
 
 func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()

@@ -46,7 +46,9 @@ func (p *Problem) WriteSMTLIB(w io.Writer) error {
 		def(a)
 		fmt.Fprintf(bw, "(assert %s)\n", smtRef(a))
 	}
-	fmt.Fprintln(bw, "(check-sat)")
+	if !p.NoCheck {
+		fmt.Fprintln(bw, "(check-sat)")
+	}
 	return bw.Flush()
 }
 

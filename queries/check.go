@@ -27,7 +27,14 @@ type Options struct {
 	Encode encode.Options
 	// Progress, if set, is called after each depth.
 	Progress func(lemma string, depth int, elapsed time.Duration)
+	// NotIncremental encodes every depth as a new problem for a new
+	// solver, instead of one problem per chunk of depths checked under
+	// assumptions (for comparison: incremental is faster).
+	NotIncremental bool
 }
+
+// incrementalChunk is how many depths share one incremental problem.
+const incrementalChunk = 5
 
 // DefaultDepth is the default search depth: enough for the examples'
 // attacks and executability witnesses, and fast on them.
@@ -165,13 +172,34 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		defer cancel()
 	}
 	goal := encode.GoalForLemma(l)
+	var (
+		p    *encode.Problem
+		sv   *solver.Solver
+		upTo int // depth of the current incremental problem
+	)
 	for k := 1; k <= c.opts.depth(); k++ {
 		if ctx.Err() != nil {
 			v.Kind, v.Reason = Unknown, "timeout"
 			return v, nil
 		}
 		t0 := time.Now()
-		p, err := c.enc.Encode(goal, k)
+		var err error
+		if c.opts.NotIncremental {
+			p, err = c.enc.Encode(goal, k)
+			sv = solver.New()
+			if err == nil {
+				err = sv.Assert(p.Assertions...)
+			}
+		} else if k > upTo {
+			// one problem for the next chunk of depths: at most upTo
+			// steps, each depth checked under "exactly k" in a scope
+			upTo = min(k+incrementalChunk-1, c.opts.depth())
+			p, err = c.enc.EncodeAtMost(goal, upTo)
+			sv = solver.New()
+			if err == nil {
+				err = sv.Assert(p.Assertions...)
+			}
+		}
 		encT := time.Since(t0)
 		v.Encode += encT
 		if err != nil {
@@ -182,8 +210,13 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
 		}
 		t1 := time.Now()
-		sv := solver.New()
-		res, reason, err := sv.Check(ctx, p)
+		if !c.opts.NotIncremental {
+			sv.Push()
+			if err := sv.Assert(p.Exactly(k)); err != nil {
+				return nil, fmt.Errorf("lemma %s, depth %d: %w", l.Name, k, err)
+			}
+		}
+		res, reason, err := sv.CheckSat(ctx)
 		solveT := time.Since(t1)
 		v.Solve += solveT
 		v.Stats = append(v.Stats, DepthStat{Depth: k, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(p.Assertions), Result: res.String()})
@@ -203,6 +236,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err}
 			}
+			if len(tr.Steps) != k {
+				return nil, &InternalError{Lemma: l.Name, Err: fmt.Errorf("a trace of %d steps at depth %d", len(tr.Steps), k), Trace: tr}
+			}
 			rep, err := replay.Check(c.th, tr, goal.Formula)
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
@@ -216,6 +252,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				v.Kind = Falsified
 			}
 			return v, nil
+		}
+		if !c.opts.NotIncremental {
+			sv.Pop()
 		}
 		v.Depth = k
 	}

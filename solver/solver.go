@@ -55,6 +55,33 @@ func New() *Solver {
 // Check asserts the problem's formulas and checks them. It returns Unknown
 // with a reason when Z3 gives up or ctx is cancelled (Z3 is interrupted).
 func (sv *Solver) Check(ctx context.Context, p *encode.Problem) (res Result, reason string, err error) {
+	if err := sv.Assert(p.Assertions...); err != nil {
+		return Unknown, "", err
+	}
+	return sv.CheckSat(ctx)
+}
+
+// Assert adds formulas to the current scope.
+func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("z3: %v", r)
+		}
+	}()
+	for _, a := range ns {
+		sv.s.Assert(sv.value(a).(z3.Bool))
+	}
+	return nil
+}
+
+// Push opens a scope; Pop drops the formulas asserted since.
+func (sv *Solver) Push() { sv.s.Push() }
+
+// Pop closes the innermost scope.
+func (sv *Solver) Pop() { sv.s.Pop() }
+
+// CheckSat checks the formulas asserted so far.
+func (sv *Solver) CheckSat(ctx context.Context) (res Result, reason string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("z3: %v", r)
@@ -63,9 +90,6 @@ func (sv *Solver) Check(ctx context.Context, p *encode.Problem) (res Result, rea
 	sv.model = nil
 	if ctx.Err() != nil {
 		return Unknown, "timeout", nil
-	}
-	for _, a := range p.Assertions {
-		sv.s.Assert(sv.value(a).(z3.Bool))
 	}
 	done := make(chan struct{})
 	go func() {
