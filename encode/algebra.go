@@ -45,9 +45,9 @@ type algebra struct {
 	eqs      map[string][]*rules.Equation // by head symbol
 	pubIDs   map[string]int64
 	pubNames []string
-	// publicCtors are the symbols the adversary may apply (public, not
-	// reducible), sorted by name.
-	publicCtors []string
+	// publicSymbols are the symbols the adversary may apply (public, not
+	// associative-commutative), sorted by name.
+	publicSymbols []string
 	defined     map[*Node]bool
 }
 
@@ -92,11 +92,11 @@ func newAlgebra(b *Builder, th *rules.Theory) *algebra {
 		}
 	}
 	for _, f := range th.Functions {
-		if !f.Private && len(a.eqs[f.Name]) == 0 && !acSymbols[f.Name] {
-			a.publicCtors = append(a.publicCtors, f.Name)
+		if !f.Private && !acSymbols[f.Name] {
+			a.publicSymbols = append(a.publicSymbols, f.Name)
 		}
 	}
-	sort.Strings(a.publicCtors)
+	sort.Strings(a.publicSymbols)
 	b.msgAxioms = a.axioms
 	return a
 }

@@ -1037,7 +1037,17 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 		n = b.Or(e.known(x, t), b.And(args...))
 	default:
 		opts := []*Node{e.known(x, t), a.hasTag(x, TagPub), e.advFresh(x)}
-		for _, f := range a.publicCtors {
+		if x.Op == OpApp && x.Sym != "" && !a.private[x.Sym] {
+			// an application of a reducible symbol written in a pattern:
+			// when it does not reduce, the adversary builds it from its
+			// arguments like any other public function
+			conj := []*Node{a.hasTag(x, a.tags[x.Sym])}
+			for _, y := range x.Args {
+				conj = append(conj, e.synth(y, t, d))
+			}
+			opts = append(opts, b.And(conj...))
+		}
+		for _, f := range a.publicSymbols {
 			ar := a.arity[f]
 			if ar > 0 && d == 0 {
 				continue
@@ -1046,8 +1056,18 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 			for j := range sels {
 				sels[j] = a.selector(x, j)
 			}
-			ctor := b.MsgApp(a.funs[f], MsgCtor, f, 0, sels...)
-			conj := []*Node{b.Eq(x, ctor)}
+			var conj []*Node
+			if a.reducible(f) {
+				// a stuck application: x has f's own tag, so no equation
+				// reduced it
+				app, err := a.apply(f, sels)
+				if err != nil {
+					continue
+				}
+				conj = []*Node{a.hasTag(x, a.tags[f]), b.Eq(x, app)}
+			} else {
+				conj = []*Node{b.Eq(x, b.MsgApp(a.funs[f], MsgCtor, f, 0, sels...))}
+			}
 			for _, s := range sels {
 				conj = append(conj, e.synth(s, t, d-1))
 			}
