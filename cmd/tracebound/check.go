@@ -36,6 +36,12 @@ bounded-trace SMT formula and asks Z3, by iterative deepening from depth 1 to
 
 Every trace is replayed by an independent checker before it is shown.
 
+Output (docs/formats.md): text (default: steps with lets, the adversary's
+deductions, a summary table), json (docs/schema/report.schema.json), dot
+(the dependency graph), msc (a Mermaid sequence chart), svg (the chart
+drawn), html (one self-contained page); --junit FILE adds JUnit XML.
+Progress shows on standard error when it is a terminal.
+
 Exit status: 0 every verdict as the lemma claims (holds up to bound,
 witness found); 1 a lemma falsified or without witness up to the bound;
 2 a usage or model error; 3 some verdict unknown (and none of status 1);

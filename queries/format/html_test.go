@@ -34,7 +34,7 @@ func chromium(t *testing.T) string {
 		t.Skip("chromium is not installed and there is no apt-get to install it")
 	}
 	t.Log("installing chromium with apt-get (once per machine)")
-	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	for _, args := range [][]string{{"update", "-q"}, {"install", "-y", "-q", "--no-install-recommends", "chromium", "fonts-dejavu-core"}} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
