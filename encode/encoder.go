@@ -40,6 +40,15 @@ func (o Options) synthDepth() int    { return depthOpt(o.SynthDepth, -1) }
 func (o Options) analysisDepth() int { return depthOpt(o.AnalysisDepth, 2) }
 func (o Options) decryptions() int   { return depthOpt(o.Decryptions, 2) }
 
+// pairBuild is how many pair layers the adversary builds where a pattern
+// has a variable: as many as it takes apart, when it builds anything.
+func (o Options) pairBuild() int {
+	if o.synthDepth() == 0 {
+		return 0
+	}
+	return o.analysisDepth()
+}
+
 func depthOpt(v, def int) int {
 	if v == 0 {
 		v = def
@@ -281,7 +290,7 @@ type enc struct {
 	asserts   []*Node
 	consumers map[*factInst][]*Node // edges out of each linear conclusion
 	instances int
-	synthMemo map[[3]int]*Node
+	synthMemo map[[4]int]*Node
 	knownMemo map[[2]int]*Node
 	usedLast  bool
 	atMost    bool
@@ -393,7 +402,7 @@ func (p *Problem) Exactly(j int) *Node {
 func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
 	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
-		synthMemo: map[[3]int]*Node{}, knownMemo: map[[2]int]*Node{}}
+		synthMemo: map[[4]int]*Node{}, knownMemo: map[[2]int]*Node{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
 	}
@@ -487,7 +496,7 @@ func (e *enc) build(goal Goal) error {
 		// positions need no derivation; the event's time is unique to it,
 		// so the memoised answers do not leak to other queries
 		e.assumeKnown = ev.in.knownState
-		e.assert(b.Implies(ev.in.active, e.synth(ev.msg, ev.time, e.E.opts.synthDepth())))
+		e.assert(b.Implies(ev.in.active, e.synth(ev.msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild())))
 		e.assumeKnown = nil
 	}
 	f := &formulaEnc{e: e}
@@ -962,7 +971,7 @@ func (e *enc) decryptions() error {
 	for _, d := range e.decs {
 		var conj []*Node
 		for _, k := range d.keys {
-			conj = append(conj, e.synth(k, d.time, e.E.opts.synthDepth()))
+			conj = append(conj, e.synth(k, d.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
 		}
 		e.assert(b.Implies(d.use, b.And(conj...)))
 	}
@@ -1000,9 +1009,10 @@ func (e *enc) advFresh(x *Node) *Node {
 }
 
 // synth says that the adversary can derive x before time t, building at
-// most d constructor layers below the known structure of x.
-func (e *enc) synth(x, t *Node, d int) *Node {
-	key := [3]int{x.id, t.id, d}
+// most d constructor layers and p pair layers below the known structure
+// of x.
+func (e *enc) synth(x, t *Node, d, p int) *Node {
+	key := [4]int{x.id, t.id, d, p}
 	if n, ok := e.synthMemo[key]; ok {
 		return n
 	}
@@ -1026,7 +1036,7 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 		}
 		args := make([]*Node, len(x.Args))
 		for i, y := range x.Args {
-			args[i] = e.synth(y, t, d)
+			args[i] = e.synth(y, t, d, p)
 		}
 		if x.Sym == rules.FunPair {
 			// a known pair gives its components: building it from them
@@ -1043,13 +1053,14 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 			// arguments like any other public function
 			conj := []*Node{a.hasTag(x, a.tags[x.Sym])}
 			for _, y := range x.Args {
-				conj = append(conj, e.synth(y, t, d))
+				conj = append(conj, e.synth(y, t, d, p))
 			}
 			opts = append(opts, b.And(conj...))
 		}
 		for _, f := range a.publicSymbols {
 			ar := a.arity[f]
-			if ar > 0 && d == 0 {
+			pair := f == rules.FunPair
+			if pair && p == 0 || !pair && ar > 0 && d == 0 {
 				continue
 			}
 			sels := make([]*Node, ar)
@@ -1069,7 +1080,11 @@ func (e *enc) synth(x, t *Node, d int) *Node {
 				conj = []*Node{b.Eq(x, b.MsgApp(a.funs[f], MsgCtor, f, 0, sels...))}
 			}
 			for _, s := range sels {
-				conj = append(conj, e.synth(s, t, d-1))
+				if pair {
+					conj = append(conj, e.synth(s, t, d, p-1))
+				} else {
+					conj = append(conj, e.synth(s, t, d-1, p))
+				}
 			}
 			opts = append(opts, b.And(conj...))
 		}

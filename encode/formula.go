@@ -567,7 +567,7 @@ func (f *formulaEnc) newKEvent(msg *Node) *kEvent {
 	for _, g := range e.nodes {
 		conj = append(conj, b.Not(b.Eq(ev.time, g.time)))
 	}
-	conj = append(conj, e.synth(msg, ev.time, e.E.opts.synthDepth()))
+	conj = append(conj, e.synth(msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
 	// Two events at the same time are the same event.
 	for _, o := range e.kEvents {
 		conj = append(conj, b.Implies(b.And(o.used, b.Eq(o.time, ev.time)), b.Eq(o.msg, ev.msg)))
