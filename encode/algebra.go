@@ -48,7 +48,7 @@ type algebra struct {
 	// publicSymbols are the symbols the adversary may apply (public, not
 	// associative-commutative), sorted by name.
 	publicSymbols []string
-	defined     map[*Node]bool
+	defined       map[*Node]bool
 }
 
 // Symbols with a special role that the encoding does not support yet.
