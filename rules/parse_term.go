@@ -17,75 +17,43 @@ const (
 	ctxMacroBody
 )
 
+// infixLevels are Tamarin's infix operators, loosest first; each level is
+// left-associative (exponentiation too, as in Tamarin) and needs a builtin.
+var infixLevels = []struct {
+	ops     []string // symbols or identifiers
+	fun     string
+	builtin string
+}{
+	{[]string{"++", "+"}, FunUnion, "multiset"},
+	{[]string{"%+"}, FunNatPl, "natural-numbers"},
+	{[]string{"XOR", "⊕"}, FunXor, "xor"},
+	{[]string{"*"}, FunMult, "diffie-hellman"},
+	{[]string{"^"}, FunExp, "diffie-hellman"},
+}
+
 // term parses a term at the loosest precedence (multiset union).
-func (p *parser) term(ctx termCtx) *Term {
-	l := p.natTerm(ctx)
-	for {
-		t := p.peek()
-		if !(t.isSym("++") || t.isSym("+")) {
-			return l
-		}
-		p.next()
-		p.needBuiltin(t, "multiset")
-		r := p.natTerm(ctx)
-		l = &Term{Kind: TApp, Name: FunUnion, Args: []*Term{l, r}, Pos: l.Pos}
-	}
-}
+func (p *parser) term(ctx termCtx) *Term { return p.infix(ctx, 0) }
 
-func (p *parser) natTerm(ctx termCtx) *Term {
-	l := p.xorTerm(ctx)
-	for {
-		t := p.peek()
-		if !t.isSym("%+") {
-			return l
-		}
-		p.next()
-		p.needBuiltin(t, "natural-numbers")
-		r := p.xorTerm(ctx)
-		l = &Term{Kind: TApp, Name: FunNatPl, Args: []*Term{l, r}, Pos: l.Pos}
+// infix parses the operators of infixLevels[level:] and then an atom.
+func (p *parser) infix(ctx termCtx, level int) *Term {
+	if level == len(infixLevels) {
+		return p.atomTerm(ctx)
 	}
-}
-
-func (p *parser) xorTerm(ctx termCtx) *Term {
-	l := p.multTerm(ctx)
+	lv := infixLevels[level]
+	l := p.infix(ctx, level+1)
 	for {
 		t := p.peek()
-		if !(t.isIdent("XOR") || t.isSym("⊕")) {
+		match := false
+		for _, op := range lv.ops {
+			match = match || t.isSym(op) || t.isIdent(op)
+		}
+		if !match {
 			return l
 		}
 		p.next()
-		p.needBuiltin(t, "xor")
-		r := p.multTerm(ctx)
-		l = &Term{Kind: TApp, Name: FunXor, Args: []*Term{l, r}, Pos: l.Pos}
-	}
-}
-
-func (p *parser) multTerm(ctx termCtx) *Term {
-	l := p.expTerm(ctx)
-	for {
-		t := p.peek()
-		if !t.isSym("*") {
-			return l
-		}
-		p.next()
-		p.needBuiltin(t, "diffie-hellman")
-		r := p.expTerm(ctx)
-		l = &Term{Kind: TApp, Name: FunMult, Args: []*Term{l, r}, Pos: l.Pos}
-	}
-}
-
-// expTerm parses exponentiation, left-associative as in Tamarin.
-func (p *parser) expTerm(ctx termCtx) *Term {
-	l := p.atomTerm(ctx)
-	for {
-		t := p.peek()
-		if !t.isSym("^") {
-			return l
-		}
-		p.next()
-		p.needBuiltin(t, "diffie-hellman")
-		r := p.atomTerm(ctx)
-		l = &Term{Kind: TApp, Name: FunExp, Args: []*Term{l, r}, Pos: l.Pos}
+		p.needBuiltin(t, lv.builtin)
+		r := p.infix(ctx, level+1)
+		l = &Term{Kind: TApp, Name: lv.fun, Args: []*Term{l, r}, Pos: l.Pos}
 	}
 }
 
