@@ -371,9 +371,9 @@ func engineAnswer(th *rules.Theory, l *rules.Lemma, k int, enc encode.Options) (
 
 // diffResult is the outcome of comparing one lemma at depths 1..maxDepth.
 type diffResult struct {
-	explorerLen   int // shortest trace found by the explorer, 0 for none
-	done          int // depths compared: 1..done
+	ans           answer // the explorer's
 	comparisons   int
+	excused       int // depths where only the adversary bound separates engine and explorer
 	explorerTime  time.Duration
 	states        int
 	replays       int
@@ -382,11 +382,17 @@ type diffResult struct {
 }
 
 // diffLemma compares the engine with the explorer on lemma l of th at
-// every depth 1..maxDepth.
+// every depth 1..maxDepth. At depth k the engine must say sat if the
+// explorer has a strict trace (one within the engine's documented
+// constructor-layer bound) of at most k steps, and may say sat only if
+// the explorer has a loose trace (for the unbounded adversary) of at most
+// k steps; anything else is a disagreement. An engine "unsat" where only
+// loose traces exist is explained by the bound: it is counted as
+// excused, not a failure.
 //
 // budget > 0 bounds the explorer's states: when it runs out, only the
-// depths it searched completely are compared (res.done). budget 0 keeps
-// the explorer's default and makes running out an error.
+// depths it searched completely are compared (res.ans.done). budget 0
+// keeps the explorer's default and makes running out an error.
 //
 // once asks the engine once, at the largest depth, instead of once per
 // depth (see below).
@@ -396,24 +402,25 @@ func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc e
 	if budget > 0 {
 		x.maxNodes = budget
 	}
-	n, xtr, done, err := x.minLength(maxDepth)
-	res := diffResult{explorerLen: n, explorerTime: time.Since(t0), states: x.nodes, replays: x.replays, done: done}
+	a, err := x.minLength(maxDepth)
+	res := diffResult{ans: a, explorerTime: time.Since(t0), states: x.nodes, replays: x.replays}
 	if err != nil && !(budget > 0 && errors.Is(err, errBudget)) {
 		res.err = fmt.Errorf("lemma %s: %w\nmodel:\n%s", l.Name, err, src)
 		return res
 	}
 	// With once, the engine runs once at the largest depth: Check deepens
 	// through exactly 1, 2, …, k steps and stops at the first trace, so
-	// that run's answer at depth k' ≤ k is "sat" iff its trace has at
-	// most k' steps — what a run with Depth k' would say.
+	// that run's answer at depth k' ≤ k is "sat" iff it stopped at a
+	// depth ≤ k' — what a run with Depth k' would say.
 	var onceV *Verdict
 	var onceSat bool
 	var onceErr error
-	if once && done > 0 {
-		onceSat, onceV, onceErr = engineAnswer(th, l, done, enc)
+	if once && a.done > 0 {
+		onceSat, onceV, onceErr = engineAnswer(th, l, a.done, enc)
 	}
-	for k := 1; k <= done; k++ {
-		want := n > 0 && n <= k
+	for k := 1; k <= a.done; k++ {
+		must := a.strict > 0 && a.strict <= k
+		may := a.loose > 0 && a.loose <= k
 		var got bool
 		var v *Verdict
 		var err error
@@ -428,15 +435,19 @@ func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc e
 				l.Name, rules.FormulaString(l.Formula), k, err, src))
 			continue
 		}
-		if got == want {
+		if got && may || !got && !must {
+			if !got && may {
+				res.excused++
+			}
 			continue
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "DISAGREEMENT on lemma %s [%s] %q at depth %d (≤ %d steps):\n", l.Name, l.Quantifier, rules.FormulaString(l.Formula), k, k)
-		fmt.Fprintf(&b, "  explorer: %s (shortest trace %d steps, %d states, %d replays)\n", satText(want), n, x.nodes, x.replays)
+		fmt.Fprintf(&b, "  explorer: %s (shortest trace within the adversary bound: %d steps; for the unbounded adversary: %d steps; 0 = none; %d states, %d replays)\n",
+			satText(must), a.strict, a.loose, x.nodes, x.replays)
 		fmt.Fprintf(&b, "  engine:   %s (%s)\n", satText(got), v.Summary())
-		if want {
-			b.WriteString("explorer trace:\n" + traceText(xtr))
+		if must {
+			b.WriteString("explorer trace (within the bound; the engine missed it):\n" + traceText(a.strictTr))
 		}
 		if got {
 			b.WriteString("engine trace (passed replay; the explorer missed it):\n" + traceText(v.Trace))
@@ -456,27 +467,36 @@ func satText(sat bool) string {
 
 func TestDifferentialHandWritten(t *testing.T) {
 	start := time.Now()
+	var mu sync.Mutex
 	total := 0
-	for _, m := range handModels {
-		t.Run(m.name, func(t *testing.T) {
-			th := parseModel(t, m.name, m.src)
-			require.Len(t, th.Lemmas, len(m.expect), "every lemma has an expectation")
-			for _, l := range th.Lemmas {
-				want, ok := m.expect[l.Name]
-				require.True(t, ok, "no expectation for lemma %s", l.Name)
-				t0 := time.Now()
-				res := diffLemma(th, m.src, l, maxHandDepth, diffEncode(m.synth), 0, false)
-				require.NoError(t, res.err)
-				total += res.comparisons
-				require.Equal(t, want, res.explorerLen, "explorer: shortest trace for lemma %s", l.Name)
-				for _, d := range res.disagreements {
-					t.Error(d)
+	t.Run("models", func(t *testing.T) {
+		for _, m := range handModels {
+			t.Run(m.name, func(t *testing.T) {
+				t.Parallel()
+				th := parseModel(t, m.name, m.src)
+				require.Len(t, th.Lemmas, len(m.expect), "every lemma has an expectation")
+				for _, l := range th.Lemmas {
+					want, ok := m.expect[l.Name]
+					require.True(t, ok, "no expectation for lemma %s", l.Name)
+					t0 := time.Now()
+					res := diffLemma(th, m.src, l, maxHandDepth, diffEncode(m.synth), 0, false)
+					require.NoError(t, res.err)
+					mu.Lock()
+					total += res.comparisons
+					mu.Unlock()
+					// the models are designed so that the adversary bound
+					// does not matter: both answers are the expected one
+					require.Equal(t, want, res.ans.strict, "explorer: shortest trace for lemma %s", l.Name)
+					require.Equal(t, want, res.ans.loose, "explorer: the adversary bound matters for lemma %s", l.Name)
+					for _, d := range res.disagreements {
+						t.Error(d)
+					}
+					t.Logf("%s/%s: shortest %d, %d comparisons, %v (explorer %v, %d states, %d replays)", m.name, l.Name, res.ans.strict, res.comparisons,
+						time.Since(t0).Round(time.Millisecond), res.explorerTime.Round(time.Millisecond), res.states, res.replays)
 				}
-				t.Logf("%s/%s: shortest %d, %d comparisons, %v (explorer %v, %d states, %d replays)", m.name, l.Name, res.explorerLen, res.comparisons,
-					time.Since(t0).Round(time.Millisecond), res.explorerTime.Round(time.Millisecond), res.states, res.replays)
-			}
-		})
-	}
+			})
+		}
+	})
 	t.Logf("%d models, %d comparisons in %v", len(handModels), total, time.Since(start).Round(time.Millisecond))
 }
 
@@ -524,7 +544,7 @@ func TestDifferentialRandom(t *testing.T) {
 		cases = append(cases, randomCase{seed, src, th})
 	}
 	var mu sync.Mutex
-	var comparisons, truncated, lemmas int
+	var comparisons, excused, truncated, lemmas int
 	var explorerTime, engineTime time.Duration
 	t.Run("workers", func(t *testing.T) {
 		for w := 0; w < randomWorkers; w++ {
@@ -544,14 +564,19 @@ func TestDifferentialRandom(t *testing.T) {
 							t.Errorf("seed %d (synth %d): %s", c.seed, synth, d)
 						}
 						el := time.Since(t0)
-						if el > time.Second || res.done < depth {
+						if el > time.Second || res.ans.done < depth {
 							t.Logf("seed %d lemma %s: %v (explorer %v, %d states, depths compared %d/%d)",
-								c.seed, l.Name, el.Round(time.Millisecond), res.explorerTime.Round(time.Millisecond), res.states, res.done, depth)
+								c.seed, l.Name, el.Round(time.Millisecond), res.explorerTime.Round(time.Millisecond), res.states, res.ans.done, depth)
+						}
+						if res.excused > 0 {
+							t.Logf("seed %d lemma %s: engine unsat at %d depths where only the unbounded adversary has a trace (%d steps; within the bound: %d)",
+								c.seed, l.Name, res.excused, res.ans.loose, res.ans.strict)
 						}
 						mu.Lock()
 						lemmas++
 						comparisons += res.comparisons
-						truncated += depth - res.done
+						excused += res.excused
+						truncated += depth - res.ans.done
 						explorerTime += res.explorerTime
 						engineTime += el - res.explorerTime
 						mu.Unlock()
@@ -560,8 +585,8 @@ func TestDifferentialRandom(t *testing.T) {
 			})
 		}
 	})
-	t.Logf("%d random models (%d did not load), %d lemmas, %d comparisons, %d depths not compared (explorer budget); explorer %v, engine %v (CPU time over %d workers), wall %v",
-		len(cases), failed, lemmas, comparisons, truncated, explorerTime.Round(time.Millisecond), engineTime.Round(time.Millisecond), randomWorkers, time.Since(start).Round(time.Millisecond))
+	t.Logf("%d random models (%d did not load), %d lemmas, %d comparisons (%d of them engine unsat with a trace only beyond the adversary bound), %d depths not compared (explorer budget); explorer %v, engine %v (CPU time over %d workers), wall %v",
+		len(cases), failed, lemmas, comparisons, excused, truncated, explorerTime.Round(time.Millisecond), engineTime.Round(time.Millisecond), randomWorkers, time.Since(start).Round(time.Millisecond))
 }
 
 // stuckModel has an action with a stuck destructor application: for y
@@ -588,31 +613,88 @@ lemma fst_secret:
 end
 `
 
+// TestDifferentialStuckApplications is the first disagreement the
+// random models found (seed 142): the engine's adversary did not build
+// applications of reducible public symbols that do not reduce, so it
+// reported that K(sdec('c', 'c')) and K(fst('c')) never hold, where the
+// explorer and replay derive them (construct). Fixed in the engine
+// (commit 171afce); kept as a regression test.
+func TestDifferentialStuckApplications(t *testing.T) {
+	cases := []struct {
+		lemma string
+		synth int
+	}{
+		{"sdec_secret", 1},
+		{"sdec_known", 1},
+		// with no constructor layer y cannot be a pair, so fst(y) is stuck
+		{"fst_secret", 0},
+	}
+	th := parseModel(t, "stuck", stuckModel)
+	for _, c := range cases {
+		t.Run(c.lemma, func(t *testing.T) {
+			l := th.Lemma(c.lemma)
+			require.NotNil(t, l)
+			res := diffLemma(th, stuckModel, l, 2, diffEncode(c.synth), 0, false)
+			require.NoError(t, res.err)
+			require.Equal(t, 1, res.ans.strict)
+			require.Empty(t, res.disagreements)
+		})
+	}
+}
+
+// echoModel: the adversary receives senc(y, y) for a y it chose and sends
+// it back as a whole message.
+const echoModel = `theory Echo
+begin
+
+builtins: symmetric-encryption
+
+rule Send:
+  [ In(y) ] --[ Sent(y) ]-> [ Out(senc(y, y)) ]
+
+rule Recv:
+  [ In(x) ] --[ Got(x) ]-> [ ]
+
+lemma echo:
+  exists-trace
+  "Ex y #i #j. Sent(y) @ #i & Got(senc(y, y)) @ #j"
+
+end
+`
+
 // TestDifferentialKnownEngineBugs keeps the disagreements found by the
 // differential tests that are engine bugs, each skipped until fixed; set
 // TRACEBOUND_KNOWN_BUGS=1 to run them.
 func TestDifferentialKnownEngineBugs(t *testing.T) {
 	cases := []struct {
-		name, lemma string
-		synth       int
-		bug         string
+		name, src, lemma string
+		synth, depth     int
+		bug              string
 	}{
-		{"sdec_secret", "sdec_secret", 1, "stuck sdec application in a K atom"},
-		{"sdec_known", "sdec_known", 1, "stuck sdec application in a K atom"},
-		// with no constructor layer y cannot be a pair, so fst(y) is stuck
-		{"fst_secret", "fst_secret", 0, "stuck fst application in a K atom"},
+		{"echo_synth0", echoModel, "echo", 0, 2,
+			"with SynthDepth 0 (the default) the adversary cannot send back a message it received: Out(senc(y, y)) is dropped " +
+				"from its knowledge because y is known to it (the message counts as buildable from known parts), but rebuilding " +
+				"senc(y, y) at the variable x of In(x) needs a constructor layer the bound forbids; so the witness " +
+				"Send(y='c'), Recv(x=senc('c','c')) of 2 steps is missed at every depth"},
+		// the same bug in random models: Out(senc(y2, y2)) after In(y2),
+		// then In(y2) with y2 = senc('c2', 'c2')
+		{"random1162", genModel(1162), "L1_exists_order", 0, 3,
+			"with SynthDepth 0 a received Out(senc(y, y)) with y known is dropped from the adversary's knowledge (see echo_synth0)"},
+		// Out(senc(y0, y0)) after In(<'c1', y0>), then In(<s2_0, y2>)
+		// with y2 = senc('c2', 'c2')
+		{"random1427", genModel(1427), "L0_exists", 0, 2,
+			"with SynthDepth 0 a received Out(senc(y, y)) with y known is dropped from the adversary's knowledge (see echo_synth0)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			if os.Getenv("TRACEBOUND_KNOWN_BUGS") == "" {
-				t.Skip("known engine bug: " + c.bug + ": the engine's adversary (encode synth) never builds an application of a reducible public symbol (sdec, fst, snd) that does not reduce, so K(sdec('c','c')) and K(fst('c')) are underivable for it; the explorer and replay derive them (construct), giving a 1-step counterexample/witness the engine misses at every depth and SynthDepth")
+				t.Skip("known engine bug: " + c.bug)
 			}
-			th := parseModel(t, "stuck", stuckModel)
+			th := parseModel(t, c.name, c.src)
 			l := th.Lemma(c.lemma)
 			require.NotNil(t, l)
-			res := diffLemma(th, stuckModel, l, 2, diffEncode(c.synth), 0, false)
+			res := diffLemma(th, c.src, l, c.depth, diffEncode(c.synth), 0, false)
 			require.NoError(t, res.err)
-			require.Equal(t, 1, res.explorerLen)
 			require.Empty(t, res.disagreements)
 		})
 	}

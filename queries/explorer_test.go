@@ -14,9 +14,11 @@ import (
 // the differential tests. It is written from the semantics (design.md),
 // not from the encoder: the state is a multiset of ground facts, a step is
 // a rule instance whose premises are in the state, Fr premises get new
-// names, In premises get messages the adversary derives (replay.Knowledge)
-// from a finite candidate set, and a trace has the goal property iff
-// replay.Check accepts it.
+// names, In premises get messages the adversary derives (advKnow, in
+// explorer_adv_test.go: Dolev–Yao with the engine's documented
+// constructor-layer bound) from a finite candidate set, and a trace has
+// the goal property iff replay.Check accepts it (replay's adversary is
+// unbounded, so it accepts every trace the explorer builds).
 //
 // Candidate values. A variable of an In premise that no state premise
 // binds ranges over
@@ -25,20 +27,24 @@ import (
 //	    constants and two extra public names, two adversary fresh names,
 //	    the public nullary function symbols,
 //
-// and, with synth = 1, also over one constructor layer f(b1,…,bn) above
-// derivable elements of B, for every public function symbol f that no
-// equation rewrites (pair, h, senc; not fst, snd, sdec). The pattern's own
-// structure is always built around these values, as the engine's
-// SynthDepth bound says ("constructor layers below the pattern's own
-// structure"). A public variable that no premise binds ranges over the
-// public constants and the two extra names.
+// and, with synth = 1, also over one layer f(b1,…,bn) above elements of B
+// the adversary has without building anything, for every public function
+// symbol f whose application is in normal form (a constructor such as
+// pair, h, senc, or a stuck application of fst, snd, sdec). The pattern's
+// own structure is built around these values, as the engine's SynthDepth
+// bound says ("constructor layers below the pattern's own structure"). A
+// public variable that no premise binds ranges over the public constants
+// and the two extra names. The extra names and the adversary's fresh
+// names are used in order of first occurrence (symmetry reduction).
 //
 // Knowledge events. The adversary's send event of every In premise is in
-// the trace (just before its step). When the goal has K atoms, the trace
-// is also tried with one extra K event for each derivable term of the
-// trace (and each ground term of the goal): after the last step, or, when
-// the K atom's time is compared with another timepoint, in every gap
-// between steps.
+// the trace (just before its step). When the goal has K atoms, K events
+// are added for the derivable terms of the trace's actions (with their
+// rule patterns) and the ground terms of the goal: after the last step,
+// or, when the K atom's time is compared with another timepoint, in every
+// gap between steps. When every K atom of the goal is positive, one trace
+// with all of them decides (more events only make the goal truer);
+// otherwise each single extra event is tried in turn.
 //
 // Lengths. The engine searches traces of exactly 1, 2, …, k steps, so the
 // explorer answers for 1 ≤ length ≤ k; the empty trace is not a candidate.
@@ -49,8 +55,8 @@ type explorer struct {
 
 	pubs     []*rules.Term // public constants and extra names
 	advFresh []*rules.Term
-	ctors    []*rules.FuncSym // public, non-reducible, arity > 0
-	nullary  []*rules.Term    // public, non-reducible, arity 0
+	ctors    []*rules.FuncSym // public, arity > 0
+	nullary  []*rules.Term    // public, arity 0
 	goalGnd  []*rules.Term    // normalised ground terms of the goal
 	hasK     bool
 	kAllGaps bool
@@ -63,6 +69,10 @@ type explorer struct {
 	// has (a cheap filter before replay).
 	required []string
 	names    map[*rules.Rule]string
+
+	// the search in progress
+	ans   *answer
+	limit int
 
 	// MaxNodes aborts the search (with an error) after that many states.
 	maxNodes int
@@ -116,14 +126,8 @@ func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
 	addPub(rules.NewPub("xpub1"))
 	addPub(rules.NewPub("xpub2"))
 	x.advFresh = []*rules.Term{rules.NewFreshConst("adv1"), rules.NewFreshConst("adv2")}
-	reducible := map[string]bool{}
-	for _, e := range th.Equations {
-		if e.LHS.Kind == rules.TApp {
-			reducible[e.LHS.Name] = true
-		}
-	}
 	for _, f := range th.Functions {
-		if f.Private || reducible[f.Name] {
+		if f.Private {
 			continue
 		}
 		if f.Arity == 0 {
@@ -251,6 +255,10 @@ type exState struct {
 	fresh  map[string]bool // protocol fresh names so far
 	nfresh int
 	extra  map[string]bool // the adversary's extra names used so far
+	// strict: every In message so far is derivable within the engine's
+	// constructor-layer bound (advKnow), not only by the unbounded
+	// adversary of replay.
+	strict bool
 }
 
 // Symmetry: the extra public names and the adversary's fresh names occur
@@ -321,55 +329,92 @@ func groundKey(f *rules.Fact) string {
 	return b.String()
 }
 
-// minLength returns the length of a shortest trace (1 ≤ length ≤ k)
-// satisfying the goal under the restrictions, with that trace, or 0 and
-// nil when there is none. Iterative deepening: at limit n only traces of
-// exactly n steps are checked (shorter ones were checked before). When
-// the search exceeds its state budget, done is the largest depth searched
-// completely and err says so.
-func (x *explorer) minLength(k int) (n int, tr *rules.Trace, done int, err error) {
+// answer is the explorer's answer for one goal: the lengths of shortest
+// traces (1 ≤ length ≤ k; 0 for none) with the goal property
+//
+//   - strict: for the adversary within the engine's documented
+//     constructor-layer bound (advKnow); the engine must find these;
+//   - loose: for the unbounded Dolev–Yao adversary (replay's); every
+//     engine trace must be one of these.
+//
+// The engine's own reach lies in between (its shape inference gives some
+// variables structure the strict bound does not assume).
+type answer struct {
+	strict, loose     int
+	strictTr, looseTr *rules.Trace
+	// done is the largest depth searched completely (less than k when
+	// the state budget ran out).
+	done int
+}
+
+// minLength answers the goal for traces of at most k steps. Iterative
+// deepening: at limit n only traces of exactly n steps are checked
+// (shorter ones were checked before). When the search exceeds its state
+// budget, err says so and done is the largest depth searched completely.
+func (x *explorer) minLength(k int) (answer, error) {
+	var a answer
 	for n := 1; n <= k; n++ {
-		root := &exState{fresh: map[string]bool{}, extra: map[string]bool{}}
-		if tr := x.search(root, n); tr != nil {
-			return n, tr, k, nil
-		}
+		x.ans = &a
+		x.limit = n
+		x.search(&exState{fresh: map[string]bool{}, extra: map[string]bool{}, strict: true})
 		if x.err != nil {
-			return 0, nil, n - 1, x.err
+			a.done = n - 1
+			return a, x.err
+		}
+		if a.strict > 0 {
+			break
 		}
 	}
-	return 0, nil, k, nil
+	a.done = k
+	return a, nil
 }
 
 // errBudget is the error of a search that exceeded its state budget.
 var errBudget = errors.New("explorer: state budget exceeded")
 
-func (x *explorer) search(s *exState, limit int) *rules.Trace {
+// search explores the traces extending s up to x.limit steps; it returns
+// false to stop (a strict answer was found, or an error).
+func (x *explorer) search(s *exState) bool {
 	if x.err != nil {
-		return nil
+		return false
+	}
+	if !s.strict && x.ans.loose > 0 {
+		return true // nothing new below: no strict trace, loose known
 	}
 	x.nodes++
 	if x.maxNodes > 0 && x.nodes > x.maxNodes {
 		x.err = fmt.Errorf("%w (%d states)", errBudget, x.maxNodes)
-		return nil
+		return false
 	}
-	if len(s.steps) == limit {
-		return x.satisfies(s)
+	if len(s.steps) == x.limit {
+		x.satisfies(s)
+		return x.ans.strict == 0 && x.err == nil
 	}
-	var found *rules.Trace
 	for _, r := range x.th.Rules {
+		cont := true
 		x.successors(s, r, func(ns *exState) bool {
-			found = x.search(ns, limit)
-			return found == nil && x.err == nil
+			cont = x.search(ns)
+			return cont
 		})
-		if found != nil || x.err != nil {
-			break
+		if !cont {
+			return false
 		}
 	}
-	return found
+	return true
 }
 
-// knowledge returns the adversary's knowledge after the first n steps.
-func (x *explorer) knowledge(s *exState, n int) *replay.Knowledge {
+// knowledge returns the bounded adversary's knowledge after the first n
+// steps.
+func (x *explorer) knowledge(s *exState, n int) *advKnow {
+	if n > len(s.outs) {
+		n = len(s.outs)
+	}
+	return x.newAdvKnow(s.fresh, s.outs[:n])
+}
+
+// looseKnowledge returns the unbounded adversary's knowledge (replay's)
+// after the first n steps.
+func (x *explorer) looseKnowledge(s *exState, n int) *replay.Knowledge {
 	k := replay.NewKnowledge(x.th, s.fresh)
 	for i := 0; i < n && i < len(s.outs); i++ {
 		for _, m := range s.outs[i] {
@@ -460,12 +505,13 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 			statePrem = append(statePrem, i)
 		}
 	}
-	var know *replay.Knowledge
+	var know *advKnow           // bounded
+	var lknow *replay.Knowledge // unbounded
 	var cands []*rules.Term
 	used := make([]int, len(s.facts))
 	cont := true
 	// stage 3: unbound public variables, then build the step
-	finish := func(sub rules.Subst, inMsgs []*rules.Term) {
+	finish := func(sub rules.Subst, inMsgs []*rules.Term, strict bool) {
 		var free []rules.Var
 		for _, v := range r.Vars() {
 			if _, ok := sub[v]; !ok {
@@ -483,7 +529,9 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				return
 			}
 			if i == len(free) {
-				cont = yield(x.apply(s, r, sub, inPrem, inMsgs, used))
+				ns := x.apply(s, r, sub, inPrem, inMsgs, used)
+				ns.strict = s.strict && strict
+				cont = yield(ns)
 				return
 			}
 			for _, p := range x.pubs {
@@ -501,13 +549,13 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 		rec(0, sub)
 	}
 	// stage 2: In premises, one after the other
-	var ins func(j int, sub rules.Subst, msgs []*rules.Term)
-	ins = func(j int, sub rules.Subst, msgs []*rules.Term) {
+	var ins func(j int, sub rules.Subst, msgs []*rules.Term, strict bool)
+	ins = func(j int, sub rules.Subst, msgs []*rules.Term, strict bool) {
 		if !cont {
 			return
 		}
 		if j == len(inPrem) {
-			finish(sub, msgs)
+			finish(sub, msgs, strict)
 			return
 		}
 		pat := r.Premises[inPrem[j]].Args[0]
@@ -527,10 +575,14 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				if !m.IsGround() {
 					return
 				}
-				if know.Derive(m) == nil {
+				if lknow.Derive(m) == nil {
 					return
 				}
-				ins(j+1, sub, append(msgs[:len(msgs):len(msgs)], m))
+				st := strict && s.strict && know.pattern(pat, sub)
+				if !st && x.ans.loose > 0 {
+					return // only strict traces are still of interest
+				}
+				ins(j+1, sub, append(msgs[:len(msgs):len(msgs)], m), st)
 				return
 			}
 			for _, c := range cands {
@@ -576,15 +628,16 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 						fresh[t.Name] = true
 					}
 				}
-				know = replay.NewKnowledge(x.th, fresh)
+				know = x.newAdvKnow(fresh, s.outs)
+				lknow = replay.NewKnowledge(x.th, fresh)
 				for _, os := range s.outs {
 					for _, m := range os {
-						know.Add(m)
+						lknow.Add(m)
 					}
 				}
-				cands = x.candidates(s, know)
+				cands = x.candidates(s, lknow)
 			}
-			ins(0, sub, nil)
+			ins(0, sub, nil, true)
 			return
 		}
 		p := r.Premises[statePrem[j]]
@@ -693,9 +746,9 @@ func (x *explorer) apply(s *exState, r *rules.Rule, sub rules.Subst, inPrem []in
 	return ns
 }
 
-// satisfies returns the trace of s (with knowledge events as needed) if
-// it satisfies the goal under the restrictions, or nil.
-func (x *explorer) satisfies(s *exState) *rules.Trace {
+// satisfies checks the trace of s (with knowledge events as needed)
+// against the goal and the restrictions and records it in x.ans.
+func (x *explorer) satisfies(s *exState) {
 	if len(x.required) > 0 {
 		have := map[string]bool{}
 		for _, st := range s.steps {
@@ -705,23 +758,95 @@ func (x *explorer) satisfies(s *exState) *rules.Trace {
 		}
 		for _, n := range x.required {
 			if !have[n] {
-				return nil
+				return
 			}
 		}
+	}
+	wantLoose := x.ans.loose == 0
+	if !s.strict && !wantLoose {
+		return
+	}
+	found := func(tr *rules.Trace, strict bool) {
+		if strict && x.ans.strict == 0 {
+			x.ans.strict, x.ans.strictTr = len(tr.Steps), tr
+		}
+		if x.ans.loose == 0 {
+			x.ans.loose, x.ans.looseTr = len(tr.Steps), tr
+		}
+	}
+	with := func(evs []*rules.KEvent) *rules.Trace {
+		all := append(append([]*rules.KEvent{}, s.inEv...), evs...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Time < all[j].Time })
+		return &rules.Trace{Steps: s.steps, KEvents: all}
 	}
 	base := &rules.Trace{Steps: s.steps, KEvents: s.inEv}
 	if !x.hasK || !x.kMonotone {
 		if x.check(base) {
-			return base
+			found(base, s.strict)
+			return
 		}
 		if !x.hasK || x.err != nil {
-			return nil
+			return
 		}
 	}
-	// the terms a K event may be about
+	strictEvs, looseEvs := x.kEvents(s)
+	if x.kMonotone {
+		// more events only make the goal truer: all of them at once
+		if s.strict {
+			if tr := with(strictEvs); x.check(tr) {
+				found(tr, true)
+				return
+			}
+		}
+		if wantLoose && x.err == nil {
+			if tr := with(looseEvs); x.check(tr) {
+				found(tr, false)
+			}
+		}
+		return
+	}
+	// otherwise one extra event at a time
+	if s.strict {
+		for _, ev := range strictEvs {
+			if tr := with([]*rules.KEvent{ev}); x.check(tr) {
+				found(tr, true)
+				return
+			}
+			if x.err != nil {
+				return
+			}
+		}
+	}
+	if wantLoose {
+		for _, ev := range looseEvs {
+			if tr := with([]*rules.KEvent{ev}); x.check(tr) {
+				found(tr, false)
+				return
+			}
+			if x.err != nil {
+				return
+			}
+		}
+	}
+}
+
+// kEvents returns the knowledge events that may be added to the trace of
+// s: after the last step, or in every gap when the goal compares a K
+// atom's time. The strict ones are about the terms of the trace's actions
+// and their subterms, each derivable with its pattern in the rule, whose
+// structure the adversary builds freely (see advKnow), and the ground
+// terms of the goal. The loose ones are about every subterm of the
+// trace's facts, the public names and the goal's ground terms that the
+// unbounded adversary derives.
+func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
+	type kCand struct {
+		pat *rules.Term
+		sub rules.Subst
+	}
+	var cands []kCand
 	var terms []*rules.Term
 	seen := map[string]bool{}
-	add := func(t *rules.Term) {
+	addTerms := func(t *rules.Term) {
 		t.Walk(func(u *rules.Term) bool {
 			if k := u.String(); !seen[k] {
 				seen[k] = true
@@ -731,57 +856,59 @@ func (x *explorer) satisfies(s *exState) *rules.Trace {
 		})
 	}
 	for _, st := range s.steps {
+		for _, f := range st.Rule.Actions {
+			for _, a := range f.Args {
+				a.Walk(func(p *rules.Term) bool {
+					cands = append(cands, kCand{p, st.Subst})
+					return true
+				})
+			}
+		}
 		for _, fs := range [][]*rules.Fact{st.Rule.Premises, st.Rule.Actions, st.Rule.Conclusions} {
 			for _, f := range fs {
 				for _, a := range f.Args {
-					add(x.th.Normalize(st.Subst.Apply(a)))
+					addTerms(x.th.Normalize(st.Subst.Apply(a)))
 				}
 			}
 		}
 	}
-	for _, t := range x.pubs {
-		add(t)
-	}
 	for _, t := range x.goalGnd {
-		add(t)
+		cands = append(cands, kCand{t, rules.Subst{}})
+		addTerms(t)
+	}
+	for _, t := range x.pubs {
+		addTerms(t)
 	}
 	n := len(s.steps)
 	first := n
 	if x.kAllGaps {
 		first = 0
 	}
-	var all []*rules.KEvent
 	for g := n; g >= first; g-- {
-		know := x.knowledge(s, g)
 		tm := int64(g)*rules.TraceTimeScale + rules.TraceTimeScale/2
+		ev := func(t *rules.Term) *rules.KEvent {
+			return &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1}
+		}
+		if s.strict {
+			know := x.knowledge(s, g)
+			done := map[string]bool{}
+			for _, c := range cands {
+				t := x.th.Normalize(c.sub.Apply(c.pat))
+				if !t.IsGround() || done[t.String()] || !know.pattern(c.pat, c.sub) {
+					continue
+				}
+				done[t.String()] = true
+				strict = append(strict, ev(t))
+			}
+		}
+		lk := x.looseKnowledge(s, g)
 		for _, t := range terms {
-			if know.Derive(t) == nil {
-				continue
-			}
-			if x.kMonotone {
-				all = append(all, &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1})
-				continue
-			}
-			evs := append(append([]*rules.KEvent{}, s.inEv...), &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1})
-			sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
-			tr := &rules.Trace{Steps: s.steps, KEvents: evs}
-			if x.check(tr) {
-				return tr
-			}
-			if x.err != nil {
-				return nil
+			if lk.Derive(t) != nil {
+				loose = append(loose, ev(t))
 			}
 		}
 	}
-	if x.kMonotone {
-		evs := append(append([]*rules.KEvent{}, s.inEv...), all...)
-		sort.SliceStable(evs, func(i, j int) bool { return evs[i].Time < evs[j].Time })
-		tr := &rules.Trace{Steps: s.steps, KEvents: evs}
-		if x.check(tr) {
-			return tr
-		}
-	}
-	return nil
+	return strict, loose
 }
 
 // check replays tr; a failure other than a restriction or the goal not
