@@ -642,8 +642,8 @@ func TestDifferentialStuckApplications(t *testing.T) {
 	}
 }
 
-// echoModel: the adversary receives senc(y, y) for a y it chose and sends
-// it back as a whole message.
+// echoModel: the adversary receives senc(y, y) (or senc(senc(y, y), y))
+// for a y it chose and sends it back as a whole message.
 const echoModel = `theory Echo
 begin
 
@@ -652,12 +652,19 @@ builtins: symmetric-encryption
 rule Send:
   [ In(y) ] --[ Sent(y) ]-> [ Out(senc(y, y)) ]
 
+rule Send2:
+  [ In(y) ] --[ Sent2(y) ]-> [ Out(senc(senc(y, y), y)) ]
+
 rule Recv:
   [ In(x) ] --[ Got(x) ]-> [ ]
 
 lemma echo:
   exists-trace
   "Ex y #i #j. Sent(y) @ #i & Got(senc(y, y)) @ #j"
+
+lemma echo2:
+  exists-trace
+  "Ex y #i #j. Sent2(y) @ #i & Got(senc(senc(y, y), y)) @ #j"
 
 end
 `
@@ -676,6 +683,9 @@ func TestDifferentialKnownEngineBugs(t *testing.T) {
 				"from its knowledge because y is known to it (the message counts as buildable from known parts), but rebuilding " +
 				"senc(y, y) at the variable x of In(x) needs a constructor layer the bound forbids; so the witness " +
 				"Send(y='c'), Recv(x=senc('c','c')) of 2 steps is missed at every depth"},
+		{"echo2_synth1", echoModel, "echo2", 1, 2,
+			"the same with SynthDepth 1: Out(senc(senc(y, y), y)) is dropped as buildable from y, and rebuilding it at x " +
+				"needs two constructor layers; the 2-step witness Send2(y='c'), Recv(x=senc(senc('c','c'),'c')) is missed"},
 		// the same bug in random models: Out(senc(y2, y2)) after In(y2),
 		// then In(y2) with y2 = senc('c2', 'c2')
 		{"random1162", genModel(1162), "L1_exists_order", 0, 3,
