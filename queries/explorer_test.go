@@ -14,11 +14,15 @@ import (
 // the differential tests. It is written from the semantics (design.md),
 // not from the encoder: the state is a multiset of ground facts, a step is
 // a rule instance whose premises are in the state, Fr premises get new
-// names, In premises get messages the adversary derives (advKnow, in
-// explorer_adv_test.go: Dolev–Yao with the engine's documented
-// constructor-layer bound) from a finite candidate set, and a trace has
-// the goal property iff replay.Check accepts it (replay's adversary is
-// unbounded, so it accepts every trace the explorer builds).
+// names, In premises get messages the adversary derives from a finite
+// candidate set, and a trace has the goal property iff replay.Check
+// accepts it.
+//
+// Two adversaries. Every trace is classified twice (see answer): for the
+// unbounded Dolev–Yao adversary of replay (replay.Knowledge), and for the
+// adversary within the engine's documented constructor-layer bound
+// (advKnow, explorer_adv_test.go). The engine must find the traces of the
+// second kind and may find only traces of the first.
 //
 // Candidate values. A variable of an In premise that no state premise
 // binds ranges over
@@ -27,24 +31,23 @@ import (
 //	    constants and two extra public names, two adversary fresh names,
 //	    the public nullary function symbols,
 //
-// and, with synth = 1, also over one layer f(b1,…,bn) above elements of B
-// the adversary has without building anything, for every public function
-// symbol f whose application is in normal form (a constructor such as
-// pair, h, senc, or a stuck application of fst, snd, sdec). The pattern's
-// own structure is built around these values, as the engine's SynthDepth
-// bound says ("constructor layers below the pattern's own structure"). A
-// public variable that no premise binds ranges over the public constants
-// and the two extra names. The extra names and the adversary's fresh
-// names are used in order of first occurrence (symmetry reduction).
+// and, with synth = 1, also over one layer f(b1,…,bn) above derivable
+// elements of B, for every public function symbol f whose application is
+// in normal form (a constructor such as pair, h, senc, or a stuck
+// application of fst, snd, sdec). The pattern's own structure is built
+// around these values, as the engine's SynthDepth bound says
+// ("constructor layers below the pattern's own structure"). A public
+// variable that no premise binds ranges over the public constants and the
+// two extra names. The extra names and the adversary's fresh names are
+// used in order of first occurrence (symmetry reduction).
 //
 // Knowledge events. The adversary's send event of every In premise is in
 // the trace (just before its step). When the goal has K atoms, K events
-// are added for the derivable terms of the trace's actions (with their
-// rule patterns) and the ground terms of the goal: after the last step,
-// or, when the K atom's time is compared with another timepoint, in every
-// gap between steps. When every K atom of the goal is positive, one trace
-// with all of them decides (more events only make the goal truer);
-// otherwise each single extra event is tried in turn.
+// are added (see kEvents): after the last step, or, when the goal
+// compares a K atom's time with another timepoint, in every gap between
+// steps. When every K atom of the goal is positive, one trace with all of
+// them decides (more events only make the goal truer); otherwise each
+// single extra event is tried in turn.
 //
 // Lengths. The engine searches traces of exactly 1, 2, …, k steps, so the
 // explorer answers for 1 ≤ length ≤ k; the empty trace is not a candidate.
