@@ -11,8 +11,12 @@ import "github.com/tracebound/tracebound/rules"
 // pairs only (the adversary built that message, so it can take it apart),
 // or as an argument of a state premise at a position that always holds
 // known values. A position holds known values when every rule that
-// produces the fact puts there a term built with public functions from
-// public names and known variables. The positions are computed as a
+// produces the fact puts there a public name or a known variable. Only
+// such values count, not terms built from them: the adversary sent the
+// value itself at a variable of a pattern, so it can send it again at
+// one within the same bounds, while rebuilding h(x) at a variable could
+// need a constructor layer the bounds forbid (found by the differential
+// tests). The positions are computed as a
 // greatest fixpoint: the assumption that all positions hold known values
 // is refined until every producing rule preserves it, which makes it an
 // invariant of all traces by induction. Knowledge only grows, so a value
@@ -35,17 +39,6 @@ func transparentVars(t *rules.Term, out map[rules.Var]bool) {
 // the state premise arguments (premise index, argument index) that hold
 // known values.
 func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[rules.Var]bool, args [][][2]int) {
-	public := map[string]bool{}
-	for _, f := range th.Functions {
-		if !f.Private && !acSymbols[f.Name] {
-			public[f.Name] = true
-		}
-	}
-	for _, e := range th.Equations {
-		if e.LHS.Kind == rules.TApp {
-			delete(public, e.LHS.Name) // results of reducible symbols may differ
-		}
-	}
 	pos := map[rules.FactKey][]bool{}
 	for _, ri := range rs {
 		if ri.ref.dead {
@@ -92,16 +85,6 @@ func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[r
 			return true
 		case rules.TVar:
 			return t.Var.Sort == rules.SortPub || kv[t.Var]
-		case rules.TApp:
-			if !public[t.Name] {
-				return false
-			}
-			for _, a := range t.Args {
-				if !isKnown(a, kv) {
-					return false
-				}
-			}
-			return true
 		}
 		return false
 	}

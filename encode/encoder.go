@@ -788,27 +788,11 @@ func (e *enc) keyFree(c *cell, budget int, seen map[*Node]bool) ([]*cell, error)
 	return out, nil
 }
 
-// knownTerm reports whether n is built with public functions from public
-// names and the known variable nodes.
+// knownTerm reports whether n is a public name or a value the adversary
+// sent itself at a variable of a pattern (see knownVariables): sending it
+// teaches the adversary nothing it could not send again.
 func (e *enc) knownTerm(n *Node, known map[*Node]bool) bool {
-	if known[n] {
-		return true
-	}
-	switch n.Kind {
-	case MsgPub, MsgPubVar:
-		return true
-	case MsgCtor:
-		if e.a.private[n.Sym] || e.a.reducible(n.Sym) {
-			return false
-		}
-		for _, a := range n.Args {
-			if !e.knownTerm(a, known) {
-				return false
-			}
-		}
-		return true
-	}
-	return known[n]
+	return known[n] || n.Kind == MsgPub || n.Kind == MsgPubVar
 }
 
 // cellClass groups cells for the registers: by head symbol, "~" for fresh

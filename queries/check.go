@@ -40,8 +40,10 @@ type Options struct {
 const incrementalChunk = 4
 
 // DefaultDepth is the default search depth: enough for the examples'
-// attacks and executability witnesses, and fast on them.
-const DefaultDepth = 10
+// attacks (7 steps) and witnesses (5), while a bounded proof of an NSPK or
+// NSL lemma to depth 8 takes seconds (depth 10 takes tens of seconds, see
+// docs/performance.md).
+const DefaultDepth = 8
 
 func (o Options) depth() int {
 	if o.Depth <= 0 {
