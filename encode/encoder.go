@@ -26,6 +26,8 @@ type Options struct {
 	// Linear orders the steps of a trace by their index (step n at time
 	// n) instead of giving them free times ordered only where needed.
 	Linear bool
+	// NoPrune drops the needed-steps constraint (for comparison).
+	NoPrune bool
 }
 
 // SynthDepthBound, AnalysisDepthBound and DecryptionsBound return the
@@ -296,6 +298,19 @@ type enc struct {
 	atMost    bool
 	// assumeKnown holds message nodes synth may take as derivable.
 	assumeKnown map[*Node]bool
+	// For the needed-steps constraint (see needed): the owner of each
+	// knowledge query by its time node, and for each graph node and each
+	// decryption node the conditions under which a later, needed part of
+	// the trace uses what it sent; witness holds the goal's bindings that
+	// use a node.
+	owners  map[int]*Node
+	uses    map[*gnode][]*Node
+	decUses map[int][]*Node
+	witness map[*gnode][]*Node
+	// goalWitness is set when an outermost existential of the goal is
+	// bound by a protocol action; outEdges are the edges out of a node.
+	goalWitness bool
+	outEdges    map[*gnode][]*Node
 	// cands are the keyed deconstructions the adversary may apply to the
 	// cells; decs are its decryption nodes.
 	cands []*cand
@@ -364,8 +379,9 @@ type cell struct {
 	node    *Node
 	learned *Node
 	time    *Node
-	in      *inst // nil for the results of decryption nodes
-	dec     int   // 1-based decryption node that produced it, or 0
+	in      *inst  // nil for the results of decryption nodes
+	dec     int    // 1-based decryption node that produced it, or 0
+	g       *gnode // the node whose register this is, or nil
 }
 
 // kEvent is a K(m) event: the adversary sends m (one before every In
@@ -402,7 +418,8 @@ func (p *Problem) Exactly(j int) *Node {
 func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
 	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
-		synthMemo: map[[4]int]*Node{}, knownMemo: map[[2]int]*Node{}}
+		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
+		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[2]int]*Node{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
 	}
@@ -496,6 +513,7 @@ func (e *enc) build(goal Goal) error {
 		// positions need no derivation; the event's time is unique to it,
 		// so the memoised answers do not leak to other queries
 		e.assumeKnown = ev.in.knownState
+		e.own(ev.time, ev.in.active)
 		e.assert(b.Implies(ev.in.active, e.synth(ev.msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild())))
 		e.assumeKnown = nil
 	}
@@ -507,11 +525,14 @@ func (e *enc) build(goal Goal) error {
 		}
 		e.assert(n)
 	}
-	n, err := f.encode(goal.Formula, goal.Name)
+	n, err := f.encodeGoal(goal.Formula, goal.Name)
 	if err != nil {
 		return err
 	}
 	e.assert(n)
+	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
+		e.needed(goal)
+	}
 	if e.usedLast && len(e.kEvents) > 0 {
 		// last(#i) says no timepoint follows #i, but the adversary's
 		// knowledge events may come after the last protocol step.
@@ -645,6 +666,7 @@ func (e *enc) premises(in *inst) error {
 					}
 					lits = append(lits, lit)
 					in.edges[pi] = append(in.edges[pi], &edge{lit: lit, from: src, conc: ci})
+					e.outEdges[g] = append(e.outEdges[g], lit)
 				}
 			}
 		}
@@ -864,7 +886,7 @@ func (e *enc) registers(g *gnode) error {
 			e.assert(b.Implies(c.learned, b.Eq(reg, c.node)))
 			valid = append(valid, c.learned)
 		}
-		e.cells = append(e.cells, &cell{node: reg, learned: b.Or(valid...), time: g.time})
+		e.cells = append(e.cells, &cell{node: reg, learned: b.Or(valid...), time: g.time, g: g})
 	}
 	return nil
 }
@@ -930,6 +952,7 @@ func (e *enc) decryptions() error {
 		var opts []*Node
 		for ci, c := range e.cands {
 			ch := b.And(d.use, b.Eq(d.sel, b.Int(int64(ci))))
+			e.used(c.parent, ch)
 			conj := []*Node{c.parent.learned, b.Lt(c.parent.time, d.time), c.cond, b.Eq(d.out, c.child)}
 			for j, s := range c.sides {
 				conj = append(conj, b.Eq(d.keys[j], s))
@@ -953,6 +976,7 @@ func (e *enc) decryptions() error {
 		prev = d
 	}
 	for _, d := range e.decs {
+		e.own(d.time, d.use)
 		var conj []*Node
 		for _, k := range d.keys {
 			conj = append(conj, e.synth(k, d.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
@@ -969,17 +993,44 @@ func (e *enc) known(x, t *Node) *Node {
 		return n
 	}
 	b := e.b
+	owner := e.owners[t.id]
+	if owner == nil {
+		owner = b.True
+	}
 	var opts []*Node
 	for _, c := range e.cells {
 		eq := b.Eq(x, c.node)
 		if eq == b.False {
 			continue
 		}
-		opts = append(opts, b.And(c.learned, b.Lt(c.time, t), eq))
+		d := b.And(c.learned, b.Lt(c.time, t), eq)
+		opts = append(opts, d)
+		e.used(c, b.And(owner, d))
 	}
 	n := b.Or(opts...)
 	e.knownMemo[key] = n
 	return n
+}
+
+// own records the owner of the knowledge queries made at time t: the
+// step, knowledge event or decryption node that needs them.
+func (e *enc) own(t, owner *Node) {
+	if old, ok := e.owners[t.id]; ok {
+		owner = e.b.Or(old, owner)
+	}
+	e.owners[t.id] = owner
+}
+
+// used records that under cond something needed uses cell c.
+func (e *enc) used(c *cell, cond *Node) {
+	switch {
+	case c.g != nil:
+		e.uses[c.g] = append(e.uses[c.g], cond)
+	case c.dec > 0:
+		e.decUses[c.dec] = append(e.decUses[c.dec], cond)
+	case c.in != nil:
+		e.uses[c.in.node] = append(e.uses[c.in.node], cond)
+	}
 }
 
 // advFresh says x is a fresh name of the adversary's own.
@@ -1092,3 +1143,66 @@ func describeRules(rs []*ruleInfo) string {
 // encoded with pairwise exclusion clauses (measured: the Int naming the
 // consumer is faster on the examples even for small fan-in).
 const pairwiseAMO = 6
+
+// needed adds the needed-steps constraint: every step of the trace feeds a
+// premise of another step, or sends a message that a needed derivation
+// uses (an In of a step, a knowledge event of the goal, a decryption), or
+// witnesses an outermost existential of the goal, or has an action that
+// the goal or a restriction requires elsewhere. Steps that do none of
+// these can be removed from any trace with the goal's property: what
+// remains is a shorter trace that still has it (universal conditions only
+// get easier with fewer actions), which the iterative deepening has
+// checked already. So the constraint loses no shortest trace, and it
+// spares the solver from refuting traces padded with idle steps.
+func (e *enc) needed(goal Goal) {
+	b := e.b
+	static := map[string]bool{}
+	positiveActions(toNNF(goal.Formula, true), static, true)
+	for _, r := range e.E.th.Restrictions {
+		positiveActions(toNNF(r.Formula, true), static, false)
+	}
+	for _, g := range e.nodes {
+		just := append([]*Node{}, e.witness[g]...)
+		just = append(just, e.outEdges[g]...)
+		just = append(just, e.uses[g]...)
+		for _, in := range g.insts {
+			for _, a := range in.act {
+				if static[a.f.Name] {
+					just = append(just, in.active)
+					break
+				}
+			}
+		}
+		e.assert(b.Implies(g.active, b.Or(just...)))
+	}
+	for i, d := range e.decs {
+		e.assert(b.Implies(d.use, b.Or(e.decUses[i+1]...)))
+	}
+}
+
+// positiveActions collects the names of actions that occur positively in
+// n, except, for the goal, as guards of its outermost existentials (those
+// are the recorded witnesses): a step with such an action may be what the
+// formula needs.
+func positiveActions(n *nnf, out map[string]bool, goal bool) {
+	var walk func(n *nnf, top bool)
+	walk = func(n *nnf, top bool) {
+		switch n.kind {
+		case nnfAtom:
+			if !n.neg && n.atom.Kind == rules.AtomAction && !isKFact(n.atom.Fact.Name) && !top {
+				out[n.atom.Fact.Name] = true
+			}
+		case nnfEx:
+			for _, k := range n.kids[0].flatten(nnfAnd) {
+				walk(k, top && k.kind == nnfAtom)
+			}
+		default:
+			for _, k := range n.kids {
+				walk(k, false)
+			}
+		}
+	}
+	for _, c := range n.flatten(nnfAnd) {
+		walk(c, goal && c.kind == nnfEx)
+	}
+}

@@ -131,12 +131,35 @@ const maxExpansion = 200000
 type formulaEnc struct {
 	e    *enc
 	what string
+	// collect is set while encoding an outermost existential of the goal:
+	// its bindings are recorded as witnesses of the nodes they use.
+	collect bool
 }
 
 // encode encodes a closed formula as a Bool node.
 func (f *formulaEnc) encode(g rules.Formula, what string) (*Node, error) {
 	f.what = what
 	return f.enc(toNNF(g, true), env{msg: map[rules.Var]*Node{}, time: map[rules.Var]timeRef{}})
+}
+
+// encodeGoal encodes the goal, recording which nodes witness its
+// outermost existentials (for the needed-steps constraint).
+func (f *formulaEnc) encodeGoal(g rules.Formula, what string) (*Node, error) {
+	f.what = what
+	root := toNNF(g, true)
+	v := env{msg: map[rules.Var]*Node{}, time: map[rules.Var]timeRef{}}
+	b := f.e.b
+	var parts []*Node
+	for _, c := range root.flatten(nnfAnd) {
+		f.collect = c.kind == nnfEx
+		x, err := f.enc(c, v)
+		f.collect = false
+		if err != nil {
+			return nil, err
+		}
+		parts = append(parts, x)
+	}
+	return b.And(parts...), nil
 }
 
 func (f *formulaEnc) enc(n *nnf, v env) (*Node, error) {
@@ -181,6 +204,8 @@ func (f *formulaEnc) enc(n *nnf, v env) (*Node, error) {
 // ∀x. ¬A(x)@i ∨ φ in NNF).
 func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 	b := f.e.b
+	collect := f.collect && exists
+	f.collect = false
 	body := n.kids[0]
 	var parts []*nnf
 	if exists {
@@ -210,7 +235,7 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 		}
 	}
 	if exists && f.expansionSize(guards, v) > skolemThreshold {
-		return f.skolemize(n.vars, guards, rest, v)
+		return f.skolemize(n.vars, guards, rest, v, collect)
 	}
 	var results []*Node
 	count := 0
@@ -242,7 +267,16 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 				kids = append(kids, x)
 			}
 			if exists {
-				results = append(results, b.And(append(conds, kids...)...))
+				fb := b.And(append(conds, kids...)...)
+				results = append(results, fb)
+				if collect {
+					for _, g := range guards {
+						if t, ok := w.time[g.atom.R.Var]; ok && t.node != nil {
+							f.e.witness[t.node] = append(f.e.witness[t.node], fb)
+							f.e.goalWitness = true
+						}
+					}
+				}
 			} else {
 				results = append(results, b.Implies(b.And(conds...), b.Or(kids...)))
 			}
@@ -383,7 +417,7 @@ func (f *formulaEnc) expansionSize(guards []*nnf, v env) int {
 // constants: message variables as message constants, time variables of
 // protocol actions as real constants equal to the time of the step that
 // has the action.
-func (f *formulaEnc) skolemize(vars []rules.Var, guards, rest []*nnf, v env) (*Node, error) {
+func (f *formulaEnc) skolemize(vars []rules.Var, guards, rest []*nnf, v env, collect bool) (*Node, error) {
 	b := f.e.b
 	w := v.clone()
 	kTimes := map[rules.Var]bool{}
@@ -417,11 +451,19 @@ func (f *formulaEnc) skolemize(vars []rules.Var, guards, rest []*nnf, v env) (*N
 			conj = append(conj, c)
 			continue
 		}
-		x, err := f.atom(g.atom, w)
+		opts, err := f.actionAt(g.atom, w)
 		if err != nil {
 			return nil, err
 		}
-		conj = append(conj, x)
+		var all []*Node
+		for g, os := range opts {
+			all = append(all, os...)
+			if collect {
+				f.e.witness[g] = append(f.e.witness[g], os...)
+				f.e.goalWitness = true
+			}
+		}
+		conj = append(conj, b.Or(all...))
 	}
 	for _, r := range rest {
 		x, err := f.enc(r, w)
@@ -567,6 +609,7 @@ func (f *formulaEnc) newKEvent(msg *Node) *kEvent {
 	for _, g := range e.nodes {
 		conj = append(conj, b.Not(b.Eq(ev.time, g.time)))
 	}
+	e.own(ev.time, ev.used)
 	conj = append(conj, e.synth(msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
 	// Two events at the same time are the same event.
 	for _, o := range e.kEvents {
@@ -595,6 +638,48 @@ func (f *formulaEnc) timeVar(t *rules.Term, v env) (timeRef, error) {
 		return timeRef{}, errUnsupported("%s: time variable %s is not bound by an action (unguarded)", f.what, t.Var)
 	}
 	return r, nil
+}
+
+// actionAt returns, for each node, the conditions under which the
+// protocol action atom a (its variables bound) holds there.
+func (f *formulaEnc) actionAt(a *rules.Atom, v env) (map[*gnode][]*Node, error) {
+	e, b := f.e, f.e.b
+	t, err := f.timeVar(a.R, v)
+	if err != nil {
+		return nil, err
+	}
+	args := make([]*Node, len(a.Fact.Args))
+	for i, x := range a.Fact.Args {
+		if args[i], err = f.term(x, v); err != nil {
+			return nil, err
+		}
+	}
+	out := map[*gnode][]*Node{}
+	nodes := []*gnode{t.node}
+	switch {
+	case t.sk != nil:
+		nodes = e.nodes
+	case t.node == nil:
+		return out, nil
+	}
+	for _, g := range nodes {
+		for _, in := range g.insts {
+			for _, act := range in.act {
+				if act.f.Name != a.Fact.Name || len(act.args) != len(args) {
+					continue
+				}
+				conj := []*Node{in.active}
+				if t.sk != nil {
+					conj = append(conj, b.Eq(g.time, t.sk))
+				}
+				for j := range args {
+					conj = append(conj, b.Eq(args[j], act.args[j]))
+				}
+				out[g] = append(out[g], b.And(conj...))
+			}
+		}
+	}
+	return out, nil
 }
 
 // atom encodes an atom whose variables are all bound.
@@ -675,32 +760,15 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 			}
 			return b.And(t.ev.used, b.Eq(args[0], t.ev.msg)), nil
 		}
-		nodes := []*gnode{t.node}
-		switch {
-		case t.sk != nil:
-			nodes = e.nodes
-		case t.node == nil:
-			return b.False, nil
+		opts, err := f.actionAt(a, v)
+		if err != nil {
+			return nil, err
 		}
-		var opts []*Node
-		for _, g := range nodes {
-			for _, in := range g.insts {
-				for _, act := range in.act {
-					if act.f.Name != a.Fact.Name || len(act.args) != len(args) {
-						continue
-					}
-					conj := []*Node{in.active}
-					if t.sk != nil {
-						conj = append(conj, b.Eq(g.time, t.sk))
-					}
-					for j := range args {
-						conj = append(conj, b.Eq(args[j], act.args[j]))
-					}
-					opts = append(opts, b.And(conj...))
-				}
-			}
+		var all []*Node
+		for _, g := range e.nodes {
+			all = append(all, opts[g]...)
 		}
-		return b.Or(opts...), nil
+		return b.Or(all...), nil
 	}
 	return nil, fmt.Errorf("%s: unexpected atom", f.what)
 }

@@ -68,6 +68,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.IntVar(&opts.Encode.SynthDepth, "adv-construct", 0, "constructor layers the adversary builds below pattern variables")
 	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
 	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (for comparison)")
+	f.BoolVar(&opts.Encode.NoPrune, "no-prune", false, "keep traces with steps that play no part (for comparison)")
 	f.BoolVar(&opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
 	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
 	out.register(cmd)
