@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/tracebound
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test deps vet fuzz bench corpus clean
+.PHONY: all build demo test deps vet fuzz bench curve corpus clean
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz: deps
 # growth of a bounded proof with depth on NSL.
 bench: deps
 	$(GO) test ./queries -run '^$$' -bench . -benchtime 3x
+
+# How a bounded proof's time grows with depth: NSL's responder nonce
+# secrecy, depths 1 to 12, time per depth (docs/performance.md).
+curve: build
+	$(BIN) check examples/nsl.spthy --lemma responder_nonce_secrecy --depth 12 --stats -j 1
 
 # The full corpus run against Tamarin's verdicts (needs ../shared/corpus);
 # writes corpus-results.tsv and docs/corpus.md. Takes about an hour.
