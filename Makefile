@@ -30,7 +30,7 @@ vet: deps
 
 # The test command: CI runs exactly this (.ci/run).
 test: vet
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 # Fuzz the preprocessor and parser for a while (not part of `make test`).
 # A count avoids a spurious "context deadline exceeded" of Go's fuzzer
