@@ -315,23 +315,6 @@ func canonical(used map[string]bool, sub rules.Subst, c *rules.Term) bool {
 	return true
 }
 
-func groundKey(f *rules.Fact) string {
-	var b strings.Builder
-	if f.Persistent {
-		b.WriteByte('!')
-	}
-	b.WriteString(f.Name)
-	b.WriteByte('(')
-	for i, a := range f.Args {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(a.String())
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
 // answer is the explorer's answer for one goal: the lengths of shortest
 // traces (1 ≤ length ≤ k; 0 for none) with the goal property
 //
@@ -728,7 +711,7 @@ func (x *explorer) apply(s *exState, r *rules.Rule, sub rules.Subst, inPrem []in
 			outs = append(outs, g.Args[0])
 			continue
 		}
-		key := groundKey(g)
+		key := g.Ident()
 		if i, ok := idx[key]; ok {
 			if !g.Persistent {
 				ns.facts[i].count++

@@ -184,34 +184,41 @@ func WalkFormula(f Formula, visit func(Formula)) {
 
 // FreeVars returns the free variables of f in order of first occurrence.
 func FreeVars(f Formula) []Var {
+	return freeVarsBy(f, func(bound, v Var) bool { return bound == v })
+}
+
+// freeVarsBy returns the variables of f, in order of first occurrence, that
+// no enclosing quantifier binds; binds tells whether a quantified variable
+// binds an occurrence.
+func freeVarsBy(f Formula, binds func(bound, v Var) bool) []Var {
 	var out []Var
-	var walk func(Formula, map[Var]int)
-	add := func(t *Term, bound map[Var]int) {
+	seen := map[Var]bool{}
+	addTerm := func(t *Term, bound []Var) {
 		for _, v := range t.Vars(nil) {
-			if bound[v] == 0 {
-				dup := false
-				for _, w := range out {
-					if w == v {
-						dup = true
-					}
+			isBound := false
+			for _, b := range bound {
+				if binds(b, v) {
+					isBound = true
 				}
-				if !dup {
-					out = append(out, v)
-				}
+			}
+			if !isBound && !seen[v] {
+				seen[v] = true
+				out = append(out, v)
 			}
 		}
 	}
-	walk = func(f Formula, bound map[Var]int) {
+	var walk func(Formula, []Var)
+	walk = func(f Formula, bound []Var) {
 		switch f := f.(type) {
 		case *Atom:
 			if f.Fact != nil {
 				for _, a := range f.Fact.Args {
-					add(a, bound)
+					addTerm(a, bound)
 				}
 			}
 			for _, t := range []*Term{f.L, f.R} {
 				if t != nil {
-					add(t, bound)
+					addTerm(t, bound)
 				}
 			}
 		case *Not:
@@ -220,15 +227,13 @@ func FreeVars(f Formula) []Var {
 			walk(f.L, bound)
 			walk(f.R, bound)
 		case *Quant:
-			for _, v := range f.Vars {
-				bound[v]++
-			}
-			walk(f.Body, bound)
-			for _, v := range f.Vars {
-				bound[v]--
+			walk(f.Body, append(append([]Var{}, bound...), f.Vars...))
+		case *predCall:
+			for _, a := range f.args {
+				addTerm(a, bound)
 			}
 		}
 	}
-	walk(f, map[Var]int{})
+	walk(f, nil)
 	return out
 }

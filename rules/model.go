@@ -42,6 +42,26 @@ func (f *Fact) Key() FactKey { return FactKey{f.Name, f.Persistent, len(f.Args)}
 
 func (f *Fact) String() string { return f.format(false) }
 
+// Ident returns a string that is equal for two facts exactly when they have
+// the same symbol and syntactically equal arguments (annotations ignored):
+// the key of a fact in a multiset of ground facts.
+func (f *Fact) Ident() string {
+	var b strings.Builder
+	if f.Persistent {
+		b.WriteByte('!')
+	}
+	b.WriteString(f.Name)
+	b.WriteByte('(')
+	for i, a := range f.Args {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(a.String())
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
 // TraceString prints a ground fact of a trace (see Term.TraceString).
 func (f *Fact) TraceString() string { return f.format(true) }
 

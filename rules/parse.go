@@ -500,20 +500,7 @@ func (p *parser) macrosDecl() {
 	for {
 		nameTok := p.expectIdent("a macro name")
 		m := &macro{name: nameTok.text, pos: nameTok.pos}
-		p.expectSym("(")
-		if !p.peek().isSym(")") {
-			for {
-				v := p.term(ctxMacroParam)
-				if !v.IsVar() {
-					p.fail(v.Pos, "macro parameters must be variables")
-				}
-				m.params = append(m.params, v.Var)
-				if !p.acceptSym(",") {
-					break
-				}
-			}
-		}
-		p.expectSym(")")
+		m.params = p.paramList(ctxMacroParam, "macro")
 		p.expectSym("=")
 		m.body = p.term(ctxMacroBody)
 		if f, ok := p.funcs[m.name]; ok {
@@ -542,26 +529,34 @@ func (p *parser) macrosDecl() {
 	}
 }
 
+// paramList parses the parenthesised parameter list of a macro or
+// predicate definition: variables separated by commas.
+func (p *parser) paramList(ctx termCtx, what string) []Var {
+	var params []Var
+	p.expectSym("(")
+	if !p.peek().isSym(")") {
+		for {
+			v := p.term(ctx)
+			if !v.IsVar() {
+				p.fail(v.Pos, "%s parameters must be variables", what)
+			}
+			params = append(params, v.Var)
+			if !p.acceptSym(",") {
+				break
+			}
+		}
+	}
+	p.expectSym(")")
+	return params
+}
+
 func (p *parser) predicatesDecl() {
 	p.next()
 	p.expectSym(":")
 	for {
 		nameTok := p.expectIdent("a predicate name")
 		pr := &predicate{name: nameTok.text, pos: nameTok.pos}
-		p.expectSym("(")
-		if !p.peek().isSym(")") {
-			for {
-				v := p.term(ctxFormula)
-				if !v.IsVar() {
-					p.fail(v.Pos, "predicate parameters must be variables")
-				}
-				pr.params = append(pr.params, v.Var)
-				if !p.acceptSym(",") {
-					break
-				}
-			}
-		}
-		p.expectSym(")")
+		pr.params = p.paramList(ctxFormula, "predicate")
 		if !p.acceptSym("<=>") && !p.acceptSym("⇔") {
 			p.unexpected(`"<=>"`)
 		}

@@ -250,51 +250,9 @@ func (p *parser) boundVar() Var {
 // freeFormulaVars returns the variables written free in an unresolved
 // formula, with the sorts they are written with.
 func (p *parser) freeFormulaVars(f Formula) []Var {
-	var out []Var
-	seen := map[Var]bool{}
-	var walk func(Formula, []Var)
-	addTerm := func(t *Term, bound []Var) {
-		for _, v := range t.Vars(nil) {
-			isBound := false
-			for _, b := range bound {
-				if b.Name == v.Name && b.Idx == v.Idx {
-					isBound = true
-				}
-			}
-			if !isBound && !seen[v] {
-				seen[v] = true
-				out = append(out, v)
-			}
-		}
-	}
-	walk = func(f Formula, bound []Var) {
-		switch f := f.(type) {
-		case *Atom:
-			if f.Fact != nil {
-				for _, a := range f.Fact.Args {
-					addTerm(a, bound)
-				}
-			}
-			for _, t := range []*Term{f.L, f.R} {
-				if t != nil {
-					addTerm(t, bound)
-				}
-			}
-		case *Not:
-			walk(f.F, bound)
-		case *Conn:
-			walk(f.L, bound)
-			walk(f.R, bound)
-		case *Quant:
-			walk(f.Body, append(append([]Var{}, bound...), f.Vars...))
-		case *predCall:
-			for _, a := range f.args {
-				addTerm(a, bound)
-			}
-		}
-	}
-	walk(f, nil)
-	return out
+	// Sorts are not resolved yet: a quantifier binds every occurrence with
+	// its name and index, whatever sort the occurrence is written with.
+	return freeVarsBy(f, func(bound, v Var) bool { return bound.Name == v.Name && bound.Idx == v.Idx })
 }
 
 // resolver binds every variable occurrence of a parsed formula to its

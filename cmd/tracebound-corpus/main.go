@@ -60,6 +60,7 @@ func main() {
 	tsv := flag.String("tsv", "corpus-results.tsv", "table of results")
 	md := flag.String("md", "", "Markdown summary (default: standard output only)")
 	extra := flag.String("args", "", "extra arguments for tracebound check, space-separated")
+	par := flag.Int("p", 1, "lemmas run at once (each tracebound process is given -j 1 by the caller's -args if wanted)")
 	flag.Parse()
 
 	rows, err := readRows(*corpus, *theory, *match)
@@ -67,7 +68,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	var results []*result
 	out, err := os.Create(*tsv)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -75,9 +75,32 @@ func main() {
 	}
 	defer out.Close()
 	fmt.Fprintln(out, "model\tlemma\tkind\ttamarin\ttracebound\tdepth\tsteps\twall_s\tpeak_rss_mb\ttamarin_wall_s\tcontradiction\treason")
+	// Lemmas run on -p workers; rows are written in the corpus order as
+	// soon as every earlier row is done, so the table is deterministic.
+	results := make([]*result, len(rows))
+	done := make([]chan struct{}, len(rows))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	jobs := make(chan int)
+	for w := 0; w < max(*par, 1); w++ {
+		go func() {
+			for i := range jobs {
+				r := rows[i]
+				results[i] = runOne(*bin, filepath.Join(*corpus, r.model), r, *depth, *timeout, strings.Fields(*extra))
+				close(done[i])
+			}
+		}()
+	}
+	go func() {
+		for i := range rows {
+			jobs <- i
+		}
+		close(jobs)
+	}()
 	for i, r := range rows {
-		res := runOne(*bin, filepath.Join(*corpus, r.model), r, *depth, *timeout, strings.Fields(*extra))
-		results = append(results, res)
+		<-done[i]
+		res := results[i]
 		fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%.3f\t%.1f\t%.2f\t%v\t%s\n", r.model, r.lemma, r.kind, r.tamarin, res.verdict,
 			res.depth, res.steps, res.wall.Seconds(), res.rssMB, r.tamarinWall, res.contradiction, res.reason)
 		fmt.Fprintf(os.Stderr, "[%d/%d] %s %s: %s (%.1fs)\n", i+1, len(rows), r.model, r.lemma, res.verdict, res.wall.Seconds())

@@ -9,7 +9,6 @@ package replay
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/tracebound/tracebound/rules"
 )
@@ -214,28 +213,11 @@ type multiset struct {
 
 func newMultiset() *multiset { return &multiset{count: map[string]int{}} }
 
-func factKey(f *rules.Fact) string {
-	var b strings.Builder
-	if f.Persistent {
-		b.WriteByte('!')
-	}
-	b.WriteString(f.Name)
-	b.WriteByte('(')
-	for i, a := range f.Args {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(a.String())
-	}
-	b.WriteByte(')')
-	return b.String()
-}
-
-func (m *multiset) add(f *rules.Fact)      { m.count[factKey(f)]++ }
-func (m *multiset) has(f *rules.Fact) bool { return m.count[factKey(f)] > 0 }
+func (m *multiset) add(f *rules.Fact)      { m.count[f.Ident()]++ }
+func (m *multiset) has(f *rules.Fact) bool { return m.count[f.Ident()] > 0 }
 
 func (m *multiset) remove(f *rules.Fact) bool {
-	k := factKey(f)
+	k := f.Ident()
 	if m.count[k] == 0 {
 		return false
 	}
