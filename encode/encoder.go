@@ -131,7 +131,13 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 			E.decomps = append(E.decomps, d)
 		}
 	}
-	for i, ref := range inferShapes(E.rules) {
+	heads := map[string]bool{}
+	for _, e := range th.Equations {
+		if e.LHS.Kind == rules.TApp {
+			heads[e.LHS.Name] = true
+		}
+	}
+	for i, ref := range inferShapes(E.rules, func(sym string) bool { return heads[sym] }) {
 		E.rules[i].ref = ref
 	}
 	ks, ki, ka := knownVariables(E.rules, th)

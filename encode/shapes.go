@@ -21,8 +21,18 @@ import (
 // reachable state is an instance of the shapes, so every rule instance of
 // a trace is an instance of the refined rule.
 
-// shapeVar makes the placeholder variables of shapes.
-type shapeNamer struct{ n int }
+// An application of a reducible symbol (a destructor such as verify or
+// sdec) can take any value its equations produce, so shapes never contain
+// one: a conclusion argument is abstracted first, each reducible
+// application replaced by a placeholder (see abstract), and unify never
+// refines through one.
+
+// shapeNamer makes the placeholder variables of shapes and knows which
+// symbols are reducible.
+type shapeNamer struct {
+	n         int
+	reducible func(sym string) bool
+}
 
 func (s *shapeNamer) fresh(sort rules.Sort) *rules.Term {
 	s.n++
@@ -39,10 +49,11 @@ type refinement struct {
 	vars                           []rules.Var // variables of the refined rule
 }
 
-// inferShapes computes the refinement of every rule.
-func inferShapes(rs []*ruleInfo) []*refinement {
+// inferShapes computes the refinement of every rule; reducible tells which
+// function symbols head an equation.
+func inferShapes(rs []*ruleInfo, reducible func(sym string) bool) []*refinement {
 	shapes := map[rules.FactKey][]*rules.Term{}
-	namer := &shapeNamer{}
+	namer := &shapeNamer{reducible: reducible}
 	out := make([]*refinement, len(rs))
 	for round := 0; ; round++ {
 		changed := false
@@ -61,13 +72,13 @@ func inferShapes(rs []*ruleInfo) []*refinement {
 				if !ok {
 					shapes[k] = make([]*rules.Term, len(c.Args))
 					for j, a := range c.Args {
-						shapes[k][j] = generalise(a, namer)
+						shapes[k][j] = generalise(abstract(a, namer), namer)
 					}
 					changed = true
 					continue
 				}
 				for j, a := range c.Args {
-					g := lgg(old[j], a, namer)
+					g := lgg(old[j], abstract(a, namer), namer)
 					if !sameShape(g, old[j]) {
 						old[j] = g
 						changed = true
@@ -90,7 +101,7 @@ func refine(r *rules.Rule, shapes map[rules.FactKey][]*rules.Term, namer *shapeN
 			continue
 		case rules.FactFr:
 			if len(p.Args) == 1 {
-				if !unify(p.Args[0], namer.fresh(rules.SortFresh), s) {
+				if !unify(p.Args[0], namer.fresh(rules.SortFresh), s, namer.reducible) {
 					return &refinement{dead: true}
 				}
 			}
@@ -101,7 +112,7 @@ func refine(r *rules.Rule, shapes map[rules.FactKey][]*rules.Term, namer *shapeN
 			return &refinement{dead: true}
 		}
 		for j, a := range p.Args {
-			if !unify(a, rename(sh[j], namer), s) {
+			if !unify(a, rename(sh[j], namer), s, namer.reducible) {
 				return &refinement{dead: true}
 			}
 		}
@@ -139,6 +150,17 @@ func rename(t *rules.Term, namer *shapeNamer) *rules.Term {
 		r := namer.fresh(u.Var.Sort)
 		m[u.Var] = r
 		return r
+	})
+}
+
+// abstract replaces every application of a reducible symbol in t by a new
+// placeholder of sort msg.
+func abstract(t *rules.Term, namer *shapeNamer) *rules.Term {
+	return t.Map(func(u *rules.Term) *rules.Term {
+		if u.Kind == rules.TApp && namer.reducible(u.Name) {
+			return namer.fresh(rules.SortMsg)
+		}
+		return u
 	})
 }
 
@@ -219,8 +241,11 @@ func resolve(t *rules.Term, s rules.Subst) *rules.Term {
 // public variable only takes public names, a fresh one fresh names).
 // Applications of reducible symbols are not decomposed; unify then keeps
 // both sides as they are and succeeds, refining nothing.
-func unify(a, b *rules.Term, s rules.Subst) bool {
+func unify(a, b *rules.Term, s rules.Subst, reducible func(string) bool) bool {
 	a, b = walk(a, s), walk(b, s)
+	if a.Kind == rules.TApp && reducible(a.Name) || b.Kind == rules.TApp && reducible(b.Name) {
+		return true
+	}
 	if a.Kind == rules.TVar && b.Kind == rules.TVar && a.Var == b.Var {
 		return true
 	}
@@ -262,7 +287,7 @@ func unify(a, b *rules.Term, s rules.Subst) bool {
 			return false
 		}
 		for i := range a.Args {
-			if !unify(a.Args[i], b.Args[i], s) {
+			if !unify(a.Args[i], b.Args[i], s, reducible) {
 				return false
 			}
 		}

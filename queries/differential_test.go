@@ -651,6 +651,56 @@ func TestDifferentialStuckApplications(t *testing.T) {
 	}
 }
 
+// verifyModel: a state fact carries verify(...) of a valid signature, and
+// a later rule matches it against the constant true (as TESLA's receiver
+// does). Shape inference once took the verify application for a
+// constructor that clashes with true and declared the rule dead.
+const verifyModel = `theory Verify
+begin
+
+builtins: signing
+
+rule Sign:
+  [ Fr(~k), Fr(~m) ] --> [ St(~m, sign(~m, ~k), pk(~k)) ]
+
+rule Check:
+  [ St(m, s, p) ] --> [ Checked(verify(s, m, p)) ]
+
+rule Accept:
+  [ Checked(true) ] --[ Accepted() ]-> [ ]
+
+rule Direct:
+  [ Fr(~k), Fr(~m) ] --> [ Checked2(verify(sign(~m, ~k), ~m, pk(~k))) ]
+
+rule Accept2:
+  [ Checked2(true) ] --[ Accepted2() ]-> [ ]
+
+lemma accepted:
+  exists-trace "Ex #i. Accepted() @ #i"
+
+lemma accepted2:
+  exists-trace "Ex #i. Accepted2() @ #i"
+
+end
+`
+
+// TestDifferentialReducibleInState: a reducible application in a state
+// fact must be able to match a constant in a premise (the witnesses have
+// 3 and 2 steps).
+func TestDifferentialReducibleInState(t *testing.T) {
+	th := parseModel(t, "verify", verifyModel)
+	for lemma, steps := range map[string]int{"accepted": 3, "accepted2": 2} {
+		t.Run(lemma, func(t *testing.T) {
+			l := th.Lemma(lemma)
+			require.NotNil(t, l)
+			res := diffLemma(th, verifyModel, l, 3, diffEncode(0), 0, false)
+			require.NoError(t, res.err)
+			require.Equal(t, steps, res.ans.strict)
+			require.Empty(t, res.disagreements)
+		})
+	}
+}
+
 // echoModel: the adversary receives senc(y, y) (or senc(senc(y, y), y))
 // for a y it chose and sends it back as a whole message.
 const echoModel = `theory Echo

@@ -175,7 +175,7 @@ type report struct {
 func runOne(bin, model string, r row, depth int, timeout time.Duration, extra []string) *result {
 	res := &result{row: r}
 	args := append([]string{"check", model, "--lemma", r.lemma, "--depth", strconv.Itoa(depth), "--timeout", timeout.String(), "-f", "json"}, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
