@@ -105,7 +105,14 @@ func main() {
 			res.depth, res.steps, res.wall.Seconds(), res.rssMB, r.tamarinWall, res.contradiction, res.reason)
 		fmt.Fprintf(os.Stderr, "[%d/%d] %s %s: %s (%.1fs)\n", i+1, len(rows), r.model, r.lemma, res.verdict, res.wall.Seconds())
 	}
-	summary := summarize(results, *depth, *timeout, strings.Join(os.Args[1:], " "))
+	var shown []string
+	for _, a := range os.Args[1:] {
+		if strings.ContainsAny(a, " \t\"'") {
+			a = strconv.Quote(a)
+		}
+		shown = append(shown, a)
+	}
+	summary := summarize(results, *depth, *timeout, strings.Join(shown, " "))
 	fmt.Print(summary)
 	if *md != "" {
 		if err := os.WriteFile(*md, []byte(summary), 0o644); err != nil {
