@@ -75,6 +75,9 @@ func TestCorpusSubset(t *testing.T) {
 		{"tamarin/accountability/csf21-acc-unbounded/previous/ocsps-msr.spthy", "acc_blamed_suff", 7, true},
 		{"tamarin/accountability/csf21-acc-unbounded/previous/ocsps-msr.spthy", "acc_blamed_min", 6, false},
 		{"tamarin/accountability/csf21-acc-unbounded/previous/ocsps-msr.spthy", "acc_blamed_inj", 6, false},
+		// a verify(...) in a state fact matched against true (the shape
+		// inference bug the full corpus run found)
+		{"tamarin/loops/TESLA_Scheme1.spthy", "authentic_reachable", 10, true},
 	}
 	theories := map[string]*rules.Theory{}
 	start := time.Now()
