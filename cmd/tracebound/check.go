@@ -9,6 +9,7 @@ import (
 	"path"
 	"runtime"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/tracebound/tracebound/queries"
@@ -48,15 +49,17 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 4 an internal error (a trace that failed replay: a bug in tracebound).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			t0 := time.Now()
 			th, err := mf.load(cmd, args[0], exitUsage)
 			if err != nil {
 				return err
 			}
+			load := time.Since(t0)
 			lemmas, err := selectLemmas(th, patterns)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
-			return runCheck(cmd, args[0], th, lemmas, opts, out, jobs)
+			return runCheck(cmd, args[0], th, load, lemmas, opts, out, jobs)
 		},
 	}
 	mf.register(cmd)
@@ -98,13 +101,13 @@ func selectLemmas(th *rules.Theory, patterns []string) ([]*rules.Lemma, error) {
 	return out, nil
 }
 
-func runCheck(cmd *cobra.Command, path string, th *rules.Theory, lemmas []*rules.Lemma, opts queries.Options, of outputFlags, jobs int) error {
+func runCheck(cmd *cobra.Command, path string, th *rules.Theory, load time.Duration, lemmas []*rules.Lemma, opts queries.Options, of outputFlags, jobs int) error {
 	stdout := cmd.OutOrStdout()
 	name, err := format.Choose(of.format, cmd.Flags().Changed("format"), of.output)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	run := &format.Run{Model: path, Theory: th, Options: opts, Stats: of.stats}
+	run := &format.Run{Model: path, Theory: th, Load: load, Options: opts, Stats: of.stats}
 	for _, l := range of.lifelines {
 		ll, err := format.ParseLifeline(l)
 		if err != nil {

@@ -119,3 +119,13 @@ func TestHelpNamesExitCodes(t *testing.T) {
 	_, out, _ := runCLI(t, "check", "--help")
 	assert.True(t, strings.Contains(out, "Exit status"), out)
 }
+
+// TestCheckStats: --stats shows where the time goes: parse once, then
+// encode, solve and replay per lemma and per depth.
+func TestCheckStats(t *testing.T) {
+	code, out, _ := runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "executable", "--stats")
+	assert.Equal(t, exitOK, code, out)
+	assert.Regexp(t, `(?m)^parse: [0-9.]+[µm]?s \(`, out)
+	assert.Regexp(t, `(?m)^  time [0-9.]+[µm]?s: encode [0-9.]+[µm]?s, solve [0-9.]+[µm]?s, replay`, out)
+	assert.Regexp(t, `(?m)^    depth  1: unsat +encode`, out)
+}

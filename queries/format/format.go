@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tracebound/tracebound/queries"
 	"github.com/tracebound/tracebound/queries/replay"
@@ -24,8 +25,11 @@ import (
 // its verdicts in the order of the lemmas.
 type Run struct {
 	// Model is the model's path as given on the command line.
-	Model    string
-	Theory   *rules.Theory
+	Model  string
+	Theory *rules.Theory
+	// Load is the time taken to read, preprocess, parse and check the
+	// model (0: not measured).
+	Load     time.Duration
 	Options  queries.Options
 	Verdicts []*queries.Verdict
 	// Stats adds timings to the human formats (text, HTML).

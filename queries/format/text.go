@@ -213,7 +213,11 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 	if r.Theory != nil {
 		name = " (theory " + r.Theory.Name + ")"
 	}
-	fmt.Fprintf(w, "analyzed: %s%s\n\n", r.Model, name)
+	fmt.Fprintf(w, "analyzed: %s%s\n", r.Model, name)
+	if times && r.Load > 0 {
+		fmt.Fprintf(w, "parse: %s (preprocessing, parsing, checks; each lemma's encode, solve and replay times are under its verdict)\n", Round(r.Load))
+	}
+	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := "  lemma\tquantifier\tverdict\tsteps\tbounds"
 	if times {
