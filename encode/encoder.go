@@ -179,7 +179,7 @@ func decompFor(e *rules.Equation) *decompRule {
 		return nil
 	}
 	for i, a := range e.LHS.Args {
-		if !containsTerm(a, e.RHS) || a.Equal(e.RHS) {
+		if !a.Contains(e.RHS) || a.Equal(e.RHS) {
 			continue
 		}
 		d := &decompRule{eq: e, main: a, result: e.RHS}
@@ -191,17 +191,6 @@ func decompFor(e *rules.Equation) *decompRule {
 		return d
 	}
 	return nil
-}
-
-func containsTerm(t, u *rules.Term) bool {
-	found := false
-	t.Walk(func(s *rules.Term) bool {
-		if s.Equal(u) {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // earliestSlots computes for each rule a lower bound on the first slot

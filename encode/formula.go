@@ -640,6 +640,18 @@ func (f *formulaEnc) timeVar(t *rules.Term, v env) (timeRef, error) {
 	return r, nil
 }
 
+// terms encodes the terms ts (their variables bound in v).
+func (f *formulaEnc) terms(ts []*rules.Term, v env) ([]*Node, error) {
+	out := make([]*Node, len(ts))
+	for i, x := range ts {
+		var err error
+		if out[i], err = f.term(x, v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // actionAt returns, for each node, the conditions under which the
 // protocol action atom a (its variables bound) holds there.
 func (f *formulaEnc) actionAt(a *rules.Atom, v env) (map[*gnode][]*Node, error) {
@@ -648,11 +660,9 @@ func (f *formulaEnc) actionAt(a *rules.Atom, v env) (map[*gnode][]*Node, error) 
 	if err != nil {
 		return nil, err
 	}
-	args := make([]*Node, len(a.Fact.Args))
-	for i, x := range a.Fact.Args {
-		if args[i], err = f.term(x, v); err != nil {
-			return nil, err
-		}
+	args, err := f.terms(a.Fact.Args, v)
+	if err != nil {
+		return nil, err
 	}
 	out := map[*gnode][]*Node{}
 	nodes := []*gnode{t.node}
@@ -748,11 +758,9 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		args := make([]*Node, len(a.Fact.Args))
-		for i, x := range a.Fact.Args {
-			if args[i], err = f.term(x, v); err != nil {
-				return nil, err
-			}
+		args, err := f.terms(a.Fact.Args, v)
+		if err != nil {
+			return nil, err
 		}
 		if isKFact(a.Fact.Name) {
 			if t.ev == nil || len(args) != 1 {

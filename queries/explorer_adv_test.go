@@ -71,7 +71,7 @@ func (k *advKnow) saturate() {
 					continue
 				}
 				for ai, a := range e.LHS.Args {
-					if a.Equal(e.RHS) || !containsTerm(a, e.RHS) {
+					if a.Equal(e.RHS) || !a.Contains(e.RHS) {
 						continue
 					}
 					s := rules.Subst{}
@@ -101,17 +101,6 @@ func (k *advKnow) saturate() {
 			}
 		}
 	}
-}
-
-func containsTerm(t, u *rules.Term) bool {
-	found := false
-	t.Walk(func(s *rules.Term) bool {
-		if s.Equal(u) {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 func (k *advKnow) isKnown(t *rules.Term) bool { return k.known[t.String()] }

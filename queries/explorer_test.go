@@ -465,18 +465,6 @@ func (x *explorer) candidates(s *exState, know *replay.Knowledge) []*rules.Term 
 	return out
 }
 
-func sortFits(s rules.Sort, t *rules.Term) bool {
-	switch s {
-	case rules.SortPub:
-		return t.Kind == rules.TPub
-	case rules.SortFresh:
-		return t.Kind == rules.TFresh
-	case rules.SortMsg:
-		return true
-	}
-	return false
-}
-
 // successors calls yield with every state reached from s by one instance
 // of r; yield returns false to stop.
 func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bool) {
@@ -572,7 +560,7 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				return
 			}
 			for _, c := range cands {
-				if !sortFits(vars[i].Sort, c) || !canonical(s.extra, sub, c) {
+				if !vars[i].Sort.Admits(c) || !canonical(s.extra, sub, c) {
 					continue
 				}
 				sub[vars[i]] = c

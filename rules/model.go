@@ -45,7 +45,26 @@ func (f *Fact) String() string { return f.format(false) }
 // Ident returns a string that is equal for two facts exactly when they have
 // the same symbol and syntactically equal arguments (annotations ignored):
 // the key of a fact in a multiset of ground facts.
-func (f *Fact) Ident() string {
+func (f *Fact) Ident() string { return f.Render(",", (*Term).String) }
+
+// TraceString prints a ground fact of a trace (see Term.TraceString).
+func (f *Fact) TraceString() string { return f.format(true) }
+
+func (f *Fact) format(names bool) string {
+	arg := (*Term).String
+	if names {
+		arg = (*Term).TraceString
+	}
+	s := f.Render(", ", arg)
+	if len(f.Annotations) > 0 {
+		s += "[" + strings.Join(f.Annotations, ",") + "]"
+	}
+	return s
+}
+
+// Render prints f without its annotations: "!" if persistent, the name,
+// and the arguments as arg prints them, separated by sep, in parentheses.
+func (f *Fact) Render(sep string, arg func(*Term) string) string {
 	var b strings.Builder
 	if f.Persistent {
 		b.WriteByte('!')
@@ -54,38 +73,11 @@ func (f *Fact) Ident() string {
 	b.WriteByte('(')
 	for i, a := range f.Args {
 		if i > 0 {
-			b.WriteByte(',')
+			b.WriteString(sep)
 		}
-		b.WriteString(a.String())
+		b.WriteString(arg(a))
 	}
 	b.WriteByte(')')
-	return b.String()
-}
-
-// TraceString prints a ground fact of a trace (see Term.TraceString).
-func (f *Fact) TraceString() string { return f.format(true) }
-
-func (f *Fact) format(names bool) string {
-	var b strings.Builder
-	if f.Persistent {
-		b.WriteString("!")
-	}
-	b.WriteString(f.Name)
-	b.WriteString("(")
-	for i, a := range f.Args {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if names {
-			b.WriteString(a.TraceString())
-		} else {
-			b.WriteString(a.String())
-		}
-	}
-	b.WriteString(")")
-	if len(f.Annotations) > 0 {
-		b.WriteString("[" + strings.Join(f.Annotations, ",") + "]")
-	}
 	return b.String()
 }
 

@@ -11,15 +11,8 @@ func Match(p, t *Term, s Subst) bool {
 		if old, ok := s[p.Var]; ok {
 			return old.Equal(t)
 		}
-		switch p.Var.Sort {
-		case SortPub:
-			if t.Kind != TPub {
-				return false
-			}
-		case SortFresh:
-			if t.Kind != TFresh {
-				return false
-			}
+		if !p.Var.Sort.Admits(t) {
+			return false
 		}
 		s[p.Var] = t
 		return true

@@ -324,6 +324,31 @@ func (t *Term) Walk(f func(*Term) bool) {
 	}
 }
 
+// Contains reports whether u is a subterm of t (t itself included).
+func (t *Term) Contains(u *Term) bool {
+	found := false
+	t.Walk(func(s *Term) bool {
+		if s.Equal(u) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// Admits reports whether a variable of sort s may stand for the ground
+// term t: a public variable only for a public name, a fresh one only for a
+// fresh name, any other for any term.
+func (s Sort) Admits(t *Term) bool {
+	switch s {
+	case SortPub:
+		return t.Kind == TPub
+	case SortFresh:
+		return t.Kind == TFresh
+	}
+	return true
+}
+
 // String prints t in Tamarin syntax.
 func (t *Term) String() string {
 	var b strings.Builder

@@ -95,30 +95,16 @@ func recordLabel(n *gnode) string {
 
 // recordEscape escapes the characters special in record labels and in
 // double-quoted strings.
-func recordEscape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '{', '}', '|', '<', '>', '"', '\\':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+func recordEscape(s string) string { return recordEscaper.Replace(s) }
+
+var recordEscaper = strings.NewReplacer("{", `\{`, "}", `\}`, "|", `\|`, "<", `\<`, ">", `\>`, `"`, `\"`, `\`, `\\`)
 
 // dotID quotes s as a DOT string; newlines become centred line breaks.
-func dotID(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	s = strings.ReplaceAll(s, "\n", `\n`)
-	return `"` + s + `"`
-}
+func dotID(s string) string { return `"` + dotCentred.Replace(s) + `"` }
+
+var dotCentred = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 // dotLeftLines quotes lines ending in newlines as left-justified lines.
-func dotLeftLines(s string) string {
-	s = strings.ReplaceAll(s, `\`, `\\`)
-	s = strings.ReplaceAll(s, `"`, `\"`)
-	s = strings.ReplaceAll(s, "\n", `\l`)
-	return `"` + s + `"`
-}
+func dotLeftLines(s string) string { return `"` + dotLeft.Replace(s) + `"` }
+
+var dotLeft = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\l`)

@@ -373,20 +373,11 @@ func isInfix(t *rules.Term) bool {
 
 // fact prints f.
 func (p *printer) fact(f *rules.Fact) string {
-	var b strings.Builder
-	if f.Persistent {
-		b.WriteString("!")
-	}
-	b.WriteString(f.Name)
-	b.WriteString("(")
-	for i, a := range f.Args {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		p.write(&b, a, true)
-	}
-	b.WriteString(")")
-	return b.String()
+	return f.Render(", ", func(t *rules.Term) string {
+		var b strings.Builder
+		p.write(&b, t, true)
+		return b.String()
+	})
 }
 
 func (p *printer) facts(fs []*rules.Fact) []string {
@@ -458,21 +449,16 @@ func verdictLine(v *queries.Verdict) string {
 	return fmt.Sprintf("%s (%s): %s", v.Lemma.Name, v.Lemma.Quantifier, v.Summary())
 }
 
+// writers are the formats of Names.
+var writers = map[string]func(io.Writer, *Run) error{
+	"text": WriteText, "json": WriteJSON, "dot": WriteDOT,
+	"msc": WriteMermaid, "svg": WriteSVG, "html": WriteHTML,
+}
+
 // Write writes r in the named format (one of Names).
 func Write(w io.Writer, name string, r *Run) error {
-	switch name {
-	case "text":
-		return WriteText(w, r)
-	case "json":
-		return WriteJSON(w, r)
-	case "dot":
-		return WriteDOT(w, r)
-	case "msc":
-		return WriteMermaid(w, r)
-	case "svg":
-		return WriteSVG(w, r)
-	case "html":
-		return WriteHTML(w, r)
+	if write := writers[name]; write != nil {
+		return write(w, r)
 	}
 	return fmt.Errorf("unknown format %q (%s)", name, strings.Join(Names, ", "))
 }
@@ -512,10 +498,8 @@ func Choose(format string, explicit bool, output string) (string, error) {
 	if format == "msc" && ext == "svg" {
 		return "svg", nil
 	}
-	for _, n := range Names {
-		if n == format {
-			return format, nil
-		}
+	if writers[format] != nil {
+		return format, nil
 	}
 	return "", fmt.Errorf("unknown --format %q (%s)", format, strings.Join(Names, ", "))
 }

@@ -372,23 +372,6 @@ func laneID(c *chart, i int) string {
 
 // mermaidText escapes what Mermaid would read as markup: HTML brackets,
 // statement separators, entity and comment starts.
-func mermaidText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '<':
-			b.WriteString("#lt;")
-		case '>':
-			b.WriteString("#gt;")
-		case ';':
-			b.WriteString("#59;")
-		case '#':
-			b.WriteString("#35;")
-		case '%':
-			b.WriteString("#37;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+func mermaidText(s string) string { return mermaidEscaper.Replace(s) }
+
+var mermaidEscaper = strings.NewReplacer("<", "#lt;", ">", "#gt;", ";", "#59;", "#", "#35;", "%", "#37;")

@@ -80,7 +80,7 @@ func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
 		return
 	}
 	for i, a := range e.LHS.Args {
-		if !contains(a, e.RHS) || a.Equal(e.RHS) {
+		if !a.Contains(e.RHS) || a.Equal(e.RHS) {
 			continue
 		}
 		s := rules.Subst{}
@@ -120,17 +120,6 @@ func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
 		}
 		k.add(res, &Derivation{Term: res, Rule: "deconstruct", Symbol: e.LHS.Name, From: from})
 	}
-}
-
-func contains(t, u *rules.Term) bool {
-	found := false
-	t.Walk(func(s *rules.Term) bool {
-		if s.Equal(u) {
-			found = true
-		}
-		return !found
-	})
-	return found
 }
 
 // Derive returns how the adversary derives the ground normal term t, or

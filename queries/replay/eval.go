@@ -140,7 +140,7 @@ func (ev *evaluator) quant(f *rules.Quant, i int, env evalEnv) (bool, error) {
 		return !f.Exists, nil
 	}
 	for _, t := range ev.msgCandidates(f.Body, x, env) {
-		if !sortOK(x.Sort, t) {
+		if !x.Sort.Admits(t) {
 			continue
 		}
 		env.msg[x] = t
@@ -353,7 +353,7 @@ func (ev *evaluator) atom(a *rules.Atom, env evalEnv) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		return !l.Equal(r) && contains(r, l), nil
+		return !l.Equal(r) && r.Contains(l), nil
 	case rules.AtomAction:
 		tp, err := ev.timeOf(a.R, env)
 		if err != nil {

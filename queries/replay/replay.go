@@ -62,7 +62,7 @@ func Check(th *rules.Theory, tr *rules.Trace, goal rules.Formula) (*Result, erro
 			if !t.IsGround() {
 				return nil, fail(i, "rule %s: the value %s of %s is not ground", st.Name, t, v)
 			}
-			if !sortOK(v.Sort, t) {
+			if !v.Sort.Admits(t) {
 				return nil, fail(i, "rule %s: %s of sort %s has the value %s", st.Name, v, v.Sort, t)
 			}
 		}
@@ -194,16 +194,6 @@ func Check(th *rules.Theory, tr *rules.Trace, goal rules.Formula) (*Result, erro
 		}
 	}
 	return res, nil
-}
-
-func sortOK(s rules.Sort, t *rules.Term) bool {
-	switch s {
-	case rules.SortPub:
-		return t.Kind == rules.TPub
-	case rules.SortFresh:
-		return t.Kind == rules.TFresh
-	}
-	return true
 }
 
 // multiset is a multiset of ground facts.
