@@ -51,7 +51,7 @@ curve: build
 
 # The full corpus run against Tamarin's verdicts (needs ../shared/corpus);
 # writes corpus-results.tsv and docs/corpus.md. Two lemmas at a time, one
-# core each; about 45 minutes on 2 cores.
+# core each; about 35 minutes on 2 cores.
 CORPUS_THEORY ?= free
 corpus: build
 	$(GO) build -o bin/tracebound-corpus ./cmd/tracebound-corpus
