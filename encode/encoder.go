@@ -131,12 +131,7 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 			E.decomps = append(E.decomps, d)
 		}
 	}
-	heads := map[string]bool{}
-	for _, e := range th.Equations {
-		if e.LHS.Kind == rules.TApp {
-			heads[e.LHS.Name] = true
-		}
-	}
+	heads := th.ReducibleSymbols()
 	for i, ref := range inferShapes(E.rules, func(sym string) bool { return heads[sym] }) {
 		E.rules[i].ref = ref
 	}

@@ -270,9 +270,6 @@ func unify(a, b *rules.Term, s rules.Subst, reducible func(string) bool) bool {
 			return true
 		}
 		if shapeSort(b) != a.Var.Sort && a.Var.Sort != rules.SortMsg {
-			if b.Kind == rules.TApp {
-				return false
-			}
 			return false
 		}
 		if occurs(a.Var, b, s) {
