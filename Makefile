@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/tracebound
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test deps vet fuzz bench curve corpus clean
+.PHONY: all build demo test deps vet lint fuzz bench curve corpus clean
 
 all: build
 
@@ -27,6 +27,11 @@ demo: build
 
 vet: deps
 	$(GO) vet ./...
+
+# staticcheck (pinned), for unused code and simplifications; not part of
+# `make test`.
+lint: deps
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # The test command: CI runs exactly this (.ci/run).
 test: vet

@@ -78,8 +78,7 @@ func knownVariables(rs []*ruleInfo, th *rules.Theory) (fromState, fromIn []map[r
 		}
 		return kv
 	}
-	var isKnown func(t *rules.Term, kv map[rules.Var]bool) bool
-	isKnown = func(t *rules.Term, kv map[rules.Var]bool) bool {
+	isKnown := func(t *rules.Term, kv map[rules.Var]bool) bool {
 		switch t.Kind {
 		case rules.TPub:
 			return true

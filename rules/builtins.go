@@ -93,16 +93,3 @@ func ACBuiltins() []string {
 
 // IsACBuiltin reports whether builtin b has associative-commutative operators.
 func IsACBuiltin(b string) bool { return builtinDefs[b].ac }
-
-// builtinEquationText gives the AC theories' equations for display.
-var builtinEquationText = map[string][]string{
-	"diffie-hellman": {
-		"(x^y)^z = x^(y*z)", "x^one = x", "x*y = y*x", "(x*y)*z = x*(y*z)", "x*one = x", "x*inv(x) = one",
-	},
-	"bilinear-pairing": {
-		"pmult(x, pmult(y, p)) = pmult(x*y, p)", "pmult(one, p) = p", "em(p, q) = em(q, p)", "em(pmult(x, p), q) = pmult(x, em(p, q))",
-	},
-	"xor":             {"x XOR y = y XOR x", "(x XOR y) XOR z = x XOR (y XOR z)", "x XOR zero = x", "x XOR x = zero"},
-	"multiset":        {"x ++ y = y ++ x", "(x ++ y) ++ z = x ++ (y ++ z)"},
-	"natural-numbers": {"x %+ y = y %+ x", "(x %+ y) %+ z = x %+ (y %+ z)"},
-}

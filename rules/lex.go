@@ -2,8 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -49,9 +47,8 @@ func (t token) String() string {
 	return fmt.Sprintf("%q", t.text)
 }
 
-func (t token) is(kind tokKind, text string) bool { return t.kind == kind && t.text == text }
-func (t token) isSym(text string) bool            { return t.kind == tSym && t.text == text }
-func (t token) isIdent(text string) bool          { return t.kind == tIdent && t.text == text }
+func (t token) isSym(text string) bool   { return t.kind == tSym && t.text == text }
+func (t token) isIdent(text string) bool { return t.kind == tIdent && t.text == text }
 
 // symbols, longest first within each leading character.
 var symbols = []string{
@@ -101,10 +98,9 @@ func (lx *lexer) lexAll() []token {
 	}
 }
 
-func isIdentStart(r rune) bool { return r < utf8.RuneSelf && (isLetter(byte(r)) || isDigit(byte(r))) }
-func isLetter(b byte) bool     { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
-func isDigit(b byte) bool      { return '0' <= b && b <= '9' }
-func isIdentByte(b byte) bool  { return isLetter(b) || isDigit(b) || b == '_' }
+func isLetter(b byte) bool    { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
+func isDigit(b byte) bool     { return '0' <= b && b <= '9' }
+func isIdentByte(b byte) bool { return isLetter(b) || isDigit(b) || b == '_' }
 
 func (lx *lexer) pos(off int) Pos { return lx.file.Pos(off) }
 
@@ -245,12 +241,4 @@ func rawText(fset *FileSet, a, b token) string {
 		return ""
 	}
 	return string(f.src[int(a.end)-f.base : int(b.pos)-f.base])
-}
-
-// printable returns s quoted for messages.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
-		return fmt.Sprintf("%q", s)
-	}
-	return s
 }

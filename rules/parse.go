@@ -179,16 +179,6 @@ func (p *parser) atItemStart() bool {
 	return false
 }
 
-// sync skips to the start of the next item.
-func (p *parser) sync() {
-	if p.peek().kind != tEOF {
-		p.next()
-	}
-	for !p.atItemStart() {
-		p.next()
-	}
-}
-
 // parseTheory parses the whole token list.
 func (p *parser) parseTheory() {
 	defer func() {

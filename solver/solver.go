@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"sync"
 
 	"github.com/aclements/go-z3/z3"
 	"github.com/tracebound/tracebound/encode"
@@ -32,14 +31,12 @@ func (r Result) String() string {
 
 // Solver wraps a Z3 context and solver.
 type Solver struct {
-	ctx    *z3.Context
-	s      *z3.Solver
-	msg    z3.Sort
-	funcs  map[*encode.Fun]z3.FuncDecl
-	memo   map[*encode.Node]z3.Value
-	model  *z3.Model
-	mu     sync.Mutex
-	closed bool
+	ctx   *z3.Context
+	s     *z3.Solver
+	msg   z3.Sort
+	funcs map[*encode.Fun]z3.FuncDecl
+	memo  map[*encode.Node]z3.Value
+	model *z3.Model
 }
 
 // New returns a solver. Z3's random seeds keep their default (0), so that

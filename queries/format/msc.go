@@ -165,8 +165,7 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
