@@ -124,17 +124,13 @@ func (d *decoder) decode() (*rules.Trace, error) {
 		tr.Steps = append(tr.Steps, st)
 	}
 	// Knowledge events, placed between the steps in the trace's time
-	// scale, in the order of the solver's times.
+	// scale, in the order of the solver's times. Events at one time are
+	// one event (the encoding gives them one message).
 	type event struct {
 		ev   *kEvent
 		time *big.Rat
 	}
 	var evs []event
-	for _, ev := range e.inEvents {
-		if d.m.Bool(ev.in.active) {
-			evs = append(evs, event{ev, d.m.Real(ev.time)})
-		}
-	}
 	for _, ev := range e.kEvents {
 		if d.m.Bool(ev.used) {
 			evs = append(evs, event{ev, d.m.Real(ev.time)})
@@ -142,18 +138,42 @@ func (d *decoder) decode() (*rules.Trace, error) {
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].time.Cmp(evs[j].time) < 0 })
 	rank := map[int]int{}
+	var last *rules.KEvent
+	var lastTime *big.Rat
 	for _, x := range evs {
-		gap := sort.Search(len(order), func(i int) bool { return order[i].time.Cmp(x.time) > 0 })
-		rank[gap]++
 		t, err := d.term(d.m.Msg(x.ev.msg), "m")
 		if err != nil {
 			return nil, fmt.Errorf("knowledge event: %w", err)
 		}
-		ke := &rules.KEvent{Term: t, Time: int64(gap)*rules.TraceTimeScale + int64(rank[gap]), InStep: -1, InPremise: -1}
+		if last != nil && lastTime.Cmp(x.time) == 0 && (x.ev.in == nil || last.InStep < 0) {
+			// the same timepoint: an existential event that is another
+			if !last.Term.Equal(t) {
+				return nil, fmt.Errorf("internal: two knowledge events at one time with messages %s and %s", last.Term, t)
+			}
+			last.KU = last.KU && x.ev.ku
+			if x.ev.in != nil {
+				last.InStep, last.InPremise = stepOf[x.ev.in.node], x.ev.prem
+			}
+			continue
+		}
+		gap := sort.Search(len(order), func(i int) bool { return order[i].time.Cmp(x.time) > 0 })
+		rank[gap]++
+		ke := &rules.KEvent{Term: t, Time: int64(gap)*rules.TraceTimeScale + int64(rank[gap]), InStep: -1, InPremise: -1, KU: x.ev.ku}
+		if x.ev.pattern != nil {
+			ke.Pattern, ke.Bind = x.ev.pattern, rules.Subst{}
+			for v, n := range x.ev.binds {
+				val, err := d.term(d.m.Msg(n), v.Name)
+				if err != nil {
+					return nil, fmt.Errorf("knowledge event: %w", err)
+				}
+				ke.Bind[v] = val
+			}
+		}
 		if x.ev.in != nil {
 			ke.InStep, ke.InPremise = stepOf[x.ev.in.node], x.ev.prem
 		}
 		tr.KEvents = append(tr.KEvents, ke)
+		last, lastTime = ke, x.time
 	}
 	return tr, nil
 }

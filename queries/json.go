@@ -8,7 +8,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format (docs/schema/report.schema.json).
-const SchemaVersion = "tracebound.report/v1"
+const SchemaVersion = "tracebound.report/v2"
 
 // Report is the JSON report of a check run. Field names are stable; new
 // fields may be added.
@@ -22,26 +22,37 @@ type Report struct {
 
 // VerdictJSON is one lemma's verdict.
 type VerdictJSON struct {
-	Lemma      string          `json:"lemma"`
-	Quantifier string          `json:"quantifier"`
-	Formula    string          `json:"formula,omitempty"` // the lemma's formula in Tamarin syntax
-	Verdict    string          `json:"verdict"`           // holds up to bound, falsified, witness found, no witness up to bound, unknown
-	Summary    string          `json:"summary"`
-	Bounds     BoundsJSON      `json:"bounds"`
-	Depth      int             `json:"depth"` // largest depth searched completely, or the trace's length
-	Reason     string          `json:"reason,omitempty"`
-	Timing     TimingJSON      `json:"timing"`
-	Trace      *TraceJSON      `json:"trace,omitempty"`
-	Pos        *rules.Position `json:"pos,omitempty"`
+	Lemma      string     `json:"lemma"`
+	Quantifier string     `json:"quantifier"`
+	Formula    string     `json:"formula,omitempty"` // the lemma's formula in Tamarin syntax
+	Verdict    string     `json:"verdict"`           // holds up to bound, falsified, witness found, no witness up to bound, unknown
+	Summary    string     `json:"summary"`
+	Bounds     BoundsJSON `json:"bounds"`
+	Depth      int        `json:"depth"` // largest depth searched completely, or the trace's length
+	Reason     string     `json:"reason,omitempty"`
+	Timing     TimingJSON `json:"timing"`
+	Trace      *TraceJSON `json:"trace,omitempty"`
+	// Measure is what the trace's adversary needs (docs/bounds.md).
+	Measure *MeasureJSON    `json:"measure,omitempty"`
+	Pos     *rules.Position `json:"pos,omitempty"`
 }
 
 // BoundsJSON names every bound of the search.
 type BoundsJSON struct {
-	Steps             int    `json:"steps"`
-	KeyedDeconstructs int    `json:"keyed_deconstructions"`
-	ConstructorLayers int    `json:"constructor_layers"`
-	PairLayers        int    `json:"pair_layers"`
-	Text              string `json:"text"`
+	Steps                int    `json:"steps"`
+	KeyedDeconstructions int    `json:"keyed_deconstructions"`
+	AnalysisLayers       int    `json:"analysis_layers"`
+	ConstructionLayers   int    `json:"construction_layers"`
+	Text                 string `json:"text"`
+}
+
+// MeasureJSON is a trace's adversary measure; exact is false when the
+// keyed deconstructions are an upper bound.
+type MeasureJSON struct {
+	KeyedDeconstructions int  `json:"keyed_deconstructions"`
+	AnalysisLayers       int  `json:"analysis_layers"`
+	ConstructionLayers   int  `json:"construction_layers"`
+	Exact                bool `json:"exact"`
 }
 
 // TimingJSON splits the wall time in seconds.
@@ -140,11 +151,11 @@ func sentBy(rep *replay.Result, t *rules.Term, before int) int {
 
 // JSON returns the verdict's JSON form.
 func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
-	e := o.Encode
+	e := o.Encode.Bounds
 	j := &VerdictJSON{
 		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
-		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructs: e.DecryptionsBound(), ConstructorLayers: e.SynthDepthBound(),
-			PairLayers: e.AnalysisDepthBound(), Text: v.Bounds},
+		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
+			ConstructionLayers: e.ConstructionLayers, Text: v.Bounds},
 		Depth: v.Depth, Reason: v.Reason,
 		Timing: TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
 	}
@@ -154,6 +165,10 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 	}
 	if v.Trace != nil && v.Replayed != nil {
 		j.Trace = traceJSON(th, v.Trace, v.Replayed)
+	}
+	if m := v.Measure; m != nil {
+		j.Measure = &MeasureJSON{KeyedDeconstructions: m.KeyedDeconstructions, AnalysisLayers: m.AnalysisLayers,
+			ConstructionLayers: m.ConstructionLayers, Exact: v.MeasureExact}
 	}
 	return j
 }

@@ -105,7 +105,7 @@ func TestCheckJSONReport(t *testing.T) {
 		} `json:"verdicts"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	assert.Equal(t, "tracebound.report/v1", rep.Schema)
+	assert.Equal(t, "tracebound.report/v2", rep.Schema)
 	require.Len(t, rep.Verdicts, 2)
 	assert.Equal(t, "witness found", rep.Verdicts[0].Verdict)
 	require.NotNil(t, rep.Verdicts[0].Trace)

@@ -15,6 +15,7 @@ type Knowledge struct {
 	dirty  bool
 	how    map[string]*Derivation
 	fresh  map[string]bool // fresh names the protocol generates (never the adversary's)
+	consts map[string]bool // fresh constants of the model (never the adversary's)
 	public map[string]bool // public function symbols: not private
 }
 
@@ -34,7 +35,7 @@ type Derivation struct {
 // fresh names the protocol generates anywhere in the trace: the
 // adversary's own fresh names are all others.
 func NewKnowledge(th *rules.Theory, protocolFresh map[string]bool) *Knowledge {
-	k := &Knowledge{th: th, known: map[string]*rules.Term{}, how: map[string]*Derivation{}, fresh: protocolFresh, public: map[string]bool{}}
+	k := &Knowledge{th: th, known: map[string]*rules.Term{}, how: map[string]*Derivation{}, fresh: protocolFresh, consts: th.FreshConstants(), public: map[string]bool{}}
 	for _, f := range th.Functions {
 		if !f.Private {
 			k.public[f.Name] = true
@@ -95,11 +96,9 @@ func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
 			}
 			for _, v := range side.Vars(nil) {
 				if _, bound := s[v]; !bound {
-					ok = false
+					// the adversary's choice: a name it has
+					s[v] = choice(v)
 				}
-			}
-			if !ok {
-				break
 			}
 			st := k.th.Normalize(s.Apply(side))
 			d := k.derive(st, 0)
@@ -142,7 +141,7 @@ func (k *Knowledge) derive(t *rules.Term, depth int) *Derivation {
 	case rules.TPub:
 		return &Derivation{Term: t, Rule: "public name"}
 	case rules.TFresh:
-		if k.fresh[t.Name] {
+		if k.fresh[t.Name] || k.consts[t.Name] {
 			return nil
 		}
 		return &Derivation{Term: t, Rule: "fresh name"}
@@ -166,4 +165,14 @@ func (k *Knowledge) derive(t *rules.Term, depth int) *Derivation {
 		return d
 	}
 	return nil
+}
+
+// choice is the adversary's value for a variable of a side argument that
+// the main argument does not bind: a public name (or a fresh name of its
+// own), which it always derives.
+func choice(v rules.Var) *rules.Term {
+	if v.Sort == rules.SortFresh {
+		return rules.NewFreshConst("adv.side")
+	}
+	return rules.NewPub("side")
 }
