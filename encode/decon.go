@@ -113,6 +113,10 @@ func (e *enc) deconstructions() error {
 		e.decs = append(e.decs, d)
 		var opts []*Node
 		var results [][]*cell
+		// results of unknown structure share one variable, taken apart
+		// once (their analysis is the same generic one)
+		out := e.a.variable(fmt.Sprintf("dec_out_%d", i), rules.SortMsg)
+		var generic []*Node
 		cands := e.cands // the candidates so far: not this node's own results
 		for ci, c := range cands {
 			ch := b.And(d.use, b.Eq(d.sel, b.Int(int64(ci))))
@@ -135,6 +139,11 @@ func (e *enc) deconstructions() error {
 				if len(structured) > 0 {
 					needs = append(needs, sideNeed{h, d.time, structured})
 				}
+				if alt.child.Kind != MsgCtor {
+					e.assert(b.Implies(h, b.Eq(out, alt.child)))
+					generic = append(generic, h)
+					continue
+				}
 				cs, err := e.keyFree(&cell{node: alt.child, learned: h, time: d.time, dec: i},
 					e.E.opts.Bounds.AnalysisLayers, map[[2]int]bool{})
 				if err != nil {
@@ -144,6 +153,14 @@ func (e *enc) deconstructions() error {
 			}
 			e.assert(b.Implies(ch, b.And(c.parent.learned, b.Lt(c.parent.time, d.time), b.Or(holds...))))
 			opts = append(opts, ch)
+		}
+		if len(generic) > 0 {
+			cs, err := e.keyFree(&cell{node: out, learned: b.Or(generic...), time: d.time, dec: i},
+				e.E.opts.Bounds.AnalysisLayers, map[[2]int]bool{})
+			if err != nil {
+				return err
+			}
+			results = append(results, cs)
 		}
 		e.assert(b.Implies(d.use, b.Or(opts...)))
 		before := len(e.cells)

@@ -416,7 +416,7 @@ func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc e
 	x := newExplorer(th, goalOf(l), replayBounds(enc))
 	t0 := time.Now()
 	if budget > 0 {
-		x.maxNodes = budget
+		x.maxNodes, x.maxReplays = budget, 10*budget
 	}
 	a, err := x.minLength(maxDepth)
 	res := diffResult{ans: a, explorerTime: time.Since(t0), states: x.nodes, replays: x.replays}

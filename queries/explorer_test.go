@@ -71,8 +71,9 @@ type explorer struct {
 	kObserved bool
 	// kMonotone: the goal has K atoms only positively and the
 	// restrictions have none, so more knowledge events never make the
-	// goal false.
-	kMonotone bool
+	// goal false. kPositive: the goal has a K atom at positive polarity
+	// (only then can an extra event help).
+	kMonotone, kPositive bool
 	// required lists action names every trace with the goal property
 	// has (a cheap filter before replay).
 	required []string
@@ -82,15 +83,16 @@ type explorer struct {
 	ans   *answer
 	limit int
 
-	// maxNodes aborts the search (with an error) after that many states.
-	maxNodes int
-	nodes    int
-	replays  int
-	err      error
+	// maxNodes aborts the search (with an error) after that many states,
+	// maxReplays after that many replays.
+	maxNodes, maxReplays int
+	nodes                int
+	replays              int
+	err                  error
 }
 
 func newExplorer(th *rules.Theory, goal rules.Formula, bounds replay.Bounds) *explorer {
-	x := &explorer{th: th, goal: goal, bounds: bounds, names: map[*rules.Rule]string{}, maxNodes: 3_000_000}
+	x := &explorer{th: th, goal: goal, bounds: bounds, names: map[*rules.Rule]string{}, maxNodes: 3_000_000, maxReplays: 10_000_000}
 	seen := map[string]bool{}
 	addPub := func(t *rules.Term) {
 		if t.Kind == rules.TPub && !seen[t.String()] {
@@ -168,6 +170,7 @@ func newExplorer(th *rules.Theory, goal rules.Formula, bounds replay.Bounds) *ex
 		x.kObserved = x.kObserved || kPolarity(f, true, false)
 	}
 	x.kMonotone = !kPolarity(goal, true, false)
+	x.kPositive = kPolarity(goal, false, false)
 	for _, r := range th.Restrictions {
 		rules.WalkFormula(r.Formula, func(g rules.Formula) {
 			if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && isKName(a.Fact.Name) {
@@ -798,7 +801,7 @@ func (x *explorer) tryEvents(s *exState, sends []*rules.KEvent) bool {
 	if try(nil) {
 		return true
 	}
-	if !x.hasK || x.err != nil {
+	if !x.kPositive || x.err != nil {
 		return false
 	}
 	evs := x.kEvents(s)
@@ -911,6 +914,10 @@ func (x *explorer) kCands(t *rules.Term) []kCand {
 // its error.
 func (x *explorer) check(tr *rules.Trace) bool {
 	x.replays++
+	if x.maxReplays > 0 && x.replays > x.maxReplays {
+		x.err = fmt.Errorf("%w (%d replays)", errBudget, x.maxReplays)
+		return false
+	}
 	_, err := replay.Check(x.th, tr, x.goal)
 	if err == nil {
 		return true
