@@ -217,6 +217,12 @@ func (d *decoder) term(el Elem, hint string) (*rules.Term, error) {
 			name = fmt.Sprintf("adv.%d", d.advFresh)
 		}
 		t = rules.NewFreshConst(name)
+	case a.dh != nil && (tag == a.dh.exp || tag == a.dh.mul):
+		var err error
+		t, err = d.dhTerm(el, tag == a.dh.exp, hint)
+		if err != nil {
+			return nil, err
+		}
 	default:
 		sym, ok := a.symOf[tag]
 		if !ok {
@@ -247,4 +253,34 @@ func (d *decoder) newPubName(hint string) string {
 	}
 	d.usedPub[name] = true
 	return name
+}
+
+// dhTerm reads an exponentiation or a product: its base and the atoms of
+// its vector with their multiplicities, in normal form.
+func (d *decoder) dhTerm(el Elem, isExp bool, hint string) (*rules.Term, error) {
+	dh := d.e.a.dh
+	fs := d.e.a.dh.dexp
+	if !isExp {
+		fs = dh.dmul
+	}
+	var factors []rules.Factor
+	for i, at := range dh.atoms {
+		n := d.m.ApplyInt(fs[i], el)
+		if n == 0 {
+			continue
+		}
+		t, err := d.term(d.m.Msg(at), hint)
+		if err != nil {
+			return nil, err
+		}
+		factors = append(factors, rules.Factor{Atom: t, N: int(n)})
+	}
+	if !isExp {
+		return rules.MakeProduct(factors), nil
+	}
+	base, err := d.term(d.m.ApplyMsg(dh.dbase, el), hint)
+	if err != nil {
+		return nil, err
+	}
+	return rules.MakeExp(base, factors), nil
 }

@@ -27,7 +27,7 @@ func (e *enc) advFresh(x *Node) *Node {
 // found) is built for free; below it, where x is a value of unknown
 // structure, at most c layers of public function applications.
 func (e *enc) synth(x, t *Node, c int) *Node {
-	key := [3]int{x.id, t.id, c}
+	key := [4]int{x.id, t.id, c, e.noDH}
 	if n, ok := e.synthMemo[key]; ok {
 		return n
 	}
@@ -100,6 +100,12 @@ func (e *enc) synth(x, t *Node, c int) *Node {
 				conj = append(conj, e.synth(s, t, c-1))
 			}
 			opts = append(opts, b.And(conj...))
+		}
+		if a.dh != nil && a.dh.frozen && e.noDH == 0 {
+			// mark the query first: dhDerivable derives atoms and bases,
+			// which may lead back here
+			e.synthMemo[key] = b.False
+			opts = append(opts, e.dhDerivable(x, t, c))
 		}
 		n = b.Or(opts...)
 	}

@@ -111,6 +111,9 @@ type ruleInfo struct {
 	// adversary knows: from state premises, and from its own In premises.
 	knownState, knownIn map[rules.Var]bool
 	knownArgs           [][2]int // state premise arguments holding known values
+	// expFresh are the fresh variables whose names are exponent atoms
+	// (dh.go)
+	expFresh map[rules.Var]bool
 }
 
 // decompRule is an adversary deconstruction rule derived from an
@@ -127,7 +130,7 @@ type decompRule struct {
 // (see IsUnsupported) for models outside what the engine handles.
 func New(th *rules.Theory, opts Options) (*Encoder, error) {
 	for _, b := range th.Builtins {
-		if rules.IsACBuiltin(b) {
+		if rules.IsACBuiltin(b) && b != "diffie-hellman" {
 			return nil, errUnsupported("builtin %s", b)
 		}
 	}
@@ -155,8 +158,19 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 		}
 	}
 	heads := th.ReducibleSymbols()
+	if th.HasBuiltin("diffie-hellman") {
+		// a DH value's structure depends on its arguments' values
+		for _, f := range []string{rules.FunExp, rules.FunMult, rules.FunInv} {
+			heads[f] = true
+		}
+	}
 	for i, ref := range inferShapes(E.rules, func(sym string) bool { return heads[sym] }) {
 		E.rules[i].ref = ref
+	}
+	if th.HasBuiltin("diffie-hellman") {
+		for i, src := range exponentSources(E.rules) {
+			E.rules[i].expFresh = src
+		}
 	}
 	ks, ki, ka := knownVariables(E.rules, th)
 	for i, ri := range E.rules {
@@ -304,7 +318,10 @@ type enc struct {
 	asserts   []*Node
 	consumers map[*factInst][]*Node // edges out of each linear conclusion
 	instances int
-	synthMemo map[[3]int]*Node
+	synthMemo map[[4]int]*Node
+	// noDH > 0 leaves the DH abilities out of synth (for bases, which
+	// are no exponentiations)
+	noDH      int
 	knownMemo map[[3]int]*Node
 	usedLast  bool
 	atMost    bool
@@ -363,7 +380,7 @@ func (p *Problem) Exactly(j int) *Node {
 func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
 	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
-		synthMemo: map[[3]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
+		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
 		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
@@ -439,6 +456,9 @@ func (e *enc) build(goal Goal) error {
 				return err
 			}
 		}
+	}
+	if e.a.dh != nil {
+		e.a.dh.freeze()
 	}
 	e.consumeOnce()
 	for _, g := range e.nodes {

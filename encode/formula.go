@@ -768,28 +768,27 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		args, err := f.terms(a.Fact.Args, v)
-		if err != nil {
-			return nil, err
-		}
 		if isKFact(a.Fact.Name) {
-			if t.ev == nil || len(args) != 1 {
+			// a knowledge atom at a bound time: its variables not bound
+			// yet are the event's to choose
+			if t.ev == nil || len(a.Fact.Args) != 1 || a.Fact.Name == rules.FactKD {
 				return b.False, nil
 			}
-			switch a.Fact.Name {
-			case rules.FactK:
-				if !t.ev.isK() {
-					return b.False, nil
-				}
-				return b.And(t.ev.used, b.Eq(args[0], t.ev.msg)), nil
-			case rules.FactKU:
-				var eqs []*Node
-				for _, m := range t.ev.kuMsgs() {
-					eqs = append(eqs, b.Eq(args[0], m))
-				}
-				return b.And(t.ev.used, b.Or(eqs...)), nil
+			msgs := []*Node{t.ev.msg}
+			if a.Fact.Name == rules.FactKU {
+				msgs = t.ev.kuMsgs()
+			} else if !t.ev.isK() {
+				return b.False, nil
 			}
-			return b.False, nil // KD is never an action
+			arg, _, err := f.termBind(a.Fact.Args[0], v)
+			if err != nil {
+				return nil, err
+			}
+			var eqs []*Node
+			for _, m := range msgs {
+				eqs = append(eqs, b.Eq(arg, m))
+			}
+			return b.And(t.ev.used, b.Or(eqs...)), nil
 		}
 		opts, err := f.actionAt(a, v)
 		if err != nil {

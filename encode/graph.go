@@ -58,6 +58,9 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		}
 		nfr++
 		in.sigma[v] = a.fresh(fmt.Sprintf("fr_%d_%d", g.n, nfr), int64(g.n*64+nfr))
+		if a.dh != nil && ri.expFresh[v] {
+			a.dh.addAtom(in.sigma[v], true)
+		}
 	}
 	for i, v := range ref.vars {
 		if _, ok := in.sigma[v]; !ok {

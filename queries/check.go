@@ -269,6 +269,25 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
+			// the same trace length with simpler exponents, if there is
+			// one: easier to read
+			for _, small := range p.Small() {
+				sv.Push()
+				better := false
+				if err := sv.Assert(small); err == nil {
+					if res2, _, err := sv.CheckSat(ctx); err == nil && res2 == solver.Sat {
+						if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
+							if rep2, err := replay.Check(c.th, tr2, goal.Formula); err == nil {
+								tr, rep, better = tr2, rep2, true
+							}
+						}
+					}
+				}
+				sv.Pop()
+				if better {
+					break
+				}
+			}
 			tr, rep = minimize(c.th, tr, rep, goal.Formula)
 			if m, exact, err := replay.Measure(c.th, tr); err == nil {
 				v.Measure, v.MeasureExact = &m, exact

@@ -161,11 +161,12 @@ type measurer struct {
 	public      map[string]bool
 	protoFresh  map[string]bool
 	freshConsts map[string]bool
+	dh          bool
 }
 
 func newMeasurer(th *rules.Theory, tr *rules.Trace) *measurer {
 	a := &measurer{th: th, tr: tr, reducible: th.ReducibleSymbols(), public: map[string]bool{},
-		protoFresh: map[string]bool{}, freshConsts: th.FreshConstants()}
+		protoFresh: map[string]bool{}, freshConsts: th.FreshConstants(), dh: th.HasBuiltin("diffie-hellman")}
 	for _, f := range th.Functions {
 		if !f.Private {
 			a.public[f.Name] = true
@@ -392,7 +393,7 @@ func (k *knowledge) pattern(p *rules.Term, s rules.Subst, c int) bool {
 	case rules.TFresh:
 		return false
 	}
-	if a.reducible[p.Name] {
+	if a.reducible[p.Name] || a.dh && rules.IsDHSymbol(p.Name) {
 		return k.value(t, c)
 	}
 	if !a.public[p.Name] || t.Kind != rules.TApp || t.Name != p.Name || len(t.Args) != len(p.Args) {
@@ -419,6 +420,9 @@ func (k *knowledge) value(t *rules.Term, c int) bool {
 	case rules.TFresh:
 		return !a.protoFresh[t.Name] && !a.freshConsts[t.Name]
 	case rules.TApp:
+		if a.dh && rules.IsDHSymbol(t.Name) && t.Name != rules.FunOne {
+			return k.dhValue(t, c)
+		}
 		if !a.public[t.Name] {
 			return false
 		}
@@ -514,4 +518,62 @@ func MeasureText(m Bounds, exact bool) string {
 		s = "at most " + s
 	}
 	return s
+}
+
+// dhValue reports whether the adversary derives an exponentiation or a
+// product t with its DH abilities, which cost no construction layer:
+// b^(e*d) from a known b^e or from a base b it derives (e = 1), where d is
+// a product of atoms it derives (with c construction layers); a product
+// likewise. An atom of a known product with multiplicity ±1 is derived
+// when the product's other atoms are.
+func (k *knowledge) dhValue(t *rules.Term, c int) bool {
+	atoms := func(fs []rules.Factor) bool {
+		for _, f := range fs {
+			if !k.dhAtom(f.Atom, c) {
+				return false
+			}
+		}
+		return true
+	}
+	if t.IsApp(rules.FunExp) {
+		base, e := rules.ExpOf(t)
+		for _, kt := range k.terms {
+			kb, f := rules.ExpOf(kt)
+			if len(f) > 0 && kb.Equal(base) && atoms(rules.Quotient(e, f)) {
+				return true
+			}
+		}
+		return k.value(base, c) && atoms(e)
+	}
+	p := rules.ProductOf(t)
+	for _, kt := range k.terms {
+		if (kt.IsApp(rules.FunMult) || kt.IsApp(rules.FunInv)) && atoms(rules.Quotient(p, rules.ProductOf(kt))) {
+			return true
+		}
+	}
+	return atoms(p)
+}
+
+// dhAtom reports whether the adversary derives an atom of a product.
+func (k *knowledge) dhAtom(a *rules.Term, c int) bool {
+	if k.value(a, c) {
+		return true
+	}
+	for _, kt := range k.terms {
+		if !kt.IsApp(rules.FunMult) && !kt.IsApp(rules.FunInv) {
+			continue
+		}
+		found, ok := false, true
+		for _, f := range rules.ProductOf(kt) {
+			if f.Atom.Equal(a) && (f.N == 1 || f.N == -1) {
+				found = true
+			} else if !k.value(f.Atom, c) {
+				ok = false
+			}
+		}
+		if found && ok {
+			return true
+		}
+	}
+	return false
 }
