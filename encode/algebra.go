@@ -302,8 +302,11 @@ func (a *algebra) match(p *rules.Term, n *Node, sigma map[rules.Var]*Node) (*Nod
 	case rules.TFresh:
 		return b.Eq(a.freshConst(p.Name), n), nil
 	}
-	if a.reducible(p.Name) || a.dh != nil && a.dh.isOp(p.Name) {
-		// a destructor or DH operator inside a pattern: compare values
+	if a.dh != nil && a.dh.isOp(p.Name) {
+		return a.dh.match(p, n, sigma)
+	}
+	if a.reducible(p.Name) {
+		// a destructor inside a pattern: compare values
 		t, err := a.instantiate(p, sigma)
 		if err != nil {
 			return nil, err

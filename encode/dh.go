@@ -2,6 +2,7 @@ package encode
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/tracebound/tracebound/rules"
 )
@@ -29,11 +30,11 @@ import (
 // x, y.
 //
 // The atoms A: the fresh names of the rules that (through state facts)
-// reach an exponent, the terms other than names a rule writes as an
-// exponent factor (h(…) in g^h(…)), and dhAdvAtoms fresh names of the
-// adversary's own. An exponent of unknown structure (a value the adversary
-// chose) must be a product over A: that is the exponent bound of
-// docs/bounds.md. Name atoms are pairwise distinct; other atoms may
+// reach an exponent a rule writes, the public constants of the model, the
+// other factors a rule writes in an exponent (h(…) in g^h(…), a fresh or
+// public variable), and dhAdvAtoms fresh names of the adversary's own. An
+// exponent of unknown structure (a value the adversary chose) must be a
+// product over A: that is the exponent bound of docs/bounds.md. Name atoms are pairwise distinct; other atoms may
 // coincide, and a message counts as the first atom it equals.
 //
 // The adversary (Tamarin's): it knows b^(e+d) when it knows b^e (or can
@@ -95,7 +96,89 @@ func newDH(a *algebra) *dhAlg {
 		d.adv = append(d.adv, n)
 		d.addAtom(n, true)
 	}
+	// the model's public constants, which the adversary may use too
+	for _, name := range publicConstants(a.th) {
+		d.addAtom(a.pub(name), true)
+	}
 	return d
+}
+
+// publicConstants returns the public constants the theory writes, sorted.
+func publicConstants(th *rules.Theory) []string {
+	seen := map[string]bool{}
+	visit := func(t *rules.Term) {
+		t.Walk(func(u *rules.Term) bool {
+			if u.Kind == rules.TPub {
+				seen[u.Name] = true
+			}
+			return true
+		})
+	}
+	for _, r := range th.Rules {
+		for _, fs := range [][]*rules.Fact{r.Premises, r.Actions, r.Conclusions} {
+			for _, f := range fs {
+				for _, a := range f.Args {
+					visit(a)
+				}
+			}
+		}
+	}
+	var fs []rules.Formula
+	for _, r := range th.Restrictions {
+		fs = append(fs, r.Formula)
+	}
+	for _, l := range th.Lemmas {
+		fs = append(fs, l.Formula)
+	}
+	for _, f := range fs {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			if a, ok := g.(*rules.Atom); ok {
+				for _, t := range []*rules.Term{a.L, a.R} {
+					if t != nil {
+						visit(t)
+					}
+				}
+				if a.Fact != nil {
+					for _, t := range a.Fact.Args {
+						visit(t)
+					}
+				}
+			}
+		})
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// usesDH reports whether a formula applies a DH operator.
+func usesDH(f rules.Formula) bool {
+	found := false
+	rules.WalkFormula(f, func(g rules.Formula) {
+		a, ok := g.(*rules.Atom)
+		if !ok {
+			return
+		}
+		ts := []*rules.Term{a.L, a.R}
+		if a.Fact != nil {
+			ts = append(ts, a.Fact.Args...)
+		}
+		for _, t := range ts {
+			if t == nil {
+				continue
+			}
+			t.Walk(func(u *rules.Term) bool {
+				if u.Kind == rules.TApp && (u.Name == rules.FunExp || u.Name == rules.FunMult || u.Name == rules.FunInv) {
+					found = true
+				}
+				return !found
+			})
+		}
+	})
+	return found
 }
 
 // isOp reports whether sym is a DH operator handled here.
@@ -122,7 +205,9 @@ func (d *dhAlg) addAtom(n *Node, name bool) {
 // the protocol or the adversary, a public constant).
 func isName(n *Node) bool { return n.Kind == MsgFresh || n.Kind == MsgPub }
 
-// noteExponent registers the atoms of an exponent node written in a rule.
+// noteExponent registers the atoms of an exponent node written in a rule:
+// a name, or a factor other than a message variable (a fresh or public
+// variable, an application such as h(…)).
 func (d *dhAlg) noteExponent(e *Node) {
 	switch {
 	case e == d.one:
@@ -130,7 +215,7 @@ func (d *dhAlg) noteExponent(e *Node) {
 		// a product: its atoms were registered when it was built
 	case isName(e):
 		d.addAtom(e, true)
-	case e.Kind == MsgCtor:
+	case e.Kind == MsgCtor, e.Kind == MsgFreshVar, e.Kind == MsgPubVar:
 		d.addAtom(e, false)
 	}
 }
@@ -326,7 +411,7 @@ func (d *dhAlg) prodView(x *Node) []*Node {
 	d.canonical(x)
 	isMul := a.hasTag(x, d.mul)
 	v := make([]*Node, len(d.atoms))
-	var earlier []*Node // x equals no earlier non-name atom
+	var earlier []*Node // x equals no earlier atom (names are distinct)
 	var inA []*Node
 	for i, at := range d.atoms {
 		eq := b.Eq(x, at)
@@ -334,8 +419,8 @@ func (d *dhAlg) prodView(x *Node) []*Node {
 		is := eq
 		if i >= d.names {
 			is = b.And(append([]*Node{eq}, earlier...)...)
-			earlier = append(earlier, b.Not(eq))
 		}
+		earlier = append(earlier, b.Not(eq))
 		v[i] = b.Ite(isMul, b.App(d.dmul[i], x), b.Ite(is, b.Int(1), b.Int(0)))
 	}
 	// an exponent is a product over the atoms, one, or an atom
@@ -376,10 +461,10 @@ func (d *dhAlg) canonical(x *Node) {
 
 // exponentSources returns, for each rule (indexed like rs), the fresh
 // variables whose names may become exponent atoms: those that reach an
-// exponent position of some rule through state facts, and, when a value
-// the adversary sends may reach an exponent, those the rules send (the
-// adversary may pass them on).
-func exponentSources(rs []*ruleInfo) []map[rules.Var]bool {
+// exponent a rule writes through state facts (the rules' own exponents,
+// which the adversary may learn and use too); all of them when a formula
+// applies a DH operator.
+func exponentSources(rs []*ruleInfo, all bool) []map[rules.Var]bool {
 	inExp := func(t *rules.Term, out map[rules.Var]bool) {
 		var walk func(t *rules.Term, exp bool)
 		walk = func(t *rules.Term, exp bool) {
@@ -401,7 +486,6 @@ func exponentSources(rs []*ruleInfo) []map[rules.Var]bool {
 	}
 	feeding := map[pos]bool{}
 	feeds := make([]map[rules.Var]bool, len(rs))
-	fromIn := false
 	for changed := true; changed; {
 		changed = false
 		for i, ri := range rs {
@@ -435,12 +519,7 @@ func exponentSources(rs []*ruleInfo) []map[rules.Var]bool {
 						if !fv[v] {
 							continue
 						}
-						switch {
-						case p.Name == rules.FactIn:
-							if !fromIn {
-								fromIn, changed = true, true
-							}
-						case !rules.IsReserved(p.Name) && !feeding[pos{p.Key(), j}]:
+						if !rules.IsReserved(p.Name) && !feeding[pos{p.Key(), j}] {
 							feeding[pos{p.Key(), j}], changed = true, true
 						}
 					}
@@ -454,19 +533,9 @@ func exponentSources(rs []*ruleInfo) []map[rules.Var]bool {
 		if ri.ref == nil || ri.ref.dead {
 			continue
 		}
-		sent := map[rules.Var]bool{}
-		if fromIn {
-			for _, c := range ri.ref.conclusions {
-				if c.Name == rules.FactOut {
-					for _, v := range c.Args[0].Vars(nil) {
-						sent[v] = true
-					}
-				}
-			}
-		}
 		for _, p := range ri.ref.premises {
 			if p.Name == rules.FactFr && len(p.Args) == 1 && p.Args[0].Kind == rules.TVar {
-				if v := p.Args[0].Var; feeds[i][v] || sent[v] {
+				if v := p.Args[0].Var; all || feeds[i][v] {
 					out[i][v] = true
 				}
 			}
@@ -574,4 +643,98 @@ func isAdvAtom(d *dhAlg, n *Node) bool {
 		}
 	}
 	return false
+}
+
+// match matches a pattern headed by a DH operator against x, binding in
+// sigma a variable the pattern's exponent or product has as its one
+// unbound factor (with multiplicity ±1): in a group, that factor is the
+// quotient. Otherwise every variable must be bound, and the values are
+// compared.
+func (d *dhAlg) match(p *rules.Term, x *Node, sigma map[rules.Var]*Node) (*Node, error) {
+	a, b := d.a, d.a.b
+	var free []rules.Var
+	for _, v := range p.Vars(nil) {
+		if _, ok := sigma[v]; !ok {
+			free = append(free, v)
+		}
+	}
+	if len(free) == 1 && d.frozen {
+		var prod *rules.Term
+		var have []*Node // x's vector, to divide
+		cond := b.True
+		switch {
+		case p.Name == rules.FunExp && len(p.Args) == 2 && !p.Args[0].HasVar(free[0]):
+			bn, err := a.instantiate(p.Args[0], sigma)
+			if err != nil {
+				return nil, err
+			}
+			xv, bv := d.expView(x), d.expView(bn)
+			cond = b.Eq(xv.base, bv.base)
+			have = d.add(xv.vec, d.neg(bv.vec))
+			prod = p.Args[1]
+		case p.Name == rules.FunMult || p.Name == rules.FunInv:
+			have = d.prodView(x)
+			prod = p
+		}
+		var known []*rules.Term
+		var v *rules.Term
+		mult, ok := 0, prod != nil
+		if ok {
+			factorsOf(prod, 1, func(t *rules.Term, m int) {
+				switch {
+				case t.Kind == rules.TVar && t.Var == free[0]:
+					if v != nil {
+						ok = false
+					}
+					v, mult = t, m
+				case t.HasVar(free[0]):
+					ok = false
+				case m < 0:
+					known = append(known, rules.NewApp(rules.FunInv, t))
+				default:
+					known = append(known, t)
+				}
+			})
+		}
+		if ok && v != nil && (mult == 1 || mult == -1) {
+			vec := have
+			for _, k := range known {
+				kn, err := a.instantiate(k, sigma)
+				if err != nil {
+					return nil, err
+				}
+				vec = d.add(vec, d.neg(d.prodView(kn)))
+			}
+			if mult == -1 {
+				vec = d.neg(vec)
+			}
+			sigma[v.Var] = d.canonProduct(vec)
+			t, err := a.instantiate(p, sigma)
+			if err != nil {
+				return nil, err
+			}
+			return b.And(cond, b.Eq(t, x)), nil
+		}
+	}
+	t, err := a.instantiate(p, sigma)
+	if err != nil {
+		return nil, err
+	}
+	return b.Eq(t, x), nil
+}
+
+// factorsOf calls visit with the factors of a written product and their
+// multiplicities' signs.
+func factorsOf(t *rules.Term, n int, visit func(*rules.Term, int)) {
+	switch {
+	case t.IsApp(rules.FunMult):
+		for _, a := range t.Args {
+			factorsOf(a, n, visit)
+		}
+	case t.IsApp(rules.FunInv) && len(t.Args) == 1:
+		factorsOf(t.Args[0], -n, visit)
+	case t.IsApp(rules.FunOne):
+	default:
+		visit(t, n)
+	}
 }

@@ -77,6 +77,9 @@ func (E *Encoder) Describe(goal Goal, k int) string {
 	if uses {
 		s += fmt.Sprintf(", with << looking ≤ %d levels into values", E.opts.Bounds.SubtermLevels)
 	}
+	if E.th.HasBuiltin("diffie-hellman") {
+		s += fmt.Sprintf(", using ≤ %d exponents of its own", dhAdvAtoms)
+	}
 	return s
 }
 
@@ -168,7 +171,14 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 		E.rules[i].ref = ref
 	}
 	if th.HasBuiltin("diffie-hellman") {
-		for i, src := range exponentSources(E.rules) {
+		all := false
+		for _, r := range th.Restrictions {
+			all = all || usesDH(r.Formula)
+		}
+		for _, l := range th.Lemmas {
+			all = all || usesDH(l.Formula)
+		}
+		for i, src := range exponentSources(E.rules, all) {
 			E.rules[i].expFresh = src
 		}
 	}

@@ -270,12 +270,18 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
 			// the same trace length with simpler exponents, if there is
-			// one: easier to read
+			// one: easier to read (not worth more than the search took)
+			budget := min(max(2*solveT, time.Second), 10*time.Second)
+			sctx, cancel := context.WithTimeout(ctx, budget)
+			defer cancel()
 			for _, small := range p.Small() {
+				if sctx.Err() != nil {
+					break
+				}
 				sv.Push()
 				better := false
 				if err := sv.Assert(small); err == nil {
-					if res2, _, err := sv.CheckSat(ctx); err == nil && res2 == solver.Sat {
+					if res2, _, err := sv.CheckSat(sctx); err == nil && res2 == solver.Sat {
 						if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
 							if rep2, err := replay.Check(c.th, tr2, goal.Formula); err == nil {
 								tr, rep, better = tr2, rep2, true

@@ -43,7 +43,7 @@ func diffEncode(synth int) encode.Options {
 // replayBounds are the explorer's bounds for the engine's options.
 func replayBounds(o encode.Options) replay.Bounds {
 	return replay.Bounds{KeyedDeconstructions: o.Bounds.KeyedDeconstructions, AnalysisLayers: o.Bounds.AnalysisLayers,
-		ConstructionLayers: o.Bounds.ConstructionLayers}
+		ConstructionLayers: o.Bounds.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}
 }
 
 // handModel is a hand-written model with the expected answer of each

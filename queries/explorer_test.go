@@ -438,6 +438,25 @@ func (x *explorer) candidates(s *exState, know *replay.Knowledge) []*rules.Term 
 		add(&base, t)
 	}
 	out := append([]*rules.Term{}, base...)
+	if x.th.HasBuiltin("diffie-hellman") {
+		// the adversary's DH moves, free of construction layers: known
+		// bases and exponentiations raised to its own exponents, and its
+		// own exponents as products
+		var more []*rules.Term
+		for _, b := range base {
+			if b.IsApp(rules.FunMult) || b.IsApp(rules.FunInv) || know.Derive(b) == nil {
+				continue
+			}
+			for _, e := range x.advFresh[:1] {
+				more = append(more, x.th.Normalize(rules.NewApp(rules.FunExp, b, e)))
+			}
+		}
+		more = append(more, x.th.Normalize(rules.NewApp(rules.FunInv, x.advFresh[0])),
+			x.th.Normalize(rules.NewApp(rules.FunMult, x.advFresh[0], x.advFresh[1])))
+		for _, t := range more {
+			add(&out, t)
+		}
+	}
 	if x.bounds.ConstructionLayers <= 0 {
 		return out
 	}

@@ -26,7 +26,8 @@ import (
 // analysis layers, values sent at variables. Seeds 5 and 7 modulo 8 give
 // formulas over knowledge events: a restriction with a universal K, KU in
 // a sources-style lemma, K with time order, last, and all-traces lemmas
-// the empty trace decides.
+// the empty trace decides. Seeds 0 modulo 8 give Diffie–Hellman terms
+// ('g'^~n and exponentiations of other terms by fresh names).
 //
 // The other seeds give the same models as before these were added, so the
 // seeds named in regression tests keep their models.
@@ -47,6 +48,7 @@ type modelGen struct {
 	rich    bool
 	adv     bool      // the adversary's mechanisms
 	kform   bool      // formulas over knowledge events
+	dh      bool      // Diffie–Hellman
 	facts   []genFact // state fact symbols produced so far
 	actions []genAction
 	b       strings.Builder
@@ -66,6 +68,21 @@ func (g *modelGen) term(avail []string, depth int, allowDestr bool) string {
 		return avail[g.pick(len(avail))]
 	}
 	sub := func() string { return g.term(avail, depth-1, allowDestr) }
+	if g.dh && g.chance(0.5) {
+		var fresh []string
+		for _, v := range avail {
+			if strings.HasPrefix(v, "~") {
+				fresh = append(fresh, v)
+			}
+		}
+		if len(fresh) > 0 {
+			e := fresh[g.pick(len(fresh))]
+			if g.chance(0.5) {
+				return "'g'^" + e
+			}
+			return "(" + sub() + ")^" + e
+		}
+	}
 	if g.adv && g.chance(0.4) {
 		switch g.pick(4) {
 		case 0:
@@ -296,8 +313,12 @@ func (g *modelGen) lemma(i int) {
 
 // genModel returns a random model for the seed.
 func genModel(seed int64) string {
-	g := &modelGen{rng: rand.New(rand.NewSource(seed)), rich: seed%4 == 1, adv: seed%8 == 4 || seed%8 == 6, kform: seed%8 == 5 || seed%8 == 7}
+	g := &modelGen{rng: rand.New(rand.NewSource(seed)), rich: seed%4 == 1, adv: seed%8 == 4 || seed%8 == 6, kform: seed%8 == 5 || seed%8 == 7,
+		dh: seed%8 == 0}
 	fmt.Fprintf(&g.b, "theory Random%d\nbegin\n\nbuiltins: hashing, symmetric-encryption\n\n", seed)
+	if g.dh {
+		g.b.WriteString("builtins: diffie-hellman\n\n")
+	}
 	if g.adv {
 		g.b.WriteString("builtins: revealing-signing\nfunctions: commit/2, open/2, wrap/1, unwrap/1\n")
 		g.b.WriteString("equations: open(c, commit(m, r)) = m, unwrap(wrap(x)) = x\n\n")
@@ -308,6 +329,12 @@ func genModel(seed int64) string {
 	n := 2 + g.pick(3)
 	for i := 0; i < n; i++ {
 		g.rule(i)
+	}
+	if g.dh {
+		// a Diffie–Hellman exchange half: the adversary's share meets a
+		// fresh exponent
+		fmt.Fprintf(&g.b, "rule D%d:\n  [ Fr(~d), In(X) ]\n  --[ DHK(X^~d) ]->\n  [ Out('g'^~d) ]\n\n", n)
+		g.actions = append(g.actions, genAction{name: "DHK", arity: 1})
 	}
 	nl := 1 + g.pick(2)
 	for i := 0; i < nl; i++ {

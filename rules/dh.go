@@ -162,3 +162,104 @@ func Negate(fs []Factor) []Factor {
 func Quotient(a, b []Factor) []Factor {
 	return ProductOf(productTerm(append(append([]Factor{}, a...), Negate(b)...)))
 }
+
+// MatchDH matches pattern p against the normal ground term t modulo the
+// Diffie–Hellman theory, extending s (which it does not change). It
+// returns the matches it finds: all of them where the pattern's products
+// have at most one factor that is a variable not bound yet (that factor is
+// then the quotient), and syntactic matches elsewhere.
+func (th *Theory) MatchDH(p, t *Term, s Subst) []Subst {
+	switch {
+	case p.Kind == TVar:
+		if old, ok := s[p.Var]; ok {
+			if th.Normalize(old).Equal(t) {
+				return []Subst{s}
+			}
+			return nil
+		}
+		if !p.Var.Sort.Admits(t) {
+			return nil
+		}
+		s2 := s.Copy()
+		s2[p.Var] = t
+		return []Subst{s2}
+	case p.Kind != TApp:
+		if p.Kind == t.Kind && p.Name == t.Name {
+			return []Subst{s}
+		}
+		return nil
+	case p.Name == FunExp && len(p.Args) == 2:
+		tb, te := ExpOf(t)
+		var out []Subst
+		for _, s1 := range th.MatchDH(p.Args[0], tb, s) {
+			out = append(out, th.matchProduct(p.Args[1], te, s1)...)
+		}
+		return out
+	case p.Name == FunMult || p.Name == FunInv:
+		return th.matchProduct(p, ProductOf(t), s)
+	}
+	if t.Kind != TApp || t.Name != p.Name || len(t.Args) != len(p.Args) {
+		return nil
+	}
+	out := []Subst{s}
+	for i := range p.Args {
+		var next []Subst
+		for _, s1 := range out {
+			next = append(next, th.MatchDH(p.Args[i], t.Args[i], s1)...)
+		}
+		out = next
+	}
+	return out
+}
+
+// matchProduct matches a product pattern against a product's factors.
+func (th *Theory) matchProduct(p *Term, want []Factor, s Subst) []Subst {
+	var known []Factor
+	var free []Factor // unbound variables with their multiplicities
+	var walk func(t *Term, n int)
+	walk = func(t *Term, n int) {
+		switch {
+		case t.IsApp(FunMult):
+			for _, a := range t.Args {
+				walk(a, n)
+			}
+		case t.IsApp(FunInv) && len(t.Args) == 1:
+			walk(t.Args[0], -n)
+		case t.IsApp(FunOne):
+		case t.Kind == TVar:
+			if v, ok := s[t.Var]; ok {
+				known = append(known, Factor{th.Normalize(v), n})
+			} else {
+				free = append(free, Factor{t, n})
+			}
+		default:
+			known = append(known, Factor{th.Normalize(s.Apply(t)), n})
+		}
+	}
+	walk(p, 1)
+	var k []Factor
+	for _, f := range known {
+		for _, g := range ProductOf(f.Atom) {
+			k = append(k, Factor{g.Atom, g.N * f.N})
+		}
+	}
+	rest := Quotient(want, ProductOf(productTerm(k)))
+	switch {
+	case len(free) == 0:
+		if len(rest) == 0 {
+			return []Subst{s}
+		}
+		return nil
+	case len(free) == 1 && (free[0].N == 1 || free[0].N == -1):
+		if free[0].N == -1 {
+			rest = Negate(rest)
+		}
+		s2 := s.Copy()
+		s2[free[0].Atom.Var] = MakeProduct(rest)
+		if !free[0].Atom.Var.Sort.Admits(s2[free[0].Atom.Var]) {
+			return nil
+		}
+		return []Subst{s2}
+	}
+	return nil
+}

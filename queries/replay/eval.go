@@ -246,8 +246,12 @@ func dedupPoints(ps []timepoint) []timepoint {
 // canMatch reports whether some action at tp matches the fact pattern
 // under env (unbound variables are wildcards).
 func (ev *evaluator) canMatch(p *rules.Fact, tp timepoint, env evalEnv) bool {
+	dh := false
+	for _, a := range p.Args {
+		dh = dh || hasDH(a)
+	}
 	for _, g := range ev.actionsAt(tp) {
-		if g.Name == p.Name && len(g.Args) == len(p.Args) && matchArgs(p.Args, g.Args, env.msg.Copy()) {
+		if g.Name == p.Name && len(g.Args) == len(p.Args) && (dh || matchArgs(p.Args, g.Args, env.msg.Copy())) {
 			return true
 		}
 	}
@@ -268,12 +272,16 @@ func matchArgs(ps, ts []*rules.Term, s rules.Subst) bool {
 func (ev *evaluator) msgCandidates(body rules.Formula, x rules.Var, env evalEnv) []*rules.Term {
 	var out []*rules.Term
 	seen := map[string]bool{}
-	mentioned := false
+	mentioned, dh := false, false
 	for _, a := range actionAtoms(body) {
 		if !factHasVar(a.Fact, x) {
 			continue
 		}
 		mentioned = true
+		for _, t := range a.Fact.Args {
+			dh = dh || underDH(t, x)
+		}
+		dh = dh && ev.th.HasBuiltin("diffie-hellman")
 		pts := ev.points
 		if a.R.Kind == rules.TVar {
 			if tp, ok := env.time[a.R.Var]; ok {
@@ -292,13 +300,53 @@ func (ev *evaluator) msgCandidates(body rules.Formula, x rules.Var, env evalEnv)
 						out = append(out, v)
 					}
 				}
+				if dh {
+					for _, s := range ev.matchDHArgs(a.Fact.Args, g.Args, env.msg) {
+						if v, ok := s[x]; ok && !seen[v.String()] {
+							seen[v.String()] = true
+							out = append(out, v)
+						}
+					}
+				}
 			}
 		}
 	}
 	if !mentioned {
 		return ev.universe(body)
 	}
+	if dh {
+		// a syntactic match finds only some of the values modulo the
+		// Diffie–Hellman equations: try every subterm as well
+		for _, t := range ev.universe(body) {
+			if !seen[t.String()] {
+				seen[t.String()] = true
+				out = append(out, t)
+			}
+		}
+	}
 	return out
+}
+
+// underDH reports whether x occurs in t below a Diffie–Hellman operator.
+func underDH(t *rules.Term, x rules.Var) bool {
+	found := false
+	t.Walk(func(u *rules.Term) bool {
+		if u.Kind == rules.TApp && rules.IsDHSymbol(u.Name) && u.HasVar(x) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// hasDH reports whether t applies a Diffie–Hellman operator.
+func hasDH(t *rules.Term) bool {
+	found := false
+	t.Walk(func(u *rules.Term) bool {
+		found = found || u.Kind == rules.TApp && rules.IsDHSymbol(u.Name)
+		return !found
+	})
+	return found
 }
 
 func factHasVar(f *rules.Fact, x rules.Var) bool {
@@ -412,4 +460,17 @@ func (ev *evaluator) atom(a *rules.Atom, env evalEnv) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("unknown atom")
+}
+
+// matchDHArgs matches patterns against ground arguments modulo DH.
+func (ev *evaluator) matchDHArgs(ps, ts []*rules.Term, s rules.Subst) []rules.Subst {
+	out := []rules.Subst{s}
+	for i := range ps {
+		var next []rules.Subst
+		for _, s1 := range out {
+			next = append(next, ev.th.MatchDH(ps[i], ts[i], s1)...)
+		}
+		out = next
+	}
+	return out
 }

@@ -49,7 +49,16 @@ type Bounds struct {
 	KeyedDeconstructions int
 	AnalysisLayers       int
 	ConstructionLayers   int
+	// OwnExponents (Diffie–Hellman) is how many fresh names of its own
+	// the adversary uses as exponent atoms; every other exponent atom is a
+	// public constant of the model or the value of a factor a rule writes
+	// in an exponent (other than a message variable: ~x in g^~x, h(…) in
+	// g^h(…)) in the trace.
+	OwnExponents int
 }
+
+// DefaultOwnExponents is the encoding's bound on OwnExponents.
+const DefaultOwnExponents = 2
 
 func (b Bounds) String() string {
 	return fmt.Sprintf("%d keyed deconstructions, %d analysis layers, %d construction layers", b.KeyedDeconstructions, b.AnalysisLayers, b.ConstructionLayers)
@@ -70,6 +79,11 @@ const maxSubsets = 50000
 // is only an upper bound (too many sets to try).
 func Measure(th *rules.Theory, tr *rules.Trace) (m Bounds, exact bool, err error) {
 	a := newMeasurer(th, tr)
+	own, ok := a.exponents()
+	if !ok {
+		return Bounds{}, false, fmt.Errorf("replay: an exponent atom of the trace is neither a name, a public constant nor a factor a rule writes")
+	}
+	m.OwnExponents = own
 	all, ok := a.run(nil, unbounded, unbounded)
 	if !ok {
 		return Bounds{}, false, fmt.Errorf("replay: the trace's knowledge events are not derivable even without bounds")
@@ -97,6 +111,9 @@ func Measure(th *rules.Theory, tr *rules.Trace) (m Bounds, exact bool, err error
 // answers for the sets tried (and says so with exact false).
 func Within(th *rules.Theory, tr *rules.Trace, b Bounds) (ok, exact bool) {
 	a := newMeasurer(th, tr)
+	if own, ok := a.exponents(); !ok || a.dh && own > b.OwnExponents {
+		return false, true
+	}
 	used, ok := a.run(nil, b.AnalysisLayers, b.ConstructionLayers)
 	if !ok {
 		return false, true
@@ -514,6 +531,9 @@ func MeasureText(m Bounds, exact bool) string {
 		plural(m.AnalysisLayers, "analysis layer", "analysis layers"),
 		plural(m.ConstructionLayers, "construction layer", "construction layers"),
 	}, ", ")
+	if m.OwnExponents > 0 {
+		s += ", " + plural(m.OwnExponents, "exponent of its own", "exponents of its own")
+	}
 	if !exact {
 		s = "at most " + s
 	}
@@ -576,4 +596,187 @@ func (k *knowledge) dhAtom(a *rules.Term, c int) bool {
 		}
 	}
 	return false
+}
+
+// exponents returns how many fresh names of its own the adversary uses as
+// exponent atoms, and whether every other exponent atom of the trace is a
+// public constant of the model or the value of a factor a rule writes in
+// an exponent (other than a message variable).
+func (a *measurer) exponents() (int, bool) {
+	if !a.dh {
+		return 0, true
+	}
+	allowed := map[string]bool{}
+	for _, c := range publicConstantsOf(a.th) {
+		allowed[c] = true
+	}
+	if formulasUseDH(a.th) {
+		// the formulas may speak of any name as an exponent
+		for n := range a.protoFresh {
+			allowed[rules.NewFreshConst(n).String()] = true
+		}
+	}
+	var terms []*rules.Term
+	written := func(arg *rules.Term, sub rules.Subst) {
+		arg.Walk(func(p *rules.Term) bool {
+			if p.Kind == rules.TApp && rules.IsDHSymbol(p.Name) && p.Name != rules.FunOne {
+				args := p.Args
+				if p.Name == rules.FunExp {
+					args = args[1:]
+				}
+				for _, x := range args {
+					factors(x, func(w *rules.Term) {
+						if w.Kind != rules.TVar || w.Var.Sort != rules.SortMsg {
+							for _, f := range rules.ProductOf(a.th.Normalize(sub.Apply(w))) {
+								allowed[f.Atom.String()] = true
+							}
+						}
+					})
+				}
+			}
+			return true
+		})
+	}
+	for _, ev := range a.tr.KEvents {
+		if ev.Pattern != nil {
+			written(ev.Pattern, ev.Bind)
+		}
+	}
+	for _, st := range a.tr.Steps {
+		for _, fs := range [][]*rules.Fact{st.Rule.Premises, st.Rule.Actions, st.Rule.Conclusions} {
+			for _, f := range fs {
+				for _, arg := range f.Args {
+					written(arg, st.Subst)
+					terms = append(terms, a.th.Normalize(st.Subst.Apply(arg)))
+				}
+			}
+		}
+	}
+	for _, ev := range a.tr.KEvents {
+		terms = append(terms, a.th.Normalize(ev.Term))
+	}
+	own := map[string]bool{}
+	ok := true
+	check := func(t *rules.Term) {
+		switch {
+		case allowed[t.String()]:
+		case t.Kind == rules.TFresh && !a.freshConsts[t.Name] && !a.protoFresh[t.Name]:
+			own[t.Name] = true
+		default:
+			ok = false
+		}
+	}
+	for _, t := range terms {
+		t.Walk(func(u *rules.Term) bool {
+			switch {
+			case u.IsApp(rules.FunExp):
+				for _, f := range rules.ProductOf(u.Args[1]) {
+					check(f.Atom)
+				}
+			case u.IsApp(rules.FunMult), u.IsApp(rules.FunInv):
+				for _, f := range rules.ProductOf(u) {
+					check(f.Atom)
+				}
+			}
+			return true
+		})
+	}
+	return len(own), ok
+}
+
+// factors calls visit with the factors of a written exponent: the parts
+// of products and inverses that are no DH operation themselves.
+func factors(t *rules.Term, visit func(*rules.Term)) {
+	if t.Kind == rules.TApp && (t.Name == rules.FunMult || t.Name == rules.FunInv) {
+		for _, a := range t.Args {
+			factors(a, visit)
+		}
+		return
+	}
+	if t.IsApp(rules.FunOne) {
+		return
+	}
+	visit(t)
+}
+
+// publicConstantsOf returns the public constants a theory writes.
+func publicConstantsOf(th *rules.Theory) []string {
+	seen := map[string]bool{}
+	visit := func(t *rules.Term) {
+		t.Walk(func(u *rules.Term) bool {
+			if u.Kind == rules.TPub {
+				seen["'"+u.Name+"'"] = true
+			}
+			return true
+		})
+	}
+	for _, r := range th.Rules {
+		for _, fs := range [][]*rules.Fact{r.Premises, r.Actions, r.Conclusions} {
+			for _, f := range fs {
+				for _, x := range f.Args {
+					visit(x)
+				}
+			}
+		}
+	}
+	var fs []rules.Formula
+	for _, r := range th.Restrictions {
+		fs = append(fs, r.Formula)
+	}
+	for _, l := range th.Lemmas {
+		fs = append(fs, l.Formula)
+	}
+	for _, f := range fs {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			if at, ok := g.(*rules.Atom); ok {
+				for _, t := range []*rules.Term{at.L, at.R} {
+					if t != nil {
+						visit(t)
+					}
+				}
+				if at.Fact != nil {
+					for _, t := range at.Fact.Args {
+						visit(t)
+					}
+				}
+			}
+		})
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// formulasUseDH reports whether a lemma or restriction applies a
+// Diffie–Hellman operator.
+func formulasUseDH(th *rules.Theory) bool {
+	var fs []rules.Formula
+	for _, r := range th.Restrictions {
+		fs = append(fs, r.Formula)
+	}
+	for _, l := range th.Lemmas {
+		fs = append(fs, l.Formula)
+	}
+	found := false
+	for _, f := range fs {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			at, ok := g.(*rules.Atom)
+			if !ok {
+				return
+			}
+			ts := []*rules.Term{at.L, at.R}
+			if at.Fact != nil {
+				ts = append(ts, at.Fact.Args...)
+			}
+			for _, t := range ts {
+				if t != nil && hasDH(t) {
+					found = true
+				}
+			}
+		})
+	}
+	return found
 }
