@@ -72,6 +72,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
 	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (for comparison)")
 	f.BoolVar(&opts.Encode.NoPrune, "no-prune", false, "keep traces with steps that play no part (for comparison)")
+	f.BoolVar(&opts.Shortest, "shortest", false, "show a shortest trace even when one agent plays two roles in it (by default a trace with distinct agents, at most 2 steps longer, is shown)")
 	f.BoolVar(&opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
 	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
 	out.register(cmd)
