@@ -49,8 +49,9 @@ func Round(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-// WriteTrace writes a verdict's trace, if it has one: the lets, then
-// numbered steps with the rule (and its source line), its ground
+// WriteTrace writes a verdict's trace, if it has one: the lemma's
+// bindings, the lets, then numbered steps with the rule (and its source
+// line, and the lemma's temporal variables bound to it), its ground
 // premises, actions and conclusions in Tamarin syntax, and under each In
 // premise how the adversary obtained the message.
 func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
@@ -59,6 +60,10 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 	}
 	tr, rep := v.Trace, v.Replayed
 	p := newPrinter(th).withLets(tr, rep)
+	if b := bindingsText(p, v); b != "" {
+		fmt.Fprintf(w, "  bindings: %s\n", b)
+	}
+	stepMark, kevMark := marks(v)
 	for i, l := range p.order {
 		lead := "  let "
 		if i > 0 {
@@ -73,7 +78,11 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 			if ev.InStep >= 0 {
 				continue
 			}
-			fmt.Fprintf(w, "      adversary knows %s\n", p.term(rep.KEvents[kev].Term))
+			line := "      adversary knows " + p.term(rep.KEvents[kev].Term)
+			if m := kevMark[kev]; m != "" {
+				line += "  " + m
+			}
+			fmt.Fprintln(w, line)
 			if kev < len(rep.KEvents) {
 				writeDerivation(w, p, rep, rep.KEvents[kev], stepOfTime(tr, ev.Time), "        ", map[string]bool{})
 			}
@@ -85,6 +94,9 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 		head := fmt.Sprintf("  %2d. %s", i+1, st.Name)
 		if pos := rulePos(th, st.Rule); pos.IsValid() {
 			head += fmt.Sprintf("  (%s:%d)", pos.Filename, pos.Line)
+		}
+		if m := stepMark[i]; m != "" {
+			head += "  " + m
 		}
 		fmt.Fprintln(w, head)
 		writeFacts(w, "        [ ", "          ", " ]", p.facts(rs.Premises))
