@@ -65,12 +65,18 @@ func TestParseJSONAndDefines(t *testing.T) {
 func TestCheckExitCodes(t *testing.T) {
 	code, out, _ := runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "executable")
 	assert.Equal(t, exitOK, code, out)
-	assert.Contains(t, out, "executable (exists-trace): witness found: 5 steps")
+	assert.Contains(t, out, "executable (exists-trace): witness found: 6 steps (shortest: 5 steps, with an agent in two roles)")
 
 	code, out, _ = runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "responder_nonce_secrecy")
 	assert.Equal(t, exitFailed, code, "a falsified lemma is status 1")
-	assert.Contains(t, out, "falsified: counterexample with 7 steps")
+	assert.Contains(t, out, "falsified: counterexample with 8 steps (shortest: 7 steps, with an agent in two roles)")
 	assert.Contains(t, out, "Resp_recv_3", "the trace is printed")
+	assert.Contains(t, out, "  bindings: A = $A, B = $B, nb = ~nb, #i = step 8", "the lemma's bindings are printed")
+
+	// --shortest: a shortest trace, whatever its agents
+	code, out, _ = runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "responder_nonce_secrecy", "--shortest")
+	assert.Equal(t, exitFailed, code)
+	assert.Contains(t, out, "falsified: counterexample with 7 steps\n")
 
 	code, _, errs := runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "no_such_*")
 	assert.Equal(t, exitUsage, code)
@@ -105,11 +111,11 @@ func TestCheckJSONReport(t *testing.T) {
 		} `json:"verdicts"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	assert.Equal(t, "tracebound.report/v1", rep.Schema)
+	assert.Equal(t, "tracebound.report/v2", rep.Schema)
 	require.Len(t, rep.Verdicts, 2)
 	assert.Equal(t, "witness found", rep.Verdicts[0].Verdict)
 	require.NotNil(t, rep.Verdicts[0].Trace)
-	assert.Len(t, rep.Verdicts[0].Trace.Steps, 5)
+	assert.Len(t, rep.Verdicts[0].Trace.Steps, 6, "a trace with distinct agents, one step longer than a shortest")
 	assert.Equal(t, "holds up to bound", rep.Verdicts[1].Verdict)
 	assert.Equal(t, 5, rep.Verdicts[1].Bounds.Steps)
 	assert.Nil(t, rep.Verdicts[1].Trace)
