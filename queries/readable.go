@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -102,39 +103,41 @@ func coincidences(th *rules.Theory, tr *rules.Trace, bs []replay.Binding) []coin
 	return out
 }
 
-// distinctGoal returns the lemma's goal with the variables of each pair
-// required to differ, or false when the lemma's variables are not all
-// bound by its outer quantifier (for all-traces, All; for exists-trace,
-// Ex).
-func distinctGoal(l *rules.Lemma, pairs []coincidence) (encode.Goal, bool) {
-	q, ok := l.Formula.(*rules.Quant)
-	if !ok || q.Exists != (l.Quantifier == rules.ExistsTrace) {
+// distinctGoal returns the goal with the variables of each pair that its
+// outermost existential block binds required to differ: the goal
+// Ex xs. φ (an exists-trace lemma, or an all-traces lemma All xs. ψ
+// negated, or not(Ex xs. ψ) negated twice) becomes Ex xs. φ & not(x = y).
+// It returns false when no pair is of that block.
+func distinctGoal(goal encode.Goal, pairs []coincidence) (encode.Goal, bool) {
+	f, pos := goal.Formula, true
+	for {
+		n, ok := f.(*rules.Not)
+		if !ok {
+			break
+		}
+		f, pos = n.F, !pos
+	}
+	q, ok := f.(*rules.Quant)
+	if !ok || q.Exists != pos {
 		return encode.Goal{}, false
 	}
-	outer := map[rules.Var]bool{}
-	for _, x := range q.Vars {
-		outer[x] = true
-	}
-	var eqs []rules.Formula
-	for _, p := range pairs {
-		if !outer[p.X] || !outer[p.Y] {
-			return encode.Goal{}, false
-		}
-		eqs = append(eqs, &rules.Atom{Kind: rules.AtomEq, L: varTerm(p.X), R: varTerm(p.Y), Pos: q.Pos})
-	}
 	body := q.Body
-	for _, eq := range eqs {
-		if q.Exists {
-			body = &rules.Conn{Op: rules.And, L: body, R: &rules.Not{F: eq, Pos: q.Pos}, Pos: q.Pos}
-		} else {
-			body = &rules.Conn{Op: rules.Or, L: eq, R: body, Pos: q.Pos}
-		}
+	if !pos {
+		body = &rules.Not{F: body, Pos: q.Pos}
 	}
-	m := *l
-	m.Formula = &rules.Quant{Exists: q.Exists, Vars: q.Vars, Body: body, Pos: q.Pos}
-	g := encode.GoalForLemma(&m)
-	g.Name += " (with distinct agents)"
-	return g, true
+	used := false
+	for _, p := range pairs {
+		if !slices.Contains(q.Vars, p.X) || !slices.Contains(q.Vars, p.Y) {
+			continue
+		}
+		eq := &rules.Atom{Kind: rules.AtomEq, L: varTerm(p.X), R: varTerm(p.Y), Pos: q.Pos}
+		body = &rules.Conn{Op: rules.And, L: body, R: &rules.Not{F: eq, Pos: q.Pos}, Pos: q.Pos}
+		used = true
+	}
+	if !used {
+		return encode.Goal{}, false
+	}
+	return encode.Goal{Formula: &rules.Quant{Exists: true, Vars: q.Vars, Body: body, Pos: q.Pos}, Name: goal.Name + " (with distinct agents)"}, true
 }
 
 func varTerm(x rules.Var) *rules.Term { return rules.NewVar(x.Name, x.Idx, x.Sort) }
@@ -155,7 +158,7 @@ func (c *Checker) readable(ctx context.Context, v *Verdict, goal encode.Goal) er
 	}
 	g, ok := goal, true
 	if len(lemma) > 0 {
-		if g, ok = distinctGoal(v.Lemma, lemma); !ok {
+		if g, ok = distinctGoal(goal, lemma); !ok {
 			g, lemma = goal, nil
 		}
 	}

@@ -33,7 +33,11 @@ func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 	if r.Stats {
 		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
 		for _, s := range v.Stats {
-			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions)
+			what := ""
+			if s.Readable {
+				what = ", distinct agents"
+			}
+			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions%s\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions, what)
 		}
 	}
 }
