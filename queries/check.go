@@ -16,10 +16,12 @@ import (
 	"github.com/tracebound/tracebound/solver"
 )
 
-// Options configure a check. The zero value gives the defaults.
+// Options configure a check. DefaultOptions gives the defaults; in the
+// zero value, a Depth of 0 means DefaultDepth and the adversary bounds are
+// zero.
 type Options struct {
 	// Depth is the largest number of protocol steps searched
-	// (default DefaultDepth).
+	// (0: DefaultDepth; negative: the empty trace only).
 	Depth int
 	// Timeout bounds the time per lemma; 0 means no limit.
 	Timeout time.Duration
@@ -49,9 +51,21 @@ const incrementalChunk = 4
 // docs/performance.md).
 const DefaultDepth = 8
 
+// DefaultOptions returns the default options: depth DefaultDepth and the
+// adversary's default bounds.
+func DefaultOptions() Options {
+	return Options{Depth: DefaultDepth, Encode: encode.DefaultOptions()}
+}
+
+// MaxDepth is the depth searched: Depth, or DefaultDepth if it is 0.
+func (o Options) MaxDepth() int { return o.depth() }
+
 func (o Options) depth() int {
-	if o.Depth <= 0 {
+	switch {
+	case o.Depth == 0:
 		return DefaultDepth
+	case o.Depth < 0:
+		return 0
 	}
 	return o.Depth
 }
@@ -118,7 +132,12 @@ type Verdict struct {
 	// lets one agent play two roles: the length of that shortest trace
 	// (readable.go). It equals Depth then.
 	Shortest int
-	Stats    []DepthStat
+	// Measure is what the adversary of Trace needs, by the bounds'
+	// definitions (docs/bounds.md); MeasureExact is false when its keyed
+	// deconstructions are only an upper bound.
+	Measure      *replay.Bounds
+	MeasureExact bool
+	Stats        []DepthStat
 	// Time is the wall time for the lemma; Encode, Solve and Replay split
 	// it by phase.
 	Time, Encode, Solve, Replay time.Duration
@@ -179,12 +198,14 @@ func (e *InternalError) Unwrap() error { return e.Err }
 // *InternalError if a trace fails replay; such a trace is never a verdict.
 func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	start := time.Now()
-	v := &Verdict{Lemma: l, Bounds: c.opts.Encode.Bounds(c.opts.depth())}
+	v := &Verdict{Lemma: l}
 	defer func() { v.Time = time.Since(start) }()
 	if c.err != nil {
 		v.Kind, v.Reason = Unknown, c.err.Error()
 		return v, nil
 	}
+	goal := encode.GoalForLemma(l)
+	v.Bounds = c.enc.Describe(goal, c.opts.depth())
 	if l.Accountability != nil {
 		v.Kind, v.Reason = Unknown, "not supported yet: accountability lemmas"
 		return v, nil
@@ -194,13 +215,13 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
 		defer cancel()
 	}
-	goal := encode.GoalForLemma(l)
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver
-		upTo int // depth of the current incremental problem
+		upTo = -1 // depth of the current incremental problem
 	)
-	for k := 1; k <= c.opts.depth(); k++ {
+	// from the empty trace on: a lemma may be decided by it
+	for k := 0; k <= c.opts.depth(); k++ {
 		if ctx.Err() != nil {
 			v.Kind, v.Reason = Unknown, "timeout"
 			return v, nil
@@ -266,7 +287,31 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
+			// the same trace length with simpler exponents, if there is
+			// one: easier to read
+			for _, small := range p.Small() {
+				sv.Push()
+				better := false
+				if err := sv.Assert(small); err == nil {
+					if res2, _, err := sv.CheckSat(ctx); err == nil && res2 == solver.Sat {
+						if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
+							if rep2, err := replay.Check(c.th, tr2, goal.Formula); err == nil {
+								tr, rep, better = tr2, rep2, true
+							}
+						}
+					}
+				}
+				sv.Pop()
+				if better {
+					break
+				}
+			}
 			tr, rep = minimize(c.th, tr, rep, goal.Formula)
+			if m, exact, err := replay.Measure(c.th, tr); err == nil {
+				v.Measure, v.MeasureExact = &m, exact
+			} else {
+				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+			}
 			v.Replay = time.Since(t2)
 			v.Trace, v.Replayed, v.Depth = tr, rep, k
 			if l.Quantifier == rules.ExistsTrace {

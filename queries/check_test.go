@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -22,7 +23,7 @@ func check(t *testing.T, th *rules.Theory, lemma string, depth int) *Verdict {
 	t.Helper()
 	l := th.Lemma(lemma)
 	require.NotNil(t, l, lemma)
-	v, err := NewChecker(th, Options{Depth: depth}).Check(context.Background(), l)
+	v, err := NewChecker(th, depthOptions(depth)).Check(context.Background(), l)
 	require.NoError(t, err)
 	return v
 }
@@ -64,7 +65,9 @@ func TestNSPK(t *testing.T) {
 	}
 	// --shortest: the shortest trace, one agent in two roles
 	l := th.Lemma("responder_nonce_secrecy")
-	v, err := NewChecker(th, Options{Depth: 7, Shortest: true}).Check(context.Background(), l)
+	o := depthOptions(7)
+	o.Shortest = true
+	v, err := NewChecker(th, o).Check(context.Background(), l)
 	require.NoError(t, err)
 	require.NotNil(t, v.Trace)
 	assert.Len(t, v.Trace.Steps, 7)
@@ -228,4 +231,16 @@ end`), rules.Options{})
 	v = check(t, th, "a_without_b", 3)
 	assert.Equal(t, WitnessFound, v.Kind, v.Summary())
 	assert.Len(t, v.Trace.Steps, 1)
+}
+
+// depthOptions returns the default options with depth k.
+func depthOptions(k int) Options {
+	o := DefaultOptions()
+	o.Depth = k
+	return o
+}
+
+func withTimeout(o Options, d time.Duration) Options {
+	o.Timeout = d
+	return o
 }

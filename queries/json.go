@@ -9,10 +9,12 @@ import (
 )
 
 // SchemaVersion names the JSON report format (docs/schema/report.schema.json).
-// v2 (issue 14): public names a trace chose print as $A, not as constants
-// 'A', and their trees mark the model's constants; verdicts carry the
-// lemma's bindings and the length of a shortest trace.
-const SchemaVersion = "tracebound.report/v2"
+// v2: the adversary's bounds by their trace definitions (docs/bounds.md)
+// and each trace's measure. v3 (issue 14): public names a trace chose
+// print as $A, not as constants 'A', and term trees mark the model's
+// constants; verdicts carry the lemma's bindings and the length of a
+// shortest trace.
+const SchemaVersion = "tracebound.report/v3"
 
 // Report is the JSON report of a check run. Field names are stable; new
 // fields may be added.
@@ -41,8 +43,10 @@ type VerdictJSON struct {
 	Bindings map[string]*BindingJSON `json:"bindings,omitempty"`
 	// Shortest is the length of a shortest trace when the trace shown is
 	// longer (it has distinct agents where the shortest has not).
-	Shortest int             `json:"shortest,omitempty"`
-	Pos      *rules.Position `json:"pos,omitempty"`
+	Shortest int `json:"shortest,omitempty"`
+	// Measure is what the trace's adversary needs (docs/bounds.md).
+	Measure *MeasureJSON    `json:"measure,omitempty"`
+	Pos     *rules.Position `json:"pos,omitempty"`
 }
 
 // BindingJSON is the value of one variable of a lemma: a message, or a
@@ -60,11 +64,20 @@ type BindingJSON struct {
 
 // BoundsJSON names every bound of the search.
 type BoundsJSON struct {
-	Steps             int    `json:"steps"`
-	KeyedDeconstructs int    `json:"keyed_deconstructions"`
-	ConstructorLayers int    `json:"constructor_layers"`
-	PairLayers        int    `json:"pair_layers"`
-	Text              string `json:"text"`
+	Steps                int    `json:"steps"`
+	KeyedDeconstructions int    `json:"keyed_deconstructions"`
+	AnalysisLayers       int    `json:"analysis_layers"`
+	ConstructionLayers   int    `json:"construction_layers"`
+	Text                 string `json:"text"`
+}
+
+// MeasureJSON is a trace's adversary measure; exact is false when the
+// keyed deconstructions are an upper bound.
+type MeasureJSON struct {
+	KeyedDeconstructions int  `json:"keyed_deconstructions"`
+	AnalysisLayers       int  `json:"analysis_layers"`
+	ConstructionLayers   int  `json:"construction_layers"`
+	Exact                bool `json:"exact"`
 }
 
 // TimingJSON splits the wall time in seconds.
@@ -209,11 +222,11 @@ func sentBy(rep *replay.Result, t *rules.Term, before int) int {
 
 // JSON returns the verdict's JSON form.
 func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
-	e := o.Encode
+	e := o.Encode.Bounds
 	j := &VerdictJSON{
 		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
-		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructs: e.DecryptionsBound(), ConstructorLayers: e.SynthDepthBound(),
-			PairLayers: e.AnalysisDepthBound(), Text: v.Bounds},
+		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
+			ConstructionLayers: e.ConstructionLayers, Text: v.Bounds},
 		Depth: v.Depth, Reason: v.Reason,
 		Timing: TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
 	}
@@ -226,6 +239,10 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 		j.Trace = n.traceJSON(th, v.Trace, v.Replayed)
 		j.Bindings = n.bindingsJSON(v.Trace, v.Bindings)
 		j.Shortest = v.Shortest
+	}
+	if m := v.Measure; m != nil {
+		j.Measure = &MeasureJSON{KeyedDeconstructions: m.KeyedDeconstructions, AnalysisLayers: m.AnalysisLayers,
+			ConstructionLayers: m.ConstructionLayers, Exact: v.MeasureExact}
 	}
 	return j
 }

@@ -56,6 +56,12 @@ func (c *Checker) present(ctx context.Context, v *Verdict, goal encode.Goal) err
 	}
 	v.Trace, v.Replayed = named, rep
 	v.Bindings = Bindings(c.th, v.Lemma, named, rep)
+	// the trace with distinct agents may need another adversary
+	m, exact, err := replay.Measure(c.th, named)
+	if err != nil {
+		return &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: named}
+	}
+	v.Measure, v.MeasureExact = &m, exact
 	v.Replay += time.Since(t0)
 	return nil
 }

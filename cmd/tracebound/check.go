@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tracebound/tracebound/encode"
 	"github.com/tracebound/tracebound/queries"
 	"github.com/tracebound/tracebound/queries/format"
 	"github.com/tracebound/tracebound/rules"
@@ -67,10 +68,11 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.StringSliceVar(&patterns, "lemma", nil, "check only lemmas matching these glob patterns (comma-separated, repeatable)")
 	f.IntVar(&opts.Depth, "depth", queries.DefaultDepth, "largest number of protocol steps to search")
 	f.DurationVar(&opts.Timeout, "timeout", 0, "time limit per lemma, e.g. 30s (0: none)")
-	f.IntVar(&opts.Encode.Decryptions, "adv-decrypt", 2, "keyed deconstructions (decryptions) the adversary may perform")
-	f.IntVar(&opts.Encode.SynthDepth, "adv-construct", 0, "constructor layers the adversary builds below pattern variables")
-	f.IntVar(&opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
-	f.BoolVar(&opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (for comparison)")
+	def := encode.DefaultBounds()
+	f.IntVar(&opts.Encode.Bounds.KeyedDeconstructions, "adv-decrypt", def.KeyedDeconstructions, "keyed deconstructions (decryptions and other equations with side arguments) the adversary performs in a trace")
+	f.IntVar(&opts.Encode.Bounds.AnalysisLayers, "adv-analyse", def.AnalysisLayers, "one-argument deconstructions (pairs, getMessage, …) in a row on values below a pattern's variables")
+	f.IntVar(&opts.Encode.Bounds.ConstructionLayers, "adv-construct", def.ConstructionLayers, "layers of function applications the adversary builds where a pattern has a variable")
+	f.IntVar(&opts.Encode.Bounds.SubtermLevels, "subterm-levels", def.SubtermLevels, "levels below the known structure of a value that the subterm relation << looks")
 	f.BoolVar(&opts.Encode.NoPrune, "no-prune", false, "keep traces with steps that play no part (for comparison)")
 	f.BoolVar(&opts.Shortest, "shortest", false, "show a shortest trace even when one agent plays two roles in it (by default a trace with distinct agents, at most 2 steps longer, is shown)")
 	f.BoolVar(&opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
@@ -125,13 +127,8 @@ func runCheck(cmd *cobra.Command, path string, th *rules.Theory, load time.Durat
 		defer f.Close()
 		out = f
 	}
-	for _, o := range []*int{&opts.Encode.SynthDepth, &opts.Encode.AnalysisDepth, &opts.Encode.Decryptions} {
-		switch {
-		case *o < 0:
-			return &exitError{code: exitUsage, err: fmt.Errorf("adversary bounds must be ≥ 0")}
-		case *o == 0:
-			*o = -1 // encode.Options: negative means 0
-		}
+	if err := opts.Encode.Bounds.Validate(); err != nil {
+		return &exitError{code: exitUsage, err: err}
 	}
 	run.Options = opts
 	// progress on a terminal only

@@ -294,7 +294,7 @@ func TestJSONBindings(t *testing.T) {
 	assert.NotContains(t, out, "'X'")
 	var rep queries.Report
 	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
-	assert.Equal(t, "tracebound.report/v2", rep.Schema)
+	assert.Equal(t, "tracebound.report/v3", rep.Schema)
 	v := rep.Verdicts[0]
 	assert.Equal(t, 7, v.Shortest)
 	assert.Equal(t, 7, v.Depth)

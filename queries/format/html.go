@@ -195,8 +195,8 @@ func WriteHTML(w io.Writer, r *Run) error {
 
 // longBounds names the bounds in words.
 func (r *Run) longBounds() string {
-	s, d, c, p := r.bounds()
-	return fmt.Sprintf("≤ %d protocol steps, ≤ %d keyed deconstructions, ≤ %d constructor layers, ≤ %d pair layers", s, d, c, p)
+	s, d, a, c := r.bounds()
+	return fmt.Sprintf("≤ %d protocol steps, ≤ %d keyed deconstructions, ≤ %d analysis layers, ≤ %d construction layers", s, d, a, c)
 }
 
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)

@@ -29,6 +29,9 @@ func WriteText(w io.Writer, r *Run) error {
 // time per phase and per depth as well.
 func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 	fmt.Fprintln(w, verdictLine(v))
+	if v.Measure != nil {
+		fmt.Fprintf(w, "  the adversary uses %s (docs/bounds.md)\n", replay.MeasureText(*v.Measure, v.MeasureExact))
+	}
 	WriteTrace(w, r.Theory, v)
 	if r.Stats {
 		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
@@ -183,20 +186,16 @@ func writeDerivation(w io.Writer, p *printer, rep *replay.Result, d *replay.Deri
 }
 
 // bounds returns the run's bounds: steps, keyed deconstructions,
-// constructor layers, pair layers.
-func (r *Run) bounds() (steps, dec, con, pair int) {
-	steps = r.Options.Depth
-	if steps <= 0 {
-		steps = queries.DefaultDepth
-	}
-	e := r.Options.Encode
-	return steps, e.DecryptionsBound(), e.SynthDepthBound(), e.AnalysisDepthBound()
+// analysis layers, construction layers.
+func (r *Run) bounds() (steps, dec, an, con int) {
+	e := r.Options.Encode.Bounds
+	return r.Options.MaxDepth(), e.KeyedDeconstructions, e.AnalysisLayers, e.ConstructionLayers
 }
 
 // shortBounds is the summary's bounds column.
 func (r *Run) shortBounds() string {
-	s, d, c, p := r.bounds()
-	return fmt.Sprintf("≤%d steps, ≤%d dec, ≤%d con, ≤%d pair", s, d, c, p)
+	s, d, a, c := r.bounds()
+	return fmt.Sprintf("≤%d steps, ≤%d keyed, ≤%d analysis, ≤%d construction", s, d, a, c)
 }
 
 // verdictWord is the summary's verdict column.

@@ -26,6 +26,7 @@ type evaluator struct {
 	res    *Result
 	points []timepoint
 	kterms []*rules.Term
+	kacts  [][]*rules.Fact
 	univ   []*rules.Term
 }
 
@@ -37,6 +38,9 @@ func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 	for i, k := range tr.KEvents {
 		ev.points = append(ev.points, timepoint{time: k.Time, step: -1, kev: i})
 		ev.kterms = append(ev.kterms, th.Normalize(k.Term))
+	}
+	for i := range tr.KEvents {
+		ev.kacts = append(ev.kacts, ev.knowledgeActions(i))
 	}
 	sort.SliceStable(ev.points, func(i, j int) bool { return ev.points[i].time < ev.points[j].time })
 	seen := map[string]bool{}
@@ -157,13 +161,41 @@ func (ev *evaluator) quant(f *rules.Quant, i int, env evalEnv) (bool, error) {
 }
 
 // actionsAt returns the action facts at a timepoint: a step's actions, or
-// K(t) at a knowledge event.
+// at a knowledge event K(t) and KU(t) (KU(t) only for an event that
+// records a construction), and for a send KU of every part of its In
+// premise as the rule writes it. KD is never an action: Tamarin logs the
+// adversary's constructions (KU) and sends (K) only.
 func (ev *evaluator) actionsAt(tp timepoint) []*rules.Fact {
 	if tp.step >= 0 {
 		return ev.res.Steps[tp.step].Actions
 	}
-	t := ev.kterms[tp.kev]
-	return []*rules.Fact{{Name: rules.FactK, Args: []*rules.Term{t}}, {Name: rules.FactKU, Args: []*rules.Term{t}}, {Name: rules.FactKD, Args: []*rules.Term{t}}}
+	return ev.kacts[tp.kev]
+}
+
+// knowledgeActions returns the actions of knowledge event i.
+func (ev *evaluator) knowledgeActions(i int) []*rules.Fact {
+	k := ev.tr.KEvents[i]
+	t := ev.kterms[i]
+	var out []*rules.Fact
+	if !k.KU {
+		out = append(out, &rules.Fact{Name: rules.FactK, Args: []*rules.Term{t}})
+	}
+	out = append(out, &rules.Fact{Name: rules.FactKU, Args: []*rules.Term{t}})
+	if k.InStep >= 0 && k.InStep < len(ev.tr.Steps) {
+		st := ev.tr.Steps[k.InStep]
+		if k.InPremise < len(st.Rule.Premises) && len(st.Rule.Premises[k.InPremise].Args) == 1 {
+			seen := map[string]bool{t.String(): true}
+			st.Rule.Premises[k.InPremise].Args[0].Walk(func(p *rules.Term) bool {
+				u := ev.th.Normalize(st.Subst.Apply(p))
+				if !seen[u.String()] {
+					seen[u.String()] = true
+					out = append(out, &rules.Fact{Name: rules.FactKU, Args: []*rules.Term{u}})
+				}
+				return true
+			})
+		}
+	}
+	return out
 }
 
 // actionAtoms returns the action atoms of f.
