@@ -33,6 +33,10 @@ type Options struct {
 	// solver, instead of one problem per chunk of depths checked under
 	// assumptions (for comparison: incremental is faster).
 	NotIncremental bool
+	// Shortest shows a shortest trace even when it lets one agent play
+	// two roles, instead of looking for a slightly longer trace in which
+	// the agents differ (readable.go).
+	Shortest bool
 }
 
 // incrementalChunk is how many depths share one incremental problem: a
@@ -101,14 +105,17 @@ type DepthStat struct {
 	Nodes      int           `json:"nodes"`
 	Assertions int           `json:"assertions"`
 	Result     string        `json:"result"`
+	// Readable marks the search for a trace with distinct agents.
+	Readable bool `json:"readable,omitempty"`
 }
 
 // Verdict is the answer for one lemma.
 type Verdict struct {
 	Lemma *rules.Lemma
 	Kind  Kind
-	// Depth is the largest depth searched completely (for a trace: its
-	// length).
+	// Depth is the largest depth searched completely; for a trace, the
+	// length of a shortest trace (the trace shown may be longer, see
+	// Shortest).
 	Depth int
 	// Bounds names every bound that pruned the search.
 	Bounds string
@@ -118,6 +125,13 @@ type Verdict struct {
 	// Replayed is the replay checker's account of Trace (ground facts,
 	// the adversary's derivations).
 	Replayed *replay.Result
+	// Bindings are the values of the lemma's variables on Trace (see
+	// Bindings).
+	Bindings []replay.Binding
+	// Shortest is set when Trace is longer than a shortest trace, which
+	// lets one agent play two roles: the length of that shortest trace
+	// (readable.go). It equals Depth then.
+	Shortest int
 	// Measure is what the adversary of Trace needs, by the bounds'
 	// definitions (docs/bounds.md); MeasureExact is false when its keyed
 	// deconstructions are only an upper bound.
@@ -131,11 +145,15 @@ type Verdict struct {
 
 // Summary is the one-line verdict.
 func (v *Verdict) Summary() string {
+	shortest := ""
+	if v.Shortest > 0 {
+		shortest = fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
+	}
 	switch v.Kind {
 	case Falsified:
-		return fmt.Sprintf("falsified: counterexample with %d steps", len(v.Trace.Steps))
+		return fmt.Sprintf("falsified: counterexample with %d steps%s", len(v.Trace.Steps), shortest)
 	case WitnessFound:
-		return fmt.Sprintf("witness found: %d steps", len(v.Trace.Steps))
+		return fmt.Sprintf("witness found: %d steps%s", len(v.Trace.Steps), shortest)
 	case HoldsUpToBound:
 		return "holds up to bound: no counterexample with " + v.Bounds
 	case NoWitnessUpToBound:
@@ -306,6 +324,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				v.Kind = WitnessFound
 			} else {
 				v.Kind = Falsified
+			}
+			if err := c.present(ctx, v, goal); err != nil {
+				return nil, err
 			}
 			return v, nil
 		}
