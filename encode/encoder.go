@@ -127,6 +127,10 @@ type decompRule struct {
 	main   *rules.Term
 	result *rules.Term
 	sides  []*rules.Term
+	// built: the result is no subterm of the main argument (an equation
+	// that is not subterm-convergent); applied to anything, it costs an
+	// analysis layer, which also keeps the analysis finite
+	built bool
 }
 
 // New prepares a theory for encoding. It fails with an unsupported error
@@ -237,7 +241,7 @@ func decompFor(e *rules.Equation) *decompRule {
 		if i != main {
 			continue
 		}
-		d := &decompRule{eq: e, main: a, result: e.RHS}
+		d := &decompRule{eq: e, main: a, result: e.RHS, built: !a.Contains(e.RHS)}
 		for j, s := range e.LHS.Args {
 			if j != i {
 				d.sides = append(d.sides, s)

@@ -101,6 +101,7 @@ func (e *enc) deconstruct(c *cell, d *decompRule) (cond, child *Node, sides []*N
 	if err != nil || cond == b.False {
 		return nil, nil, nil, false, err
 	}
+	generic = generic || d.built
 	child, err = a.instantiate(d.result, sigma)
 	if err != nil {
 		return nil, nil, nil, false, err
@@ -139,7 +140,7 @@ func (e *enc) keyFree(c *cell, budget int, seen map[[2]int]bool) ([]*cell, error
 		if len(d.sides) > 0 {
 			continue
 		}
-		if (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque || c.node.Kind == MsgClass) && budget == 0 {
+		if (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque || c.node.Kind == MsgClass || d.built) && budget == 0 {
 			continue
 		}
 		cond, child, _, generic, err := e.deconstruct(c, d)
