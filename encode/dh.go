@@ -222,7 +222,9 @@ func (d *dhAlg) noteExponent(e *Node) {
 		// a product: its atoms were registered when it was built
 	case isName(e):
 		d.addAtom(e, true)
-	case e.Kind == MsgCtor, e.Kind == MsgFreshVar, e.Kind == MsgPubVar:
+	case e.Kind == MsgCtor, e.Kind == MsgPubVar:
+		// (a fresh variable holds a name of the protocol, an atom already
+		// when it reaches an exponent, or one of the adversary's own)
 		d.addAtom(e, false)
 	}
 }
@@ -451,19 +453,15 @@ func (d *dhAlg) canonical(x *Node) {
 		mv[i] = b.App(d.dmul[i], x)
 	}
 	b.Axiom(b.Implies(a.hasTag(x, d.exp), b.And(b.Eq(x, d.mkExp(base, ev)), b.Not(a.hasTag(base, d.exp)), b.Not(d.isZero(ev)))))
-	unit := b.False
-	for i := range d.atoms {
-		conj := make([]*Node, len(mv))
-		for j := range mv {
-			want := int64(0)
-			if j == i {
-				want = 1
-			}
-			conj[j] = b.Eq(mv[j], b.Int(want))
-		}
-		unit = b.Or(unit, b.And(conj...))
+	// a proper product is neither one (Σ|v_i| = 0) nor an atom (a unit
+	// vector: Σ|v_i| = 1 and Σv_i = 1); inv(a) is one (Σv_i = −1)
+	abs, sum := b.Int(0), b.Int(0)
+	for _, v := range mv {
+		abs = b.Add(abs, b.Ite(b.Le(b.Int(0), v), v, b.Sub(b.Int(0), v)))
+		sum = b.Add(sum, v)
 	}
-	b.Axiom(b.Implies(a.hasTag(x, d.mul), b.And(b.Eq(x, d.mkMul(mv)), b.Not(d.isZero(mv)), b.Not(unit))))
+	proper := b.And(b.Le(b.Int(1), abs), b.Not(b.And(b.Eq(abs, b.Int(1)), b.Eq(sum, b.Int(1)))))
+	b.Axiom(b.Implies(a.hasTag(x, d.mul), b.And(b.Eq(x, d.mkMul(mv)), proper)))
 }
 
 // exponentSources returns, for each rule (indexed like rs), the fresh
