@@ -379,6 +379,10 @@ type enc struct {
 	// cells; decs are its keyed deconstruction nodes (decon.go).
 	cands []*cand
 	decs  []*decNode
+	// slots, when set, gives per rule (by index) how many nodes may be
+	// instances of it (slots.go) instead of k nodes of any rule
+	slots     []int
+	slotLimit int
 }
 
 // Encode builds the problem for depth k: traces of exactly k protocol
@@ -424,11 +428,89 @@ func (e *enc) assert(n *Node) {
 }
 
 func (e *enc) build(goal Goal) error {
-	b := e.b
 	e.unpinned = observesSends(goal.Formula)
 	for _, r := range e.E.th.Restrictions {
 		e.unpinned = e.unpinned || observesSends(r.Formula)
 	}
+	var err error
+	if e.slots != nil {
+		err = e.slotNodes()
+	} else {
+		err = e.depthNodes()
+	}
+	if err != nil {
+		return err
+	}
+	e.phase("instances")
+	for _, g := range e.nodes {
+		for _, in := range g.insts {
+			if err := e.premises(in); err != nil {
+				return err
+			}
+		}
+	}
+	e.phase("premises")
+	if e.a.dh != nil {
+		e.a.dh.freeze()
+	}
+	e.phase("dh definitions")
+	e.consumeOnce()
+	for _, g := range e.nodes {
+		if err := e.registers(g); err != nil {
+			return err
+		}
+	}
+	e.phase("registers")
+	if err := e.deconstructions(); err != nil {
+		return err
+	}
+	e.phase("deconstructions")
+	if err := e.sends(); err != nil {
+		return err
+	}
+	e.phase("sends")
+	f := &formulaEnc{e: e}
+	n, err := f.encodeGoal(goal.Formula, goal.Name)
+	if err != nil {
+		return err
+	}
+	e.assert(n)
+	for _, r := range e.E.th.Restrictions {
+		if c, ok := countingForm(r.Formula); ok {
+			e.countAtMost(c)
+			continue
+		}
+		n, err := f.encode(r.Formula, "restriction "+r.Name)
+		if err != nil {
+			return err
+		}
+		e.assert(n)
+	}
+	e.phase("formulas")
+	if err := e.finishDeferred(f); err != nil {
+		return err
+	}
+	e.phase("deferred")
+	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
+		e.needed(goal)
+	}
+	return nil
+}
+
+// containsVars reports whether every variable of u occurs in t.
+func containsVars(t, u *rules.Term) bool {
+	for _, v := range u.Vars(nil) {
+		if !t.HasVar(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// depthNodes creates the k nodes of a trace of (at most) k steps: each
+// node may be an instance of any rule that can fire that early.
+func (e *enc) depthNodes() error {
+	b := e.b
 	var usable []*ruleInfo
 	for _, ri := range e.E.rules {
 		if e.E.earliest[ri.idx] <= e.k {
@@ -477,66 +559,7 @@ func (e *enc) build(goal Goal) error {
 		}
 		e.nodes = append(e.nodes, g)
 	}
-	e.phase("instances")
-	for _, g := range e.nodes {
-		for _, in := range g.insts {
-			if err := e.premises(in); err != nil {
-				return err
-			}
-		}
-	}
-	e.phase("premises")
-	if e.a.dh != nil {
-		e.a.dh.freeze()
-	}
-	e.phase("dh definitions")
-	e.consumeOnce()
-	for _, g := range e.nodes {
-		if err := e.registers(g); err != nil {
-			return err
-		}
-	}
-	e.phase("registers")
-	if err := e.deconstructions(); err != nil {
-		return err
-	}
-	e.phase("deconstructions")
-	if err := e.sends(); err != nil {
-		return err
-	}
-	e.phase("sends")
-	f := &formulaEnc{e: e}
-	n, err := f.encodeGoal(goal.Formula, goal.Name)
-	if err != nil {
-		return err
-	}
-	e.assert(n)
-	for _, r := range e.E.th.Restrictions {
-		n, err := f.encode(r.Formula, "restriction "+r.Name)
-		if err != nil {
-			return err
-		}
-		e.assert(n)
-	}
-	e.phase("formulas")
-	if err := e.finishDeferred(f); err != nil {
-		return err
-	}
-	e.phase("deferred")
-	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
-		e.needed(goal)
-	}
 	return nil
-}
-
-// containsVars reports whether every variable of u occurs in t.
-func containsVars(t, u *rules.Term) bool {
-	for _, v := range u.Vars(nil) {
-		if !t.HasVar(v) {
-			return false
-		}
-	}
-	return true
 }
 
 // PhaseDebug, when set, is called with the node count after each phase of

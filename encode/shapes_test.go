@@ -101,3 +101,23 @@ func TestShapeInferenceLongChain(t *testing.T) {
 		assert.False(t, ri.ref.dead, "rule %s is reachable", ri.name)
 	}
 }
+
+func TestCountingForm(t *testing.T) {
+	th, diags := rules.Parse("c.spthy", []byte(`theory C begin
+rule R: [ Fr(~x) ] --[ X(~x, 'a'), Y(~x) ]-> [ ]
+restriction three: "not (Ex #i1 #i2 #i3 a1 b1 a2 b2 a3 b3. X(a1, b1) @ #i1 & X(a2, b2) @ #i2 & X(a3, b3) @ #i3 & #i1 < #i2 & #i2 < #i3)"
+restriction one: "All #i #j a b. Y(a) @ #i & Y(b) @ #j ==> #i = #j"
+restriction per: "All a #i #j. Y(a) @ #i & Y(a) @ #j ==> #i = #j"
+restriction nochain: "not (Ex #i1 #i2 #i3 a b c. Y(a) @ #i1 & Y(b) @ #i2 & Y(c) @ #i3 & #i1 < #i2 & #i1 < #i3)"
+end`), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	want := map[string]counting{"three": {"X", 2, 2}, "one": {"Y", 1, 1}}
+	for _, r := range th.Restrictions {
+		c, ok := countingForm(r.Formula)
+		w, counts := want[r.Name]
+		assert.Equal(t, counts, ok, r.Name)
+		if counts {
+			assert.Equal(t, w, c, r.Name)
+		}
+	}
+}

@@ -132,6 +132,10 @@ type Verdict struct {
 	// lets one agent play two roles: the length of that shortest trace
 	// (readable.go). It equals Depth then.
 	Shortest int
+	// AtLeast is set for a trace found from a plan (plan.go) that is
+	// longer than the abstraction's lower bound: a shortest trace has at
+	// least AtLeast steps, and Trace may not be one.
+	AtLeast int
 	// Measure is what the adversary of Trace needs, by the bounds'
 	// definitions (docs/bounds.md); MeasureExact is false when its keyed
 	// deconstructions are only an upper bound.
@@ -148,6 +152,9 @@ func (v *Verdict) Summary() string {
 	shortest := ""
 	if v.Shortest > 0 {
 		shortest = fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
+	}
+	if v.AtLeast > 0 {
+		shortest = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
 	}
 	switch v.Kind {
 	case Falsified:
@@ -215,13 +222,24 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
 		defer cancel()
 	}
+	// the abstraction's lower bound on a trace's length, and for long
+	// traces a witness from a plan (plan.go)
+	lo, done, err := c.planned(ctx, v, goal)
+	if err != nil || done {
+		return v, err
+	}
+	if lo > 0 {
+		v.Depth = lo - 1
+		v.Stats = append(v.Stats, DepthStat{Depth: lo - 1, Result: "none below " + fmt.Sprint(lo) + " (abstraction)"})
+	}
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver
 		upTo = -1 // depth of the current incremental problem
 	)
-	// from the empty trace on: a lemma may be decided by it
-	for k := 0; k <= c.opts.depth(); k++ {
+	// from the empty trace on (a lemma may be decided by it), or from the
+	// abstraction's bound
+	for k := lo; k <= c.opts.depth(); k++ {
 		if ctx.Err() != nil {
 			v.Kind, v.Reason = Unknown, "timeout"
 			return v, nil
@@ -275,36 +293,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			v.Kind, v.Reason = Unknown, "solver: "+reason
 			return v, nil
 		case solver.Sat:
-			t2 := time.Now()
-			tr, err := p.Decode(sv.Model())
-			if err != nil {
-				return nil, &InternalError{Lemma: l.Name, Err: err}
-			}
-			if len(tr.Steps) != k {
-				return nil, &InternalError{Lemma: l.Name, Err: fmt.Errorf("a trace of %d steps at depth %d", len(tr.Steps), k), Trace: tr}
-			}
-			rep, err := replay.Check(c.th, tr, goal.Formula)
-			if err != nil {
-				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
-			}
-			tr, rep = c.simpler(ctx, sv, p, k, goal.Formula, tr, rep, solveT)
-			tr, rep = minimize(c.th, tr, rep, goal.Formula)
-			if m, exact, err := replay.Measure(c.th, tr); err == nil {
-				v.Measure, v.MeasureExact = &m, exact
-			} else {
-				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
-			}
-			v.Replay = time.Since(t2)
-			v.Trace, v.Replayed, v.Depth = tr, rep, k
-			if l.Quantifier == rules.ExistsTrace {
-				v.Kind = WitnessFound
-			} else {
-				v.Kind = Falsified
-			}
-			if err := c.present(ctx, v, goal); err != nil {
-				return nil, err
-			}
-			return v, nil
+			return c.found(ctx, v, goal, sv, p, k, solveT)
 		}
 		if !c.opts.NotIncremental {
 			sv.Pop()
@@ -315,6 +304,53 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		v.Kind = NoWitnessUpToBound
 	} else {
 		v.Kind = HoldsUpToBound
+	}
+	return v, nil
+}
+
+// found turns the satisfiable problem p into the verdict's trace: it
+// decodes the model, replays the trace, looks for simpler exponents,
+// minimises, measures, and presents it. want is the trace's length at a
+// depth, or -1 for a slot problem (any length).
+func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *solver.Solver, p *encode.Problem, want int, solveT time.Duration) (*Verdict, error) {
+	l := v.Lemma
+	t2 := time.Now()
+	tr, err := p.Decode(sv.Model())
+	if err != nil {
+		return nil, &InternalError{Lemma: l.Name, Err: err}
+	}
+	if want >= 0 && len(tr.Steps) != want {
+		return nil, &InternalError{Lemma: l.Name, Err: fmt.Errorf("a trace of %d steps at depth %d", len(tr.Steps), want), Trace: tr}
+	}
+	rep, err := replay.Check(c.th, tr, goal.Formula)
+	if err != nil {
+		return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+	}
+	if want >= 0 {
+		tr, rep = c.simpler(ctx, sv, p, want, goal.Formula, tr, rep, solveT)
+	}
+	tr, rep = minimize(c.th, tr, rep, goal.Formula)
+	if m, exact, err := replay.Measure(c.th, tr); err == nil {
+		v.Measure, v.MeasureExact = &m, exact
+	} else {
+		return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+	}
+	v.Replay = time.Since(t2)
+	v.Trace, v.Replayed = tr, rep
+	if want >= 0 {
+		v.Depth = want
+	} else {
+		v.Depth = len(tr.Steps)
+	}
+	if l.Quantifier == rules.ExistsTrace {
+		v.Kind = WitnessFound
+	} else {
+		v.Kind = Falsified
+	}
+	if want >= 0 {
+		if err := c.present(ctx, v, goal); err != nil {
+			return nil, err
+		}
 	}
 	return v, nil
 }
