@@ -37,12 +37,19 @@ lint: deps
 test: vet
 	$(GO) test -timeout 30m ./...
 
-# Fuzz the preprocessor and parser for a while (not part of `make test`).
-# A count avoids a spurious "context deadline exceeded" of Go's fuzzer
-# with time-based limits (golang/go#75804).
-FUZZCOUNT ?= 2000000x
+# Fuzz each front-end fuzz target in turn (not part of `make test`):
+# whole models with parse -> print -> parse, the preprocessor, terms and
+# formulas. A count bounds each run (time-based limits give a spurious
+# "context deadline exceeded", golang/go#75804). A crasher the fuzzer
+# writes under rules/testdata/fuzz/TARGET/ is kept, renamed crash-WHAT,
+# as a regression test that every `go test` runs.
+FUZZTARGETS := FuzzParse FuzzPreprocess FuzzTerm FuzzFormula
+FUZZCOUNT ?= 500000x
 fuzz: deps
-	$(GO) test ./rules -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZCOUNT)
+	@for t in $(FUZZTARGETS); do \
+		echo "fuzzing $$t ($(FUZZCOUNT))"; \
+		$(GO) test ./rules -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZCOUNT) || exit 1; \
+	done
 
 # Benchmarks: Lowe's attack (in process and as a whole process) and the
 # growth of a bounded proof with depth on NSL.

@@ -193,6 +193,10 @@ func (pp *preprocessor) include(dir, arg token, path, from string) {
 		pp.rep.errorf(arg.pos, "cannot include %q: %v", rel, unwrapPathError(err))
 		return
 	}
+	if pp.fset.size()+len(src) > MaxFileSize {
+		pp.rep.errorf(arg.pos, "cannot include %q: the model and its included files would be larger than %d MB", rel, MaxFileSize>>20)
+		return
+	}
 	pp.file(path, src, dir.pos)
 }
 
