@@ -16,8 +16,12 @@ deps:
 		$(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q libz3-dev; \
 	fi
 
+# The commit for `tracebound version` when Go's VCS stamping is off or
+# cannot see the repository (a git worktree).
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo +modified)
+
 build: deps
-	$(GO) build -o $(BIN) ./cmd/tracebound
+	$(GO) build -ldflags "-X main.commit=$(or $(COMMIT),unknown)" -o $(BIN) ./cmd/tracebound
 
 # The main job on a bundled example: find Lowe's attack on the
 # Needham-Schroeder public-key protocol. tracebound exits with status 1

@@ -30,14 +30,26 @@ func (e *enc) constrainUnbound(in *inst) {
 		return
 	}
 	depth := e.E.th.UnboundDepth()
+	memo := map[layerKey]*Node{}
 	for _, v := range vs {
-		e.assert(e.b.Implies(in.active, e.layers(in.orig[v], depth)))
+		e.assert(e.b.Implies(in.active, e.layers(in.orig[v], depth, memo)))
 	}
+}
+
+type layerKey struct {
+	n *Node
+	d int
 }
 
 // layers returns the condition that n is a name, or an application of a
 // function symbol to arguments that are each at most d-1 layers high.
-func (e *enc) layers(n *Node, d int) *Node {
+// The arguments are n's selectors, one node per position whatever the
+// symbol, so memo keeps the formula as large as the positions (at most
+// 64, see rules.Theory.UnboundDepth) times the symbols.
+func (e *enc) layers(n *Node, d int, memo map[layerKey]*Node) *Node {
+	if c, ok := memo[layerKey{n, d}]; ok {
+		return c
+	}
 	b, a := e.b, e.a
 	cases := []*Node{a.hasTag(n, TagPub), a.hasTag(n, TagFresh)}
 	if d > 0 {
@@ -47,10 +59,12 @@ func (e *enc) layers(n *Node, d int) *Node {
 			}
 			conj := []*Node{a.hasTag(n, a.tags[f.Name])}
 			for j := 0; j < f.Arity; j++ {
-				conj = append(conj, e.layers(a.selector(n, j), d-1))
+				conj = append(conj, e.layers(a.selector(n, j), d-1, memo))
 			}
 			cases = append(cases, b.And(conj...))
 		}
 	}
-	return b.Or(cases...)
+	c := b.Or(cases...)
+	memo[layerKey{n, d}] = c
+	return c
 }

@@ -28,9 +28,41 @@ func (r *Rule) UnboundVars() []Var {
 // an unbound message variable may have when a model is checked: one more
 // than the deepest term written in the model's rules, restrictions and
 // lemmas, so that it can take the shape of any pattern it is compared
-// with. (Tamarin lets it be any message; the bound is stated in the
-// unbound-variables warning.)
+// with, but no more than keeps the encoding small (at most 64 argument
+// positions: 5 layers of pairs, 3 of ternary symbols). Tamarin lets it be
+// any message; the bound is stated in the unbound-variables warning.
 func (th *Theory) UnboundDepth() int {
+	return min(th.patternDepth()+1, unboundCap(th.maxArity()))
+}
+
+// unboundCap is the largest depth d at which a term with symbols of
+// arity ≤ a has at most 64 positions (1 + a + … + a^d).
+func unboundCap(a int) int {
+	if a <= 1 {
+		return 64
+	}
+	d, positions, layer := 0, 1, 1
+	for {
+		layer *= a
+		if positions+layer > 64 {
+			return d
+		}
+		positions += layer
+		d++
+	}
+}
+
+func (th *Theory) maxArity() int {
+	a := 0
+	for _, f := range th.Functions {
+		a = max(a, f.Arity)
+	}
+	return a
+}
+
+// patternDepth is the largest number of function applications on a path
+// of a term written in the model.
+func (th *Theory) patternDepth() int {
 	d := 0
 	term := func(t *Term) {
 		if t != nil {
@@ -68,5 +100,5 @@ func (th *Theory) UnboundDepth() int {
 	for _, l := range th.Lemmas {
 		formula(l.Formula)
 	}
-	return d + 1
+	return d
 }

@@ -29,6 +29,13 @@ func WriteHTML(w io.Writer, r *Run) error {
 		html.EscapeString(theory), html.EscapeString(r.Model), html.EscapeString(r.longBounds()))
 
 	// the verdicts
+	if ws := r.warnings(); len(ws) > 0 {
+		fmt.Fprintln(bw, "<section id=\"warnings\">\n<h2>Warnings about the model</h2>\n<ul class=\"warnings\">")
+		for _, l := range ws {
+			fmt.Fprintf(bw, "<li><code>%s</code></li>\n", html.EscapeString(l))
+		}
+		fmt.Fprintln(bw, "</ul>\n</section>")
+	}
 	fmt.Fprintln(bw, "<section id=\"verdicts\">\n<h2>Verdicts</h2>\n<table class=\"verdicts\">")
 	head := "<tr><th>lemma</th><th>quantifier</th><th>verdict</th><th>steps</th><th>bounds</th>"
 	if r.Stats {
@@ -48,7 +55,7 @@ func WriteHTML(w io.Writer, r *Run) error {
 			ok = "unknown"
 		}
 		fmt.Fprintf(bw, "<tr class=\"verdict %s\" data-lemma=\"%s\"><td>%s</td><td>%s</td><td class=\"kind\">%s</td><td class=\"num\">%s</td><td>%s</td>",
-			ok, html.EscapeString(v.Lemma.Name), name, v.Lemma.Quantifier, html.EscapeString(verdictWord(v)), stepsColumn(v), html.EscapeString(r.shortBounds()))
+			ok, html.EscapeString(v.Lemma.Name), name, v.Lemma.Quantifier, html.EscapeString(verdictWord(v)), stepsColumn(v), html.EscapeString(r.shortBounds(v)))
 		if r.Stats {
 			fmt.Fprintf(bw, "<td class=\"num\">%s</td>", Round(v.Time))
 		}
@@ -71,7 +78,7 @@ func WriteHTML(w io.Writer, r *Run) error {
 			fmt.Fprintf(bw, "<p class=\"formula\">lemma <code>%s</code></p>\n", html.EscapeString(rules.FormulaString(v.Lemma.Formula)))
 		}
 		fmt.Fprintln(bw, "<details open class=\"chart\"><summary>Message sequence chart</summary>\n<div class=\"scroll\">")
-		writeSVGCharts(bw, []*chart{newChart(r.Theory, v, r.Lifelines)}, r.Model, false)
+		writeSVGCharts(bw, []*chart{newChart(r.Theory, v, r.Lifelines)}, nil, false)
 		fmt.Fprintln(bw, "</div></details>")
 		fmt.Fprintln(bw, "<details open class=\"graph\"><summary>Dependency graph</summary>\n<div class=\"scroll\">")
 		newGraph(r.Theory, v).writeGraphSVG(bw, id+"-g")
@@ -121,7 +128,11 @@ func WriteHTML(w io.Writer, r *Run) error {
 // longBounds names the bounds in words.
 func (r *Run) longBounds() string {
 	s, d, c, p := r.bounds()
-	return fmt.Sprintf("≤ %d protocol steps, ≤ %d keyed deconstructions, ≤ %d constructor layers, ≤ %d pair layers", s, d, c, p)
+	steps := fmt.Sprintf("≤ %d protocol steps", s)
+	if s == 0 {
+		steps = fmt.Sprintf("protocol steps: the depth reached in %s per lemma", r.Options.Budget())
+	}
+	return fmt.Sprintf("%s, ≤ %d keyed deconstructions, ≤ %d constructor layers, ≤ %d pair layers", steps, d, c, p)
 }
 
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)

@@ -168,25 +168,29 @@ func writeDerivation(w io.Writer, p *printer, rep *replay.Result, d *replay.Deri
 
 // bounds returns the run's bounds: steps, keyed deconstructions,
 // constructor layers, pair layers.
+// bounds returns the run's bounds; steps is 0 without --depth (each
+// lemma deepens for its time budget).
 func (r *Run) bounds() (steps, dec, con, pair int) {
-	steps = r.Options.Depth
-	if steps <= 0 {
-		steps = queries.DefaultDepth
-	}
 	e := r.Options.Encode
-	return steps, e.DecryptionsBound(), e.SynthDepthBound(), e.AnalysisDepthBound()
+	return r.Options.Depth, e.DecryptionsBound(), e.SynthDepthBound(), e.AnalysisDepthBound()
 }
 
-// shortBounds is the summary's bounds column.
-func (r *Run) shortBounds() string {
+// shortBounds is the summary's bounds column for verdict v.
+func (r *Run) shortBounds(v *queries.Verdict) string {
 	s, d, c, p := r.bounds()
+	if v.StepBound > 0 {
+		s = v.StepBound
+	}
 	return fmt.Sprintf("≤%d steps, ≤%d dec, ≤%d con, ≤%d pair", s, d, c, p)
 }
 
 // verdictWord is the summary's verdict column.
 func verdictWord(v *queries.Verdict) string {
-	if v.Kind == queries.Unknown {
+	switch {
+	case v.Kind == queries.Unknown:
 		return "unknown (" + v.Reason + ")"
+	case v.Vacuous():
+		return v.Kind.String() + " (vacuous)"
 	}
 	return v.Kind.String()
 }
@@ -225,7 +229,7 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 	}
 	fmt.Fprintln(tw, head)
 	for _, v := range r.Verdicts {
-		line := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s", v.Lemma.Name, v.Lemma.Quantifier, verdictWord(v), stepsColumn(v), r.shortBounds())
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s", v.Lemma.Name, v.Lemma.Quantifier, verdictWord(v), stepsColumn(v), r.shortBounds(v))
 		if times {
 			line += "\t" + Round(v.Time).String()
 		}
