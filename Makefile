@@ -9,11 +9,21 @@ SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-# go-z3 needs cgo and Debian's libz3-dev (Z3 4.8.12).
+# go-z3 needs cgo, so a C compiler, and Debian's libz3-dev (Z3 4.8.12).
+# The official Go tarball turns cgo off when it finds no C compiler, and
+# the build then fails far from the cause (undefined: z3.Context); so
+# deps installs gcc too, and cgo is on for every target.
+export CGO_ENABLED := 1
+CC      ?= gcc
+APT_GET ?= apt-get
 deps:
+	@if ! command -v $(firstword $(CC)) >/dev/null 2>&1; then \
+		echo "installing gcc (cgo compiles go-z3)"; \
+		$(SUDO) $(APT_GET) update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q gcc libc6-dev; \
+	fi
 	@if [ ! -f /usr/include/z3.h ]; then \
 		echo "installing libz3-dev"; \
-		$(SUDO) apt-get update -q && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -q libz3-dev; \
+		$(SUDO) $(APT_GET) update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -q libz3-dev; \
 	fi
 
 # The commit for `tracebound version` when Go's VCS stamping is off or
@@ -27,7 +37,7 @@ build: deps
 # Needham-Schroeder public-key protocol. tracebound exits with status 1
 # because lemmas are falsified; that is the expected outcome here.
 demo: build
-	$(BIN) check examples/nspk.spthy; test $$? -le 1
+	$(BIN) check examples/nspk.spthy --depth 8; test $$? -le 1
 
 vet: deps
 	$(GO) vet ./...
@@ -37,9 +47,12 @@ vet: deps
 lint: deps
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# The test command: CI runs exactly this (.ci/run).
+# The test command: CI runs exactly this (.ci/run). The parallel paths
+# (lemmas checked at once, the memory guard, the signal watcher, Z3
+# interrupts) run again under the race detector.
 test: vet
 	$(GO) test -timeout 30m ./...
+	$(GO) test -race -timeout 10m -run 'Parallel|StopCauses|MemoryLimitMidCheck|InterruptMidSolve|SecondSignal' ./cmd/tracebound ./queries ./solver
 
 # Fuzz each front-end fuzz target in turn (not part of `make test`):
 # whole models with parse -> print -> parse, the preprocessor, terms and

@@ -51,7 +51,7 @@ const incrementalChunk = 4
 
 // DefaultBudget is the time per lemma that deepening without a Depth
 // spends (see the README's "Limits" for what it finds on the corpus).
-const DefaultBudget = 10 * time.Second
+const DefaultBudget = 30 * time.Second
 
 // maxBudgetDepth stops a deepening that the budget would not: a model
 // whose depths all solve at once (no rule can fire, say).

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package solver checks encode problems with Z3, through
 // github.com/aclements/go-z3. It is the only package that uses cgo.
 //

@@ -41,7 +41,7 @@ func newCheckCmd() *cobra.Command {
 		Long: `check encodes the model, the Dolev–Yao adversary and each lemma as a
 bounded-trace SMT formula and asks Z3, by iterative deepening from depth 1:
 up to --depth (an exact bound, the same on every machine), or without it
-until the lemma's time budget (--timeout, default 10s) is spent, naming the
+until the lemma's time budget (--timeout, default 30s) is spent, naming the
 depth reached. Each verdict names its bounds:
 
   all-traces lemma:   falsified (with a counterexample trace) or

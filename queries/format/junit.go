@@ -120,6 +120,9 @@ func writeJUnit(w io.Writer, rep *queries.Report, bounds string, failure func(i 
 	var errs, warns strings.Builder
 	for _, d := range rep.Diagnostics {
 		line := fmt.Sprintf("%s:%d:%d: %s: %s\n", d.File, d.Line, d.Column, d.Severity, d.Message)
+		if d.Check != "" {
+			line = strings.TrimSuffix(line, "\n") + " [" + d.Check + "]\n"
+		}
 		if d.Severity == "error" {
 			errs.WriteString(line)
 		} else {
