@@ -305,7 +305,7 @@ func runCheck(cmd *cobra.Command, run *format.Run, lemmas []*rules.Lemma, cf che
 		prog = newProgress(errw, opts.Depth)
 		opts.Progress = prog.update
 	}
-	c := queries.NewChecker(run.Theory, opts)
+	c := newChecker(run.Theory, opts)
 	code := exitOK
 	for r := range checkAll(ctx, c, lemmas, cf.jobs) {
 		l, v, err := r.lemma, r.v, r.err
@@ -409,6 +409,13 @@ func worse(a, b int) int {
 	return a
 }
 
+// lemmaChecker checks one lemma (queries.Checker; tests fake it).
+type lemmaChecker interface {
+	Check(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error)
+}
+
+var newChecker = func(th *rules.Theory, opts queries.Options) lemmaChecker { return queries.NewChecker(th, opts) }
+
 type lemmaResult struct {
 	lemma *rules.Lemma
 	v     *queries.Verdict
@@ -419,7 +426,7 @@ type lemmaResult struct {
 // results in the lemmas' order as soon as each and those before it are
 // done. When ctx is done, the lemmas not started are checked at once as
 // unknown (the cause is the reason).
-func checkAll(ctx context.Context, c *queries.Checker, lemmas []*rules.Lemma, jobs int) <-chan lemmaResult {
+func checkAll(ctx context.Context, c lemmaChecker, lemmas []*rules.Lemma, jobs int) <-chan lemmaResult {
 	if jobs < 1 {
 		jobs = 1
 	}

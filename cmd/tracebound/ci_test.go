@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/rules"
 )
 
 // junitDoc is the part of JUnit XML the tests read.
@@ -154,4 +158,50 @@ func TestWarningsAndVacuity(t *testing.T) {
 		assert.Contains(t, out, "vacuous", f)
 		assert.Contains(t, out, "warning: lemma strat refers to action Strat/0, but no rule has such an action", f)
 	}
+}
+
+// failingChecker is a checker whose check of one lemma fails replay.
+type failingChecker struct {
+	real lemmaChecker
+	fail string
+}
+
+func (f failingChecker) Check(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error) {
+	if l.Name == f.fail {
+		return nil, &queries.InternalError{Lemma: l.Name, Err: errors.New("step 2 (R): premise St(~n.1) has no source"),
+			Trace: &rules.Trace{Steps: []*rules.Step{{Name: "R"}}}}
+	}
+	return f.real.Check(ctx, l)
+}
+
+// An internal error (a trace that failed replay) is status 4 with the
+// trace on standard error; the other lemmas are still checked, and the
+// CI outputs are written with the error in them.
+func TestInternalErrorOutputs(t *testing.T) {
+	real := newChecker
+	newChecker = func(th *rules.Theory, o queries.Options) lemmaChecker {
+		return failingChecker{real: real(th, o), fail: "responder_nonce_secrecy"}
+	}
+	defer func() { newChecker = real }()
+	dir := t.TempDir()
+	code, out, errs := runCLI(t, "check", nspk, "--depth", "7", "-o", filepath.Join(dir, "r.json"), "--junit", filepath.Join(dir, "j.xml"))
+	assert.Equal(t, exitInternal, code)
+	assert.Contains(t, errs, "internal error on lemma responder_nonce_secrecy: step 2 (R): premise St(~n.1) has no source")
+	assert.Contains(t, errs, "trace that failed replay: 1 steps")
+	assert.Contains(t, out, "responder_agreement (all-traces): falsified", "the other lemmas are checked")
+	noTemps(t, dir, "r.json", "j.xml")
+	b, err := os.ReadFile(filepath.Join(dir, "r.json"))
+	require.NoError(t, err)
+	var rep struct {
+		Verdicts []struct {
+			Lemma    string `json:"lemma"`
+			Internal bool   `json:"internal_error"`
+		} `json:"verdicts"`
+	}
+	require.NoError(t, json.Unmarshal(b, &rep))
+	require.Len(t, rep.Verdicts, 5)
+	assert.True(t, rep.Verdicts[1].Internal)
+	assert.False(t, rep.Verdicts[0].Internal)
+	ju := readJUnit(t, filepath.Join(dir, "j.xml"))
+	assert.Equal(t, "internal error", ju.Suites[0].Cases[1].Error.Type)
 }

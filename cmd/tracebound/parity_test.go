@@ -24,6 +24,7 @@ func TestWarningModelsAreChecked(t *testing.T) {
 	assert.Contains(t, out, "never_bad (all-traces): holds up to bound: no counterexample with ≤ 4 protocol steps")
 	assert.Contains(t, out, "guess_pair (exists-trace): witness found: 1 steps")
 	assert.Contains(t, out, "guess_secret (all-traces): falsified: counterexample with 1 steps")
+	assert.Contains(t, out, "warnings about the model: 2 (fact-usage, unbound-variables)", "in the text report too")
 	ju := readJUnit(t, filepath.Join(dir, "j.xml"))
 	assert.Contains(t, ju.Suites[0].SystemErr, "[fact-usage]")
 	assert.Contains(t, ju.Suites[0].SystemErr, "[unbound-variables]")

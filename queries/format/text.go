@@ -218,6 +218,21 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 		name = " (theory " + r.Theory.Name + ")"
 	}
 	fmt.Fprintf(w, "analyzed: %s%s\n", r.Model, name)
+	if ws := r.warnings(); len(ws) > 0 {
+		checks := map[string]bool{}
+		var names []string
+		for _, d := range r.Diagnostics {
+			if d.Severity == rules.SevWarning && d.Check != "" && !checks[d.Check] {
+				checks[d.Check] = true
+				names = append(names, d.Check)
+			}
+		}
+		fmt.Fprintf(w, "warnings about the model: %d", len(ws))
+		if len(names) > 0 {
+			fmt.Fprintf(w, " (%s)", strings.Join(names, ", "))
+		}
+		fmt.Fprintln(w)
+	}
 	if times && r.Load > 0 {
 		fmt.Fprintf(w, "parse: %s (preprocessing, parsing, checks; each lemma's encode, solve and replay times are under its verdict)\n", Round(r.Load))
 	}
