@@ -45,11 +45,11 @@ func TestCorpusNeverCrashes(t *testing.T) {
 	bin := binary(t)
 	start := time.Now()
 	type result struct {
-		file          string
-		parse, check  int
-		took          time.Duration
-		problem       string
-		unknown, errs int
+		file         string
+		parse, check int
+		took         time.Duration
+		problem      string
+		unknown      int
 	}
 	results := make([]result, len(files))
 	work := make(chan int)

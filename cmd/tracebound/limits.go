@@ -33,17 +33,6 @@ func parseSize(s string) (uint64, error) {
 	return uint64(v * mult), nil
 }
 
-// formatSize prints a size in MiB or GiB.
-func formatSize(b uint64) string {
-	if b >= 10<<30 {
-		return fmt.Sprintf("%.0f GiB", float64(b)/(1<<30))
-	}
-	if b >= 1<<30 {
-		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
-	}
-	return fmt.Sprintf("%d MiB", b>>20)
-}
-
 // defaultMemoryLimit is 3/4 of the memory available to the process: the
 // machine's (MemTotal) or its cgroup's limit, whichever is smaller (0
 // when neither can be read: no limit).
