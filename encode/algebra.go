@@ -49,6 +49,8 @@ type algebra struct {
 	// associative-commutative), sorted by name.
 	publicSymbols []string
 	defined       map[*Node]bool
+	// dh is the Diffie–Hellman part, or nil without that builtin.
+	dh *dhAlg
 }
 
 // Symbols with a special role that the encoding does not support yet.
@@ -98,6 +100,7 @@ func newAlgebra(b *Builder, th *rules.Theory) *algebra {
 	}
 	sort.Strings(a.publicSymbols)
 	b.msgAxioms = a.axioms
+	a.dh = newDH(a)
 	return a
 }
 
@@ -195,6 +198,9 @@ func (a *algebra) apply(sym string, args []*Node) (*Node, error) {
 	f, ok := a.funs[sym]
 	if !ok {
 		return nil, fmt.Errorf("unknown function symbol %s", sym)
+	}
+	if a.dh != nil && a.dh.isOp(sym) {
+		return a.dh.apply(sym, args), nil
 	}
 	if acSymbols[sym] {
 		return nil, errUnsupported("the operator %s (builtin theory with associative-commutative equations)", sym)
@@ -295,6 +301,9 @@ func (a *algebra) match(p *rules.Term, n *Node, sigma map[rules.Var]*Node) (*Nod
 		return b.Eq(a.pub(p.Name), n), nil
 	case rules.TFresh:
 		return b.Eq(a.freshConst(p.Name), n), nil
+	}
+	if a.dh != nil && a.dh.isOp(p.Name) {
+		return a.dh.match(p, n, sigma)
 	}
 	if a.reducible(p.Name) {
 		// a destructor inside a pattern: compare values

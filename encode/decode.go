@@ -124,17 +124,13 @@ func (d *decoder) decode() (*rules.Trace, error) {
 		tr.Steps = append(tr.Steps, st)
 	}
 	// Knowledge events, placed between the steps in the trace's time
-	// scale, in the order of the solver's times.
+	// scale, in the order of the solver's times. Events at one time are
+	// one event (the encoding gives them one message).
 	type event struct {
 		ev   *kEvent
 		time *big.Rat
 	}
 	var evs []event
-	for _, ev := range e.inEvents {
-		if d.m.Bool(ev.in.active) {
-			evs = append(evs, event{ev, d.m.Real(ev.time)})
-		}
-	}
 	for _, ev := range e.kEvents {
 		if d.m.Bool(ev.used) {
 			evs = append(evs, event{ev, d.m.Real(ev.time)})
@@ -142,18 +138,42 @@ func (d *decoder) decode() (*rules.Trace, error) {
 	}
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].time.Cmp(evs[j].time) < 0 })
 	rank := map[int]int{}
+	var last *rules.KEvent
+	var lastTime *big.Rat
 	for _, x := range evs {
-		gap := sort.Search(len(order), func(i int) bool { return order[i].time.Cmp(x.time) > 0 })
-		rank[gap]++
 		t, err := d.term(d.m.Msg(x.ev.msg), "m")
 		if err != nil {
 			return nil, fmt.Errorf("knowledge event: %w", err)
 		}
-		ke := &rules.KEvent{Term: t, Time: int64(gap)*rules.TraceTimeScale + int64(rank[gap]), InStep: -1, InPremise: -1}
+		if last != nil && lastTime.Cmp(x.time) == 0 && (x.ev.in == nil || last.InStep < 0) {
+			// the same timepoint: an existential event that is another
+			if !last.Term.Equal(t) {
+				return nil, fmt.Errorf("internal: two knowledge events at one time with messages %s and %s", last.Term, t)
+			}
+			last.KU = last.KU && x.ev.ku
+			if x.ev.in != nil {
+				last.InStep, last.InPremise = stepOf[x.ev.in.node], x.ev.prem
+			}
+			continue
+		}
+		gap := sort.Search(len(order), func(i int) bool { return order[i].time.Cmp(x.time) > 0 })
+		rank[gap]++
+		ke := &rules.KEvent{Term: t, Time: int64(gap)*rules.TraceTimeScale + int64(rank[gap]), InStep: -1, InPremise: -1, KU: x.ev.ku}
+		if x.ev.pattern != nil {
+			ke.Pattern, ke.Bind = x.ev.pattern, rules.Subst{}
+			for v, n := range x.ev.binds {
+				val, err := d.term(d.m.Msg(n), v.Name)
+				if err != nil {
+					return nil, fmt.Errorf("knowledge event: %w", err)
+				}
+				ke.Bind[v] = val
+			}
+		}
 		if x.ev.in != nil {
 			ke.InStep, ke.InPremise = stepOf[x.ev.in.node], x.ev.prem
 		}
 		tr.KEvents = append(tr.KEvents, ke)
+		last, lastTime = ke, x.time
 	}
 	return tr, nil
 }
@@ -197,6 +217,12 @@ func (d *decoder) term(el Elem, hint string) (*rules.Term, error) {
 			name = fmt.Sprintf("adv.%d", d.advFresh)
 		}
 		t = rules.NewFreshConst(name)
+	case a.dh != nil && (tag == a.dh.exp || tag == a.dh.mul):
+		var err error
+		t, err = d.dhTerm(el, tag == a.dh.exp, hint)
+		if err != nil {
+			return nil, err
+		}
 	default:
 		sym, ok := a.symOf[tag]
 		if !ok {
@@ -227,4 +253,34 @@ func (d *decoder) newPubName(hint string) string {
 	}
 	d.usedPub[name] = true
 	return name
+}
+
+// dhTerm reads an exponentiation or a product: its base and the atoms of
+// its vector with their multiplicities, in normal form.
+func (d *decoder) dhTerm(el Elem, isExp bool, hint string) (*rules.Term, error) {
+	dh := d.e.a.dh
+	fs := d.e.a.dh.dexp
+	if !isExp {
+		fs = dh.dmul
+	}
+	var factors []rules.Factor
+	for i, at := range dh.atoms {
+		n := d.m.ApplyInt(fs[i], el)
+		if n == 0 {
+			continue
+		}
+		t, err := d.term(d.m.Msg(at), hint)
+		if err != nil {
+			return nil, err
+		}
+		factors = append(factors, rules.Factor{Atom: t, N: int(n)})
+	}
+	if !isExp {
+		return rules.MakeProduct(factors), nil
+	}
+	base, err := d.term(d.m.ApplyMsg(dh.dbase, el), hint)
+	if err != nil {
+		return nil, err
+	}
+	return rules.MakeExp(base, factors), nil
 }

@@ -6,66 +6,92 @@ import (
 	"github.com/tracebound/tracebound/rules"
 )
 
-// Options set the bounds of the adversary. The zero value gives the
-// defaults; a negative value stands for 0.
+// Bounds are the adversary's bounds. Each is defined on traces, with
+// respect to the rules as written (docs/bounds.md); the replay checker
+// measures every trace against these definitions, and the encoding finds
+// every trace within them (it may find more).
+//
+// The structure a rule writes in an Out conclusion is taken apart for
+// free, and the structure it writes in an In premise (or a formula writes
+// in a K atom) is built for free. The bounds count what goes beyond:
+type Bounds struct {
+	// KeyedDeconstructions is how many deconstructions with side
+	// arguments (a decryption with its key, a verification, any equation
+	// whose left side has more than one argument) the adversary performs
+	// in a trace.
+	KeyedDeconstructions int
+	// AnalysisLayers is how many one-argument deconstructions (taking a
+	// pair apart, getMessage, …) the adversary applies in a row to values
+	// below a variable of the pattern that sent them, since the value was
+	// received or last decrypted.
+	AnalysisLayers int
+	// ConstructionLayers is how many layers of function applications the
+	// adversary builds where a pattern it must match (In, K atom, side
+	// argument of a deconstruction) has a variable.
+	ConstructionLayers int
+	// SubtermLevels is how many levels below the known structure of a
+	// value the subterm relation << of formulas looks (named in verdicts
+	// only when a formula uses <<).
+	SubtermLevels int
+}
+
+// DefaultBounds are the bounds used when none are given. Each step up
+// costs about 1.5–2× solving time on the examples (docs/performance.md).
+func DefaultBounds() Bounds {
+	return Bounds{KeyedDeconstructions: 2, AnalysisLayers: 2, ConstructionLayers: 0, SubtermLevels: 3}
+}
+
+// String describes the adversary bounds for verdicts.
+func (b Bounds) String() string {
+	return fmt.Sprintf("an adversary with ≤ %d keyed deconstructions, ≤ %d analysis layers and ≤ %d construction layers beyond the rules' patterns",
+		b.KeyedDeconstructions, b.AnalysisLayers, b.ConstructionLayers)
+}
+
+// Validate reports a bound that is negative.
+func (b Bounds) Validate() error {
+	if b.KeyedDeconstructions < 0 || b.AnalysisLayers < 0 || b.ConstructionLayers < 0 || b.SubtermLevels < 0 {
+		return fmt.Errorf("adversary bounds must be ≥ 0")
+	}
+	return nil
+}
+
+// Options configure the encoding. The zero value has zero adversary
+// bounds; DefaultOptions gives the defaults.
 type Options struct {
-	// SynthDepth is how many constructor layers the adversary may build
-	// where a rule's pattern has a variable (below the pattern's own
-	// structure, which is always available). Default 0.
-	SynthDepth int
-	// AnalysisDepth is how many layers of pairs (and other deconstructions
-	// that need no key) the adversary takes apart below a variable of a
-	// message it received or decrypted. Default 2.
-	AnalysisDepth int
-	// Decryptions is how many deconstructions that need a key (decryption,
-	// or any equation with more than one argument) the adversary may
-	// perform in a trace. Default 2.
-	Decryptions int
-	// Linear orders the steps of a trace by their index (step n at time
-	// n) instead of giving them free times ordered only where needed.
-	Linear bool
+	Bounds Bounds
 	// NoPrune drops the needed-steps constraint (for comparison).
 	NoPrune bool
 }
 
-// SynthDepthBound, AnalysisDepthBound and DecryptionsBound return the
-// bounds in effect (defaults applied).
-func (o Options) SynthDepthBound() int { return o.synthDepth() }
+// DefaultOptions returns the default options.
+func DefaultOptions() Options { return Options{Bounds: DefaultBounds()} }
 
-func (o Options) AnalysisDepthBound() int { return o.analysisDepth() }
-
-func (o Options) DecryptionsBound() int { return o.decryptions() }
-
-// The defaults were chosen by measurement: each step up of a bound costs
-// about 1.5–2× solving time on the examples (see docs/performance.md).
-func (o Options) synthDepth() int { return depthOpt(o.SynthDepth, -1) }
-
-func (o Options) analysisDepth() int { return depthOpt(o.AnalysisDepth, 2) }
-func (o Options) decryptions() int   { return depthOpt(o.Decryptions, 2) }
-
-// pairBuild is how many pair layers the adversary builds where a pattern
-// has a variable: as many as it takes apart, when it builds anything.
-func (o Options) pairBuild() int {
-	if o.synthDepth() == 0 {
-		return 0
+// Describe names every bound that prunes a search for goal to depth k,
+// for verdicts.
+func (E *Encoder) Describe(goal Goal, k int) string {
+	s := fmt.Sprintf("≤ %d protocol steps and %s", k, E.opts.Bounds)
+	uses := usesSubterm(goal.Formula)
+	for _, r := range E.th.Restrictions {
+		uses = uses || usesSubterm(r.Formula)
 	}
-	return o.analysisDepth()
+	if uses {
+		s += fmt.Sprintf(", with << looking ≤ %d levels into values", E.opts.Bounds.SubtermLevels)
+	}
+	if E.th.HasBuiltin("diffie-hellman") {
+		s += fmt.Sprintf(", using ≤ %d exponents of its own", dhAdvAtoms)
+	}
+	return s
 }
 
-func depthOpt(v, def int) int {
-	if v == 0 {
-		v = def
-	}
-	if v < 0 {
-		return 0
-	}
-	return v
-}
-
-// Bounds describes every bound that prunes the search, for verdicts.
-func (o Options) Bounds(k int) string {
-	return fmt.Sprintf("≤ %d protocol steps and an adversary with ≤ %d keyed deconstructions, ≤ %d constructor layers and ≤ %d pair layers beyond the rules' message patterns",
-		k, o.decryptions(), o.synthDepth(), o.analysisDepth())
+// usesSubterm reports whether f has a << atom.
+func usesSubterm(f rules.Formula) bool {
+	found := false
+	rules.WalkFormula(f, func(g rules.Formula) {
+		if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomSubterm {
+			found = true
+		}
+	})
+	return found
 }
 
 // Encoder holds what the encoding of one theory needs at every depth.
@@ -88,6 +114,9 @@ type ruleInfo struct {
 	// adversary knows: from state premises, and from its own In premises.
 	knownState, knownIn map[rules.Var]bool
 	knownArgs           [][2]int // state premise arguments holding known values
+	// expFresh are the fresh variables whose names are exponent atoms
+	// (dh.go)
+	expFresh map[rules.Var]bool
 }
 
 // decompRule is an adversary deconstruction rule derived from an
@@ -104,7 +133,7 @@ type decompRule struct {
 // (see IsUnsupported) for models outside what the engine handles.
 func New(th *rules.Theory, opts Options) (*Encoder, error) {
 	for _, b := range th.Builtins {
-		if rules.IsACBuiltin(b) {
+		if rules.IsACBuiltin(b) && b != "diffie-hellman" {
 			return nil, errUnsupported("builtin %s", b)
 		}
 	}
@@ -132,8 +161,26 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 		}
 	}
 	heads := th.ReducibleSymbols()
+	if th.HasBuiltin("diffie-hellman") {
+		// a DH value's structure depends on its arguments' values
+		for _, f := range []string{rules.FunExp, rules.FunMult, rules.FunInv} {
+			heads[f] = true
+		}
+	}
 	for i, ref := range inferShapes(E.rules, func(sym string) bool { return heads[sym] }) {
 		E.rules[i].ref = ref
+	}
+	if th.HasBuiltin("diffie-hellman") {
+		all := false
+		for _, r := range th.Restrictions {
+			all = all || usesDH(r.Formula)
+		}
+		for _, l := range th.Lemmas {
+			all = all || usesDH(l.Formula)
+		}
+		for i, src := range exponentSources(E.rules, all) {
+			E.rules[i].expFresh = src
+		}
 	}
 	ks, ki, ka := knownVariables(E.rules, th)
 	for i, ri := range E.rules {
@@ -260,8 +307,8 @@ func (p *Problem) Stats() string {
 //
 // The encoding follows Tamarin's dependency graphs rather than state
 // vectors: a trace of k steps is k nodes, each an instance of one rule
-// with an integer time; every premise has an edge from a conclusion of a
-// node with an earlier time, and a linear conclusion feeds at most one
+// with a real-valued time; every premise has an edge from a conclusion of
+// a node with an earlier time, and a linear conclusion feeds at most one
 // premise. Nothing orders steps that do not depend on each other, so the
 // solver never enumerates interleavings. Nodes are sorted by rule, and
 // nodes of the same rule by time, so that each graph has one encoding.
@@ -272,22 +319,31 @@ type enc struct {
 	k         int
 	nodes     []*gnode // nodes[0] is node 1
 	cells     []*cell
-	inEvents  []*kEvent
-	kEvents   []*kEvent
 	asserts   []*Node
 	consumers map[*factInst][]*Node // edges out of each linear conclusion
 	instances int
 	synthMemo map[[4]int]*Node
-	knownMemo map[[2]int]*Node
+	// noDH > 0 leaves the DH abilities out of synth (for bases, which
+	// are no exponentiations)
+	noDH      int
+	knownMemo map[[3]int]*Node
 	usedLast  bool
 	atMost    bool
 	// assumeKnown holds message nodes synth may take as derivable.
 	assumeKnown map[*Node]bool
+	// kEvents are the adversary's knowledge events: one send before every
+	// In premise, and those the formulas ask for (kevents.go). unpinned
+	// is set when a formula can observe when the sends happen.
+	kEvents  []*kEvent
+	unpinned bool
+	// deferred are the formula parts that range over all knowledge
+	// events; they are encoded once every event exists (kevents.go).
+	deferred []*deferred
 	// For the needed-steps constraint (see needed): the owner of each
 	// knowledge query by its time node, and for each graph node and each
-	// decryption node the conditions under which a later, needed part of
-	// the trace uses what it sent; witness holds the goal's bindings that
-	// use a node.
+	// deconstruction node the conditions under which a later, needed part
+	// of the trace uses what it sent; witness holds the goal's bindings
+	// that use a node.
 	owners  map[int]*Node
 	uses    map[*gnode][]*Node
 	decUses map[int][]*Node
@@ -297,7 +353,7 @@ type enc struct {
 	goalWitness bool
 	outEdges    map[*gnode][]*Node
 	// cands are the keyed deconstructions the adversary may apply to the
-	// cells; decs are its decryption nodes.
+	// cells; decs are its keyed deconstruction nodes (decon.go).
 	cands []*cand
 	decs  []*decNode
 }
@@ -315,7 +371,10 @@ func (E *Encoder) EncodeAtMost(goal Goal, k int) (*Problem, error) { return E.en
 // problem built by EncodeAtMost with j ≤ its depth (empty nodes come last).
 func (p *Problem) Exactly(j int) *Node {
 	b := p.B
-	conj := []*Node{p.e.nodes[j-1].active}
+	var conj []*Node
+	if j > 0 {
+		conj = append(conj, p.e.nodes[j-1].active)
+	}
 	if j < len(p.e.nodes) {
 		conj = append(conj, b.Not(p.e.nodes[j].active))
 	}
@@ -326,7 +385,7 @@ func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
 	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
 		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
-		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[2]int]*Node{}}
+		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
 	}
@@ -343,26 +402,22 @@ func (e *enc) assert(n *Node) {
 
 func (e *enc) build(goal Goal) error {
 	b := e.b
+	e.unpinned = observesSends(goal.Formula)
+	for _, r := range e.E.th.Restrictions {
+		e.unpinned = e.unpinned || observesSends(r.Formula)
+	}
 	var usable []*ruleInfo
 	for _, ri := range e.E.rules {
 		if e.E.earliest[ri.idx] <= e.k {
 			usable = append(usable, ri)
 		}
 	}
-	linear := e.E.opts.Linear
 	for n := 1; n <= e.k; n++ {
 		g := &gnode{n: n}
-		if linear {
-			g.time = b.Real(int64(2 * n))
-		} else {
-			g.time = b.Const(fmt.Sprintf("t_%d", n), SortReal)
-			e.assert(b.Lt(b.Real(0), g.time))
-		}
+		g.time = b.Const(fmt.Sprintf("t_%d", n), SortReal)
+		e.assert(b.Lt(b.Real(0), g.time))
 		var choices []*Node
 		for _, ri := range usable {
-			if linear && e.E.earliest[ri.idx] > n {
-				continue
-			}
 			in, err := e.instantiate(g, ri)
 			if err != nil {
 				return err
@@ -387,7 +442,7 @@ func (e *enc) build(goal Goal) error {
 		for _, o := range e.nodes {
 			e.assert(b.Not(b.Eq(o.time, g.time)))
 		}
-		if n > 1 && !linear {
+		if n > 1 {
 			// symmetry breaking: rules in nondecreasing order along the
 			// nodes, nodes of one rule in time order
 			prev := e.nodes[n-2]
@@ -407,25 +462,27 @@ func (e *enc) build(goal Goal) error {
 			}
 		}
 	}
+	if e.a.dh != nil {
+		e.a.dh.freeze()
+	}
 	e.consumeOnce()
 	for _, g := range e.nodes {
 		if err := e.registers(g); err != nil {
 			return err
 		}
 	}
-	if err := e.decryptions(); err != nil {
+	if err := e.deconstructions(); err != nil {
 		return err
 	}
-	for _, ev := range e.inEvents {
-		// values the step got from state premises at adversary-known
-		// positions need no derivation; the event's time is unique to it,
-		// so the memoised answers do not leak to other queries
-		e.assumeKnown = ev.in.knownState
-		e.own(ev.time, ev.in.active)
-		e.assert(b.Implies(ev.in.active, e.synth(ev.msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild())))
-		e.assumeKnown = nil
+	if err := e.sends(); err != nil {
+		return err
 	}
 	f := &formulaEnc{e: e}
+	n, err := f.encodeGoal(goal.Formula, goal.Name)
+	if err != nil {
+		return err
+	}
+	e.assert(n)
 	for _, r := range e.E.th.Restrictions {
 		n, err := f.encode(r.Formula, "restriction "+r.Name)
 		if err != nil {
@@ -433,18 +490,11 @@ func (e *enc) build(goal Goal) error {
 		}
 		e.assert(n)
 	}
-	n, err := f.encodeGoal(goal.Formula, goal.Name)
-	if err != nil {
+	if err := e.finishDeferred(f); err != nil {
 		return err
 	}
-	e.assert(n)
 	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
 		e.needed(goal)
-	}
-	if e.usedLast && len(e.kEvents) > 0 {
-		// last(#i) says no timepoint follows #i, but the adversary's
-		// knowledge events may come after the last protocol step.
-		return errUnsupported("%s: last() together with adversary knowledge (K) atoms", goal.Name)
 	}
 	return nil
 }

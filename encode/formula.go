@@ -134,6 +134,10 @@ type formulaEnc struct {
 	// collect is set while encoding an outermost existential of the goal:
 	// its bindings are recorded as witnesses of the nodes they use.
 	collect bool
+	// final is set while the deferred universals over knowledge events
+	// are expanded (finishDeferred), over the events kLo to kHi.
+	final    bool
+	kLo, kHi int
 }
 
 // encode encodes a closed formula as a Bool node.
@@ -182,6 +186,9 @@ func (f *formulaEnc) enc(n *nnf, v env) (*Node, error) {
 		}
 		return b.Or(parts...), nil
 	case nnfAtom:
+		if n.atom.Kind == rules.AtomSubterm {
+			return f.subterm(n.atom, v, n.neg)
+		}
 		x, err := f.atom(n.atom, v)
 		if err != nil {
 			return nil, err
@@ -232,6 +239,21 @@ func (f *formulaEnc) quant(n *nnf, v env, exists bool) (*Node, error) {
 			guards = append(guards, p)
 		} else {
 			rest = append(rest, p)
+		}
+	}
+	if !exists {
+		kGuard := false
+		for _, g := range guards {
+			if !isKFact(g.atom.Fact.Name) || !bound[g.atom.R.Var] {
+				continue
+			}
+			if g.atom.Fact.Name == rules.FactKD {
+				return b.True, nil // KD is never an action: nothing to range over
+			}
+			kGuard = true
+		}
+		if kGuard && !f.final {
+			return f.e.deferLit(&deferred{n: n, v: v.clone(), what: f.what}), nil
 		}
 	}
 	if exists && f.expansionSize(guards, v) > skolemThreshold {
@@ -491,10 +513,6 @@ func (f *formulaEnc) guards(a *rules.Atom, bound map[rules.Var]bool) bool {
 	return false
 }
 
-func isKFact(name string) bool {
-	return name == rules.FactK || name == rules.FactKU || name == rules.FactKD
-}
-
 // bindGuard enumerates the ways the action atom a can hold, calling yield
 // with the extended environment and the condition of each.
 func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists bool, yield func(env, *Node) error) error {
@@ -504,13 +522,15 @@ func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists b
 		if len(a.Fact.Args) != 1 {
 			return errUnsupported("%s: %s with %d arguments", f.what, a.Fact.Name, len(a.Fact.Args))
 		}
-		if t, ok := v.time[tv]; ok { // time already bound: an ordinary atom
+		if _, ok := v.time[tv]; ok { // time already bound: an ordinary atom
 			x, err := f.atom(a, v)
 			if err != nil {
 				return err
 			}
-			_ = t
 			return yield(v, x)
+		}
+		if a.Fact.Name == rules.FactKD {
+			return nil // KD is never an action
 		}
 		if exists {
 			// a new knowledge event of the adversary at a time of its choice
@@ -519,24 +539,36 @@ func (f *formulaEnc) bindGuard(a *rules.Atom, qvars []rules.Var, v env, exists b
 			if err != nil {
 				return err
 			}
-			ev := f.newKEvent(msg)
+			ev := e.newKEvent(msg, a.Fact.Name == rules.FactKU)
+			ev.pattern, ev.binds = a.Fact.Args[0], map[rules.Var]*Node{}
+			for _, x := range ev.pattern.Vars(nil) {
+				ev.binds[x] = w.msg[x]
+			}
 			w.time[tv] = timeRef{ev: ev}
 			return yield(w, b.And(cond, ev.used))
 		}
-		if a.Fact.Name != rules.FactK {
-			return errUnsupported("%s: %s under a universal quantifier (adversary deduction events are not modelled)", f.what, a.Fact.Name)
-		}
-		// ∀ over the trace's K events: one before each In premise
-		for _, ev := range e.inEvents {
-			w := v.clone()
-			sigma := w.msg
-			cond, err := e.a.match(a.Fact.Args[0], ev.msg, sigma)
-			if err != nil {
-				return err
+		// ∀ over the trace's knowledge events (see finishDeferred)
+		for _, ev := range e.kEvents[f.kLo:f.kHi] {
+			msgs := []*Node{ev.msg}
+			if a.Fact.Name == rules.FactK && !ev.isK() {
+				continue
 			}
-			w.time[tv] = timeRef{ev: ev}
-			if err := yield(w, b.And(ev.used, cond)); err != nil {
-				return err
+			if a.Fact.Name == rules.FactKU {
+				msgs = ev.kuMsgs()
+			}
+			for _, m := range msgs {
+				w := v.clone()
+				cond, err := e.a.match(a.Fact.Args[0], m, w.msg)
+				if err != nil {
+					return err
+				}
+				if cond == b.False {
+					continue
+				}
+				w.time[tv] = timeRef{ev: ev}
+				if err := yield(w, b.And(ev.used, cond)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -597,30 +629,6 @@ func (f *formulaEnc) termBind(t *rules.Term, v env) (*Node, *Node, error) {
 	}
 	n, err := f.term(t, v)
 	return n, f.e.b.True, err
-}
-
-// newKEvent creates a knowledge event of the adversary for msg at a time
-// of the solver's choice: strictly between protocol steps, up to after
-// the last one.
-func (f *formulaEnc) newKEvent(msg *Node) *kEvent {
-	e, b := f.e, f.e.b
-	ev := &kEvent{time: b.FreshConst("ktime", SortReal), msg: msg, used: b.FreshConst("kused", SortBool)}
-	conj := []*Node{b.Lt(b.Real(0), ev.time)}
-	for _, g := range e.nodes {
-		conj = append(conj, b.Not(b.Eq(ev.time, g.time)))
-	}
-	e.own(ev.time, ev.used)
-	conj = append(conj, e.synth(msg, ev.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
-	// Two events at the same time are the same event.
-	for _, o := range e.kEvents {
-		conj = append(conj, b.Implies(b.And(o.used, b.Eq(o.time, ev.time)), b.Eq(o.msg, ev.msg)))
-	}
-	for _, o := range e.inEvents {
-		conj = append(conj, b.Implies(b.And(o.used, b.Eq(o.time, ev.time)), b.Eq(o.msg, ev.msg)))
-	}
-	e.assert(b.Implies(ev.used, b.And(conj...)))
-	e.kEvents = append(e.kEvents, ev)
-	return ev
 }
 
 // term instantiates a formula term under v; all its variables are bound.
@@ -736,9 +744,6 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		if t.node == nil && t.sk == nil {
-			return nil, errUnsupported("%s: last() of an adversary knowledge event", f.what)
-		}
 		e.usedLast = true
 		var later []*Node
 		for _, g := range e.nodes {
@@ -746,27 +751,44 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 			case t.node == g:
 			case t.node != nil:
 				later = append(later, b.Implies(g.active, b.Lt(g.time, t.node.time)))
-			default:
+			case t.sk != nil:
 				later = append(later, b.Implies(g.active, b.Le(g.time, t.sk)))
+			default:
+				later = append(later, b.Implies(g.active, b.Lt(g.time, t.ev.time)))
 			}
 		}
+		// and no knowledge event after it, once every event exists
+		tr := t
+		later = append(later, e.deferLit(&deferred{last: &tr, what: f.what}))
 		return b.And(later...), nil
 	case rules.AtomSubterm:
-		return nil, errUnsupported("%s: the subterm relation <<", f.what)
+		return nil, fmt.Errorf("%s: internal: << outside an atom", f.what)
 	case rules.AtomAction:
 		t, err := f.timeVar(a.R, v)
 		if err != nil {
 			return nil, err
 		}
-		args, err := f.terms(a.Fact.Args, v)
-		if err != nil {
-			return nil, err
-		}
 		if isKFact(a.Fact.Name) {
-			if t.ev == nil || len(args) != 1 {
+			// a knowledge atom at a bound time: its variables not bound
+			// yet are the event's to choose
+			if t.ev == nil || len(a.Fact.Args) != 1 || a.Fact.Name == rules.FactKD {
 				return b.False, nil
 			}
-			return b.And(t.ev.used, b.Eq(args[0], t.ev.msg)), nil
+			msgs := []*Node{t.ev.msg}
+			if a.Fact.Name == rules.FactKU {
+				msgs = t.ev.kuMsgs()
+			} else if !t.ev.isK() {
+				return b.False, nil
+			}
+			arg, _, err := f.termBind(a.Fact.Args[0], v)
+			if err != nil {
+				return nil, err
+			}
+			var eqs []*Node
+			for _, m := range msgs {
+				eqs = append(eqs, b.Eq(arg, m))
+			}
+			return b.And(t.ev.used, b.Or(eqs...)), nil
 		}
 		opts, err := f.actionAt(a, v)
 		if err != nil {
@@ -779,4 +801,74 @@ func (f *formulaEnc) atom(a *rules.Atom, v env) (*Node, error) {
 		return b.Or(all...), nil
 	}
 	return nil, fmt.Errorf("%s: unexpected atom", f.what)
+}
+
+// subterm encodes x << y (x a proper subterm of y). The structure of y the
+// encoding knows statically is searched completely; below it, where y
+// holds a value of unknown structure, Bounds.SubtermLevels levels of its
+// arguments. Deeper, the answer is approximated towards the formula's
+// side, so that a trace never satisfies the formula by the approximation:
+// at positive polarity a deeper x counts as no subterm, at negative
+// polarity (neg) as a subterm. That makes the level bound a bound of the
+// search like the others (named in the verdict, see Encoder.Describe).
+func (f *formulaEnc) subterm(a *rules.Atom, v env, neg bool) (*Node, error) {
+	l, err := f.term(a.L, v)
+	if err != nil {
+		return nil, err
+	}
+	r, err := f.term(a.R, v)
+	if err != nil {
+		return nil, err
+	}
+	memo := map[[2]int]*Node{}
+	x := f.e.properSub(l, r, f.e.E.opts.Bounds.SubtermLevels, neg, memo)
+	if neg {
+		return f.e.b.Not(x), nil
+	}
+	return x, nil
+}
+
+// properSub says x is a proper subterm of y, looking h levels below y's
+// static structure; over approximates the unknown rest as "may be".
+func (e *enc) properSub(x, y *Node, h int, over bool, memo map[[2]int]*Node) *Node {
+	key := [2]int{y.id, h}
+	if n, ok := memo[key]; ok {
+		return n
+	}
+	b, a := e.b, e.a
+	var n *Node
+	switch y.Kind {
+	case MsgPub, MsgFresh, MsgPubVar, MsgFreshVar:
+		n = b.False
+	case MsgCtor:
+		var opts []*Node
+		for _, arg := range y.Args {
+			opts = append(opts, b.Eq(x, arg), e.properSub(x, arg, h, over, memo))
+		}
+		n = b.Or(opts...)
+	default:
+		atomic := b.Or(a.hasTag(y, TagPub), a.hasTag(y, TagFresh))
+		if h == 0 {
+			if over {
+				n = b.Not(atomic)
+			} else {
+				n = b.False
+			}
+			break
+		}
+		var opts []*Node
+		for j := range a.sel {
+			var heads []*Node
+			for _, f := range a.th.Functions {
+				if f.Arity > j {
+					heads = append(heads, a.hasTag(y, a.tags[f.Name]))
+				}
+			}
+			s := a.selector(y, j)
+			opts = append(opts, b.And(b.Or(heads...), b.Or(b.Eq(x, s), e.properSub(x, s, h-1, over, memo))))
+		}
+		n = b.Or(opts...)
+	}
+	memo[key] = n
+	return n
 }

@@ -58,6 +58,9 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		}
 		nfr++
 		in.sigma[v] = a.fresh(fmt.Sprintf("fr_%d_%d", g.n, nfr), int64(g.n*64+nfr))
+		if a.dh != nil && ri.expFresh[v] {
+			a.dh.addAtom(in.sigma[v], true)
+		}
 	}
 	for i, v := range ref.vars {
 		if _, ok := in.sigma[v]; !ok {
@@ -122,28 +125,13 @@ func (e *enc) premises(in *inst) error {
 			}
 			continue
 		case rules.FactIn:
-			// the adversary sends the message at some time before the step
-			ev := &kEvent{msg: p.args[0], used: in.active, in: in, prem: pi}
-			if e.E.opts.Linear {
-				ev.time = b.Add(in.node.time, b.Real(-1))
-			} else {
-				// just before the step: after every step before it, so
-				// that it knows what those steps sent
-				ev.time = b.FreshConst("intime", SortReal)
-				e.assert(b.Implies(in.active, b.Lt(ev.time, in.node.time)))
-				for _, o := range e.nodes {
-					if o != in.node {
-						e.assert(b.Implies(b.And(in.active, b.Lt(o.time, in.node.time)), b.Lt(o.time, ev.time)))
-					}
-				}
-			}
-			e.inEvents = append(e.inEvents, ev)
+			e.kEvents = append(e.kEvents, e.sendEvent(in, pi))
 			continue
 		}
 		key := p.f.Key()
 		var lits []*Node
 		for _, g := range e.nodes {
-			if g == in.node || e.E.opts.Linear && g.n > in.node.n {
+			if g == in.node {
 				continue
 			}
 			for _, src := range g.insts {

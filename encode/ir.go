@@ -37,6 +37,7 @@ const (
 	OpLt // Int
 	OpLe // Int
 	OpAdd
+	OpSub
 )
 
 // MsgKind tells what is statically known about a message node; it lets
@@ -52,6 +53,7 @@ const (
 	MsgPub                     // a public constant 'c'
 	MsgFresh                   // a fresh name with a fixed identity
 	MsgClass                   // unknown arguments, but known head symbol Sym
+	MsgDH                      // a Diffie–Hellman value (dh.go): an exponentiation, a product, or what they reduce to
 )
 
 // Fun is an uninterpreted function symbol of the IR.
@@ -118,6 +120,8 @@ func (n *Node) opName() string {
 		return "<="
 	case OpAdd:
 		return "+"
+	case OpSub:
+		return "-"
 	}
 	return "?"
 }
@@ -375,10 +379,26 @@ func (b *Builder) Le(x, y *Node) *Node {
 
 // Add returns x + y over integers.
 func (b *Builder) Add(x, y *Node) *Node {
-	if x.Op == OpIntLit && y.Op == OpIntLit {
+	switch {
+	case x.Op == OpIntLit && y.Op == OpIntLit:
 		return b.intern(&Node{Op: OpIntLit, Sort: x.Sort, Lit: x.Lit + y.Lit})
+	case x.Op == OpIntLit && x.Lit == 0:
+		return y
+	case y.Op == OpIntLit && y.Lit == 0:
+		return x
 	}
 	return b.intern(&Node{Op: OpAdd, Sort: x.Sort, Args: []*Node{x, y}})
+}
+
+// Sub returns x - y over integers.
+func (b *Builder) Sub(x, y *Node) *Node {
+	switch {
+	case x.Op == OpIntLit && y.Op == OpIntLit:
+		return b.intern(&Node{Op: OpIntLit, Sort: x.Sort, Lit: x.Lit - y.Lit})
+	case y.Op == OpIntLit && y.Lit == 0:
+		return x
+	}
+	return b.intern(&Node{Op: OpSub, Sort: x.Sort, Args: []*Node{x, y}})
 }
 
 // Eq returns x = y. Message equalities are decided or decomposed when the

@@ -6,66 +6,64 @@ import (
 	"github.com/tracebound/tracebound/rules"
 )
 
-// cand is a possible keyed deconstruction of a cell: under cond, the
-// adversary gets child if it can derive the side arguments.
-type cand struct {
-	parent *cell
-	cond   *Node
-	child  *Node
-	sides  []*Node
-}
-
-// decNode is one keyed deconstruction the adversary performs: it picks a
-// candidate at a time of its choice.
-type decNode struct {
-	use  *Node // the node is used
-	sel  *Node // Int: which candidate
-	time *Node
-	out  *Node   // the result
-	keys []*Node // its side arguments
-}
+// The adversary's knowledge (docs/bounds.md gives the definitions this
+// encoding is complete for):
+//
+//   - cells: what the adversary has learned, each with the condition
+//     under which it has it and the time from which on. A step's Out
+//     messages are cells from the step's time, together with every part
+//     the adversary takes apart without a key (knowledge.go: keyFree):
+//     the structure written in the pattern for free, values below a
+//     pattern's variables down to Bounds.AnalysisLayers one-argument
+//     deconstructions. Cells of one graph node are grouped into registers
+//     by head symbol, since one rule fires at a node.
+//   - keyed deconstruction nodes (decon.go): at most
+//     Bounds.KeyedDeconstructions of them, each applies one equation with
+//     side arguments to a cell learned before its time, once it can
+//     derive the side arguments; the result and its key-free parts are
+//     cells from then on.
+//   - derivability (derive.go): a message is derivable at a time when it
+//     is a cell learned before, a public name, a fresh name of the
+//     adversary's, or built: the structure the pattern writes for free,
+//     values with at most Bounds.ConstructionLayers layers of public
+//     function applications above derivable messages.
+//   - knowledge events (kevents.go): K(m) before every In premise, and
+//     the K and KU events the formulas speak of.
 
 // cell is a message the adversary may know: something a rule sent, or a
 // part of it obtained by deconstruction. learned says the adversary has
-// it, time when (strictly increasing along deconstruction, so that no
-// knowledge justifies itself).
+// it, time when (strictly increasing along keyed deconstruction, so that
+// no knowledge justifies itself).
 type cell struct {
 	node    *Node
 	learned *Node
 	time    *Node
-	in      *inst  // nil for the results of decryption nodes
-	dec     int    // 1-based decryption node that produced it, or 0
+	in      *inst  // the step that sent it, or nil
+	dec     int    // 1-based deconstruction node that produced it, or 0
 	g       *gnode // the node whose register this is, or nil
-}
-
-// kEvent is a K(m) event: the adversary sends m (one before every In
-// premise) or a knowledge fact the goal asks for.
-type kEvent struct {
-	time *Node
-	msg  *Node
-	used *Node
-	// for the events of In premises:
-	in   *inst
-	prem int
+	// whole: a value of unknown structure the analysis did not take
+	// apart (its layers were spent); only such a cell can hold a pair
+	// whose parts are not cells themselves
+	whole bool
+	// members are the cells a register stands for (at most one holds)
+	members []*cell
 }
 
 // outputs returns the messages of in's Out conclusions together with
-// the parts the adversary gets from them without a key (pairs; and for a
-// value of unknown structure, pairs it may turn out to be, down to the
-// analysis budget). Each comes with the condition under which it is a
-// part.
+// the parts the adversary gets from them without a key. Each comes with
+// the condition under which it is a part.
 func (e *enc) outputs(in *inst) ([]*cell, error) {
 	var out []*cell
-	seen := map[*Node]bool{}
+	seen := map[[2]int]bool{}
 	for _, c := range in.conc {
-		if c.f.Name != rules.FactOut || seen[c.args[0]] {
+		if c.f.Name != rules.FactOut {
 			continue
 		}
 		root := &cell{node: c.args[0], learned: in.active, time: in.node.time, in: in}
 		if e.knownTerm(root.node, in.known) {
 			continue
 		}
-		cs, err := e.keyFree(root, e.E.opts.analysisDepth(), seen)
+		cs, err := e.keyFree(root, e.E.opts.Bounds.AnalysisLayers, seen)
 		if err != nil {
 			return nil, err
 		}
@@ -77,7 +75,9 @@ func (e *enc) outputs(in *inst) ([]*cell, error) {
 // deconstruct applies deconstruction rule d to the message of c. It
 // returns the condition, the result and the side arguments (nil when the
 // rule does not apply), and whether the match was generic (tag tests on a
-// message of unknown structure).
+// message of unknown structure at its root). A variable of a side
+// argument that the main argument does not bind is the adversary's
+// choice: a new message variable, which the side's derivation constrains.
 func (e *enc) deconstruct(c *cell, d *decompRule) (cond, child *Node, sides []*Node, generic bool, err error) {
 	b, a := e.b, e.a
 	n := c.node
@@ -108,7 +108,7 @@ func (e *enc) deconstruct(c *cell, d *decompRule) (cond, child *Node, sides []*N
 	for _, s := range d.sides {
 		for _, v := range s.Vars(nil) {
 			if _, bound := sigma[v]; !bound {
-				return nil, nil, nil, false, nil
+				sigma[v] = a.variable(fmt.Sprintf("side_%d", b.Nodes()), v.Sort)
 			}
 		}
 		sn, err := a.instantiate(s, sigma)
@@ -121,25 +121,32 @@ func (e *enc) deconstruct(c *cell, d *decompRule) (cond, child *Node, sides []*N
 }
 
 // keyFree returns c and the cells obtained from it by deconstructions
-// that need no key. Generic deconstructions of a message of unknown
-// structure cost one unit of budget.
-func (e *enc) keyFree(c *cell, budget int, seen map[*Node]bool) ([]*cell, error) {
-	seen[c.node] = true
+// that need no key. A deconstruction of a message of unknown structure
+// (a value below a pattern's variable) costs one layer of budget; the
+// structure the pattern writes costs none. seen keeps one cell for each
+// message and condition.
+func (e *enc) keyFree(c *cell, budget int, seen map[[2]int]bool) ([]*cell, error) {
+	key := [2]int{c.node.id, c.learned.id}
+	if seen[key] {
+		return nil, nil
+	}
+	seen[key] = true
 	out := []*cell{c}
+	if budget == 0 && (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque || c.node.Kind == MsgClass) {
+		c.whole = true
+	}
 	for _, d := range e.E.decomps {
 		if len(d.sides) > 0 {
 			continue
 		}
-		if c.node.Kind == MsgVar || c.node.Kind == MsgOpaque {
-			if budget == 0 {
-				continue
-			}
+		if (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque || c.node.Kind == MsgClass) && budget == 0 {
+			continue
 		}
 		cond, child, _, generic, err := e.deconstruct(c, d)
 		if err != nil {
 			return nil, err
 		}
-		if cond == nil || seen[child] {
+		if cond == nil {
 			continue
 		}
 		nb := budget
@@ -159,18 +166,27 @@ func (e *enc) keyFree(c *cell, budget int, seen map[*Node]bool) ([]*cell, error)
 	return out, nil
 }
 
-// knownTerm reports whether n is a public name or a value the adversary
-// sent itself at a variable of a pattern (see knownVariables): sending it
-// teaches the adversary nothing it could not send again.
+// knownTerm reports whether n is a public name, or a fresh name the
+// adversary sent itself at a variable of a pattern (see knownVariables):
+// receiving it teaches the adversary nothing. (A value of unknown
+// structure it sent itself may teach it something: received anew, it is
+// taken apart anew, with a new run of analysis layers.)
 func (e *enc) knownTerm(n *Node, known map[*Node]bool) bool {
-	return known[n] || n.Kind == MsgPub || n.Kind == MsgPubVar
+	switch n.Kind {
+	case MsgPub, MsgPubVar:
+		return true
+	case MsgFresh, MsgFreshVar:
+		return known[n]
+	}
+	return false
 }
 
 // cellClass groups cells for the registers: by head symbol, "~" for fresh
-// values, "*" for values of unknown structure, "" for cells that need no
-// register because the adversary can always build them (public names,
-// public constants).
-func (e *enc) cellClass(n *Node) string {
+// values, "*" for values of unknown structure ("*0" for those left whole),
+// "" for cells that need no register because the adversary can always
+// build them (public names, public constants).
+func (e *enc) cellClass(c *cell) string {
+	n := c.node
 	switch n.Kind {
 	case MsgPub, MsgPubVar:
 		return ""
@@ -184,15 +200,18 @@ func (e *enc) cellClass(n *Node) string {
 	case MsgClass:
 		return n.Sym
 	}
+	if c.whole {
+		return "*0"
+	}
 	return "*"
 }
 
-// registers creates node g's knowledge registers: one rule fires at a
-// node, so the messages its rules could send share registers, grouped by
-// class (head symbol). Register (g, class, j) holds the j-th message of
-// that class that g's rule sends; Known queries then compare with the
-// registers instead of with every rule's messages.
-func (e *enc) registers(g *gnode) error {
+// group puts cells of which at most one alternative holds (the outputs of
+// the rules that may fire at one node, or the results of the candidates of
+// one deconstruction node) into registers by class: register (class, j)
+// holds the j-th cell of that class of the alternative that holds. Known
+// queries then compare with the registers instead of with every cell.
+func (e *enc) group(prefix string, alternatives [][]*cell, time *Node, g *gnode, dec int) {
 	b := e.b
 	type slotKey struct {
 		class string
@@ -200,14 +219,10 @@ func (e *enc) registers(g *gnode) error {
 	}
 	var order []slotKey
 	members := map[slotKey][]*cell{}
-	for _, in := range g.insts {
-		cs, err := e.outputs(in)
-		if err != nil {
-			return err
-		}
+	for _, cs := range alternatives {
 		count := map[string]int{}
 		for _, c := range cs {
-			cl := e.cellClass(c.node)
+			cl := e.cellClass(c)
 			if cl == "" {
 				continue
 			}
@@ -221,11 +236,11 @@ func (e *enc) registers(g *gnode) error {
 	}
 	for _, k := range order {
 		var reg *Node
-		name := fmt.Sprintf("reg_%d_%s_%d", g.n, k.class, k.j)
+		name := fmt.Sprintf("%s_%s_%d", prefix, k.class, k.j)
 		switch k.class {
 		case "~":
 			reg = e.a.variable(name, rules.SortFresh)
-		case "*":
+		case "*", "*0":
 			reg = e.a.variable(name, rules.SortMsg)
 		default:
 			reg = e.a.register(name, k.class)
@@ -235,109 +250,37 @@ func (e *enc) registers(g *gnode) error {
 			e.assert(b.Implies(c.learned, b.Eq(reg, c.node)))
 			valid = append(valid, c.learned)
 		}
-		e.cells = append(e.cells, &cell{node: reg, learned: b.Or(valid...), time: g.time, g: g})
+		e.cells = append(e.cells, &cell{node: reg, learned: b.Or(valid...), time: time, g: g, dec: dec, whole: k.class == "*0", members: members[k]})
 	}
-	return nil
 }
 
-// candidates adds the keyed deconstructions of c as candidates for the
-// decryption nodes.
-func (e *enc) candidates(c *cell) error {
-	for _, d := range e.E.decomps {
-		if len(d.sides) == 0 {
-			continue
-		}
-		if (c.node.Kind == MsgVar || c.node.Kind == MsgOpaque) && e.E.opts.analysisDepth() == 0 {
-			continue
-		}
-		cond, child, sides, _, err := e.deconstruct(c, d)
+// registers creates node g's knowledge registers from the outputs of the
+// rules that may fire there.
+func (e *enc) registers(g *gnode) error {
+	var alts [][]*cell
+	for _, in := range g.insts {
+		cs, err := e.outputs(in)
 		if err != nil {
 			return err
 		}
-		if cond == nil {
-			continue
-		}
-		e.cands = append(e.cands, &cand{parent: c, cond: cond, child: child, sides: sides})
+		alts = append(alts, cs)
 	}
-	return nil
-}
-
-// decryptions creates the adversary's decryption nodes. Node d picks one
-// candidate (a keyed deconstruction of a cell learned before its time,
-// or of an earlier node's result), derives the key, and makes the result
-// and its key-free parts known from its time on.
-func (e *enc) decryptions() error {
-	b := e.b
-	for _, c := range e.cells {
-		if err := e.candidates(c); err != nil {
-			return err
-		}
-	}
-	maxSides := 0
-	for _, d := range e.E.decomps {
-		if len(d.sides) > maxSides {
-			maxSides = len(d.sides)
-		}
-	}
-	n := e.E.opts.decryptions()
-	if len(e.cands) == 0 {
-		n = 0
-	}
-	var prev *decNode
-	for i := 1; i <= n; i++ {
-		d := &decNode{
-			use:  b.Const(fmt.Sprintf("dec_use_%d", i), SortBool),
-			sel:  b.Const(fmt.Sprintf("dec_sel_%d", i), SortInt),
-			time: b.Const(fmt.Sprintf("dec_time_%d", i), SortReal),
-			out:  e.a.variable(fmt.Sprintf("dec_out_%d", i), rules.SortMsg),
-		}
-		for j := 0; j < maxSides; j++ {
-			d.keys = append(d.keys, e.a.variable(fmt.Sprintf("dec_key_%d_%d", i, j), rules.SortMsg))
-		}
-		if prev != nil {
-			e.assert(b.Implies(d.use, b.And(prev.use, b.Lt(prev.time, d.time))))
-		}
-		e.decs = append(e.decs, d)
-		var opts []*Node
-		for ci, c := range e.cands {
-			ch := b.And(d.use, b.Eq(d.sel, b.Int(int64(ci))))
-			e.used(c.parent, ch)
-			conj := []*Node{c.parent.learned, b.Lt(c.parent.time, d.time), c.cond, b.Eq(d.out, c.child)}
-			for j, s := range c.sides {
-				conj = append(conj, b.Eq(d.keys[j], s))
-			}
-			e.assert(b.Implies(ch, b.And(conj...)))
-			opts = append(opts, ch)
-		}
-		e.assert(b.Implies(d.use, b.Or(opts...)))
-		// The result's key-free parts are cells; their keyed parts become
-		// candidates for the later nodes.
-		cs, err := e.keyFree(&cell{node: d.out, learned: d.use, time: d.time, dec: i}, e.E.opts.analysisDepth(), map[*Node]bool{})
-		if err != nil {
-			return err
-		}
-		for _, c := range cs {
-			e.cells = append(e.cells, c)
-			if err := e.candidates(c); err != nil {
-				return err
-			}
-		}
-		prev = d
-	}
-	for _, d := range e.decs {
-		e.own(d.time, d.use)
-		var conj []*Node
-		for _, k := range d.keys {
-			conj = append(conj, e.synth(k, d.time, e.E.opts.synthDepth(), e.E.opts.pairBuild()))
-		}
-		e.assert(b.Implies(d.use, b.And(conj...)))
-	}
+	e.group(fmt.Sprintf("reg_%d", g.n), alts, g.time, g, 0)
 	return nil
 }
 
 // known says that the adversary has x as a cell learned before time t.
-func (e *enc) known(x, t *Node) *Node {
-	key := [2]int{x.id, t.id}
+func (e *enc) known(x, t *Node) *Node { return e.knownIn(x, t, false) }
+
+// knownWhole says that the adversary has x as a cell learned before time
+// t that the analysis left whole.
+func (e *enc) knownWhole(x, t *Node) *Node { return e.knownIn(x, t, true) }
+
+func (e *enc) knownIn(x, t *Node, whole bool) *Node {
+	key := [3]int{x.id, t.id, 0}
+	if whole {
+		key[2] = 1
+	}
 	if n, ok := e.knownMemo[key]; ok {
 		return n
 	}
@@ -348,6 +291,9 @@ func (e *enc) known(x, t *Node) *Node {
 	}
 	var opts []*Node
 	for _, c := range e.cells {
+		if whole && !c.whole {
+			continue
+		}
 		eq := b.Eq(x, c.node)
 		if eq == b.False {
 			continue
@@ -362,7 +308,7 @@ func (e *enc) known(x, t *Node) *Node {
 }
 
 // own records the owner of the knowledge queries made at time t: the
-// step, knowledge event or decryption node that needs them.
+// step, knowledge event or deconstruction node that needs them.
 func (e *enc) own(t, owner *Node) {
 	if old, ok := e.owners[t.id]; ok {
 		owner = e.b.Or(old, owner)
@@ -380,100 +326,4 @@ func (e *enc) used(c *cell, cond *Node) {
 	case c.in != nil:
 		e.uses[c.in.node] = append(e.uses[c.in.node], cond)
 	}
-}
-
-// advFresh says x is a fresh name of the adversary's own.
-func (e *enc) advFresh(x *Node) *Node {
-	b, a := e.b, e.a
-	switch x.Kind {
-	case MsgFresh, MsgPub, MsgPubVar, MsgCtor:
-		return b.False
-	}
-	return b.And(a.hasTag(x, TagFresh), b.Le(b.App(a.freshd, x), b.Int(0)))
-}
-
-// synth says that the adversary can derive x before time t, building at
-// most d constructor layers and p pair layers below the known structure
-// of x.
-func (e *enc) synth(x, t *Node, d, p int) *Node {
-	key := [4]int{x.id, t.id, d, p}
-	if n, ok := e.synthMemo[key]; ok {
-		return n
-	}
-	b, a := e.b, e.a
-	var n *Node
-	if e.assumeKnown[x] {
-		e.synthMemo[key] = b.True
-		return b.True
-	}
-	switch x.Kind {
-	case MsgPub, MsgPubVar:
-		n = b.True
-	case MsgFresh:
-		n = e.known(x, t)
-	case MsgFreshVar:
-		n = b.Or(e.known(x, t), e.advFresh(x))
-	case MsgCtor:
-		if a.private[x.Sym] {
-			n = e.known(x, t)
-			break
-		}
-		args := make([]*Node, len(x.Args))
-		for i, y := range x.Args {
-			args[i] = e.synth(y, t, d, p)
-		}
-		if x.Sym == rules.FunPair {
-			// a known pair gives its components: building it from them
-			// covers receiving it whole
-			n = b.And(args...)
-			break
-		}
-		n = b.Or(e.known(x, t), b.And(args...))
-	default:
-		opts := []*Node{e.known(x, t), a.hasTag(x, TagPub), e.advFresh(x)}
-		if x.Op == OpApp && x.Sym != "" && !a.private[x.Sym] {
-			// an application of a reducible symbol written in a pattern:
-			// when it does not reduce, the adversary builds it from its
-			// arguments like any other public function
-			conj := []*Node{a.hasTag(x, a.tags[x.Sym])}
-			for _, y := range x.Args {
-				conj = append(conj, e.synth(y, t, d, p))
-			}
-			opts = append(opts, b.And(conj...))
-		}
-		for _, f := range a.publicSymbols {
-			ar := a.arity[f]
-			pair := f == rules.FunPair
-			if pair && p == 0 || !pair && ar > 0 && d == 0 {
-				continue
-			}
-			sels := make([]*Node, ar)
-			for j := range sels {
-				sels[j] = a.selector(x, j)
-			}
-			var conj []*Node
-			if a.reducible(f) {
-				// a stuck application: x has f's own tag, so no equation
-				// reduced it
-				app, err := a.apply(f, sels)
-				if err != nil {
-					continue
-				}
-				conj = []*Node{a.hasTag(x, a.tags[f]), b.Eq(x, app)}
-			} else {
-				conj = []*Node{b.Eq(x, b.MsgApp(a.funs[f], MsgCtor, f, 0, sels...))}
-			}
-			for _, s := range sels {
-				if pair {
-					conj = append(conj, e.synth(s, t, d, p-1))
-				} else {
-					conj = append(conj, e.synth(s, t, d-1, p))
-				}
-			}
-			opts = append(opts, b.And(conj...))
-		}
-		n = b.Or(opts...)
-	}
-	e.synthMemo[key] = n
-	return n
 }

@@ -51,11 +51,24 @@ type refinement struct {
 
 // inferShapes computes the refinement of every rule; reducible tells which
 // function symbols head an equation.
+//
+// The iteration reaches its fixpoint: a shape only ever changes to a
+// strictly more general one (its least general generalisation with a new
+// term), and a chain of strict generalisations of a term is no longer
+// than the term's size, while new fact symbols are finitely many. Should
+// it still run past maxShapeRounds (a guard against a bug, not a bound),
+// no rule is refined or declared dead: shapes prune, they never decide.
 func inferShapes(rs []*ruleInfo, reducible func(sym string) bool) []*refinement {
 	shapes := map[rules.FactKey][]*rules.Term{}
 	namer := &shapeNamer{reducible: reducible}
 	out := make([]*refinement, len(rs))
 	for round := 0; ; round++ {
+		if round > maxShapeRounds {
+			for i, ri := range rs {
+				out[i] = identity(ri.r)
+			}
+			return out
+		}
 		changed := false
 		for i, ri := range rs {
 			ref := refine(ri.r, shapes, namer)
@@ -86,10 +99,23 @@ func inferShapes(rs []*ruleInfo, reducible func(sym string) bool) []*refinement 
 				}
 			}
 		}
-		if !changed || round > 100 {
+		if !changed {
 			return out
 		}
 	}
+}
+
+// maxShapeRounds guards inferShapes against not terminating.
+const maxShapeRounds = 100000
+
+// identity is the refinement that refines nothing.
+func identity(r *rules.Rule) *refinement {
+	ref := &refinement{sigma: rules.Subst{}, premises: r.Premises, actions: r.Actions, conclusions: r.Conclusions}
+	for _, v := range r.Vars() {
+		ref.sigma[v] = rules.VarTerm(v)
+	}
+	ref.vars = r.Vars()
+	return ref
 }
 
 // refine unifies the premises of r with the current shapes.

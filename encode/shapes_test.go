@@ -1,6 +1,8 @@
 package encode
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,4 +78,26 @@ end`), rules.Options{})
 	require.True(t, hy.IsApp("h"), "shape inference refines hy to h(y'): %s", hy)
 	assert.False(t, b.knownState[hy.Args[0].Var], "only h(y) is known, not y")
 	assert.Len(t, b.knownState, 1)
+}
+
+// TestShapeInferenceLongChain: a chain of facts longer than any fixed
+// number of rounds (rules listed against the chain's order, so each
+// round moves one step) reaches its end: shape inference runs to its
+// fixpoint and never declares a reachable rule dead.
+func TestShapeInferenceLongChain(t *testing.T) {
+	const n = 150
+	var b strings.Builder
+	b.WriteString("theory Chain begin\n")
+	fmt.Fprintf(&b, "rule End: [ F%d(x) ] --[ End(x) ]-> [ ]\n", n)
+	for i := n - 1; i >= 0; i-- {
+		fmt.Fprintf(&b, "rule R%d: [ F%d(x) ] --> [ F%d(<x, '%d'>) ]\n", i, i, i+1, i)
+	}
+	b.WriteString("rule Start: [ Fr(~s) ] --> [ F0(~s) ]\nend\n")
+	th, diags := rules.Parse("chain.spthy", []byte(b.String()), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	E, err := New(th, Options{})
+	require.NoError(t, err)
+	for _, ri := range E.rules {
+		assert.False(t, ri.ref.dead, "rule %s is reachable", ri.name)
+	}
 }

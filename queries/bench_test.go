@@ -19,7 +19,7 @@ func BenchmarkLoweAttack(b *testing.B) {
 		if diags.HasErrors() {
 			b.Fatal(diags)
 		}
-		v, err := NewChecker(th, Options{}).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
+		v, err := NewChecker(th, DefaultOptions()).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
 		if err != nil || v.Kind != Falsified {
 			b.Fatalf("%v %v", err, v.Summary())
 		}
@@ -59,7 +59,7 @@ func BenchmarkNSLDepth(b *testing.B) {
 	for k := 1; k <= max; k++ {
 		b.Run(fmt.Sprintf("depth=%02d", k), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				v, err := NewChecker(th, Options{Depth: k}).Check(context.Background(), l)
+				v, err := NewChecker(th, depthOptions(k)).Check(context.Background(), l)
 				if err != nil || v.Kind != HoldsUpToBound {
 					b.Fatalf("%v %v", err, v.Summary())
 				}

@@ -17,12 +17,14 @@ import (
 	"github.com/tracebound/tracebound/solver"
 )
 
-// Options configure a check. The zero value gives the defaults.
+// Options configure a check. DefaultOptions gives a program's or a
+// test's defaults; in the zero value, Depth 0 deepens for DefaultBudget
+// and the adversary bounds are zero.
 type Options struct {
 	// Depth is the largest number of protocol steps searched: an exact
-	// bound, the same on every machine. 0 deepens instead until the
-	// lemma's time budget (Timeout) is spent, and the verdict names the
-	// depth completed.
+	// bound, the same on every machine (negative: the empty trace only).
+	// 0 deepens instead until the lemma's time budget (Timeout) is
+	// spent, and the verdict names the depth completed.
 	Depth int
 	// Timeout bounds the time per lemma, enforced inside a running Z3
 	// call. With a Depth, 0 means no limit and a lemma that runs out is
@@ -57,10 +59,26 @@ const DefaultBudget = 30 * time.Second
 // whose depths all solve at once (no rule can fire, say).
 const maxBudgetDepth = 1000
 
+// DefaultDepth is the depth of DefaultOptions: enough for the examples'
+// attacks (7 steps) and witnesses (5), while a bounded proof of an NSPK or
+// NSL lemma to depth 8 takes seconds (docs/performance.md). The command
+// line's default is a time budget instead (Depth 0).
+const DefaultDepth = 8
+
+// DefaultOptions returns the default options of a program or a test:
+// the fixed depth DefaultDepth and the adversary's default bounds.
+func DefaultOptions() Options {
+	return Options{Depth: DefaultDepth, Encode: encode.DefaultOptions()}
+}
+
+// MaxDepth is the largest depth searched: Depth, 0 for a negative one,
+// and without one (a time budget) as deep as the budget allows.
+func (o Options) MaxDepth() int { return o.maxDepth() }
+
 // Budget returns the time budget of a deepening without Depth, or 0.
 func (o Options) Budget() time.Duration {
 	switch {
-	case o.Depth > 0:
+	case o.Depth != 0:
 		return 0
 	case o.Timeout > 0:
 		return o.Timeout
@@ -69,8 +87,11 @@ func (o Options) Budget() time.Duration {
 }
 
 func (o Options) maxDepth() int {
-	if o.Depth > 0 {
+	switch {
+	case o.Depth > 0:
 		return o.Depth
+	case o.Depth < 0:
+		return 0
 	}
 	return maxBudgetDepth
 }
@@ -149,7 +170,12 @@ type Verdict struct {
 	// Replayed is the replay checker's account of Trace (ground facts,
 	// the adversary's derivations).
 	Replayed *replay.Result
-	Stats    []DepthStat
+	// Measure is what the adversary of Trace needs, by the bounds'
+	// definitions (docs/bounds.md); MeasureExact is false when its keyed
+	// deconstructions are only an upper bound.
+	Measure      *replay.Bounds
+	MeasureExact bool
+	Stats        []DepthStat
 	// Time is the wall time for the lemma; Encode, Solve and Replay split
 	// it by phase.
 	Time, Encode, Solve, Replay time.Duration
@@ -226,13 +252,14 @@ func (e *InternalError) Unwrap() error { return e.Err }
 // replay; such a trace is never a verdict.
 func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	start := time.Now()
-	v := &Verdict{Lemma: l, StepBound: c.opts.Depth, Missing: c.th.MissingActions(l.Formula)}
-	v.Bounds = c.opts.Encode.Bounds(v.StepBound)
+	v := &Verdict{Lemma: l, StepBound: max(c.opts.Depth, 0), Missing: c.th.MissingActions(l.Formula)}
 	defer func() { v.Time = time.Since(start) }()
 	if c.err != nil {
 		v.Kind, v.Reason = Unknown, c.err.Error()
 		return v, nil
 	}
+	goal := encode.GoalForLemma(l)
+	v.Bounds = c.enc.Describe(goal, v.StepBound)
 	if l.Accountability != nil {
 		v.Kind, v.Reason = Unknown, "not supported yet: accountability lemmas"
 		return v, nil
@@ -259,7 +286,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		cause := context.Cause(ctx)
 		if errors.Is(cause, errTimeBudget) && v.Depth > 0 {
 			v.Budget, v.StepBound = budget, v.Depth
-			v.Bounds = c.opts.Encode.Bounds(v.Depth)
+			v.Bounds = c.enc.Describe(goal, v.Depth)
 			v.Kind = HoldsUpToBound
 			if l.Quantifier == rules.ExistsTrace {
 				v.Kind = NoWitnessUpToBound
@@ -269,13 +296,13 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		v.Kind, v.Reason = Unknown, causeText(cause, budget)
 		return v
 	}
-	goal := encode.GoalForLemma(l)
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver
-		upTo int // depth of the current incremental problem
+		upTo = -1 // depth of the current incremental problem
 	)
-	for k := 1; k <= c.opts.maxDepth(); k++ {
+	// from the empty trace on: a lemma may be decided by it
+	for k := 0; k <= c.opts.maxDepth(); k++ {
 		if ctx.Err() != nil {
 			return stopped(), nil
 		}
@@ -346,11 +373,41 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
+			// the same trace length with simpler exponents, if there is
+			// one: easier to read (not worth more than the search took)
+			budget := min(max(2*solveT, time.Second), 10*time.Second)
+			sctx, cancel := context.WithTimeout(ctx, budget)
+			defer cancel()
+			for _, small := range p.Small() {
+				if sctx.Err() != nil {
+					break
+				}
+				sv.Push()
+				better := false
+				if err := sv.Assert(small); err == nil {
+					if res2, _, err := sv.CheckSat(sctx); err == nil && res2 == solver.Sat {
+						if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
+							if rep2, err := replay.Check(c.th, tr2, goal.Formula); err == nil {
+								tr, rep, better = tr2, rep2, true
+							}
+						}
+					}
+				}
+				sv.Pop()
+				if better {
+					break
+				}
+			}
 			tr, rep = minimize(c.th, tr, rep, goal.Formula)
+			if m, exact, err := replay.Measure(c.th, tr); err == nil {
+				v.Measure, v.MeasureExact = &m, exact
+			} else {
+				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+			}
 			v.Replay = time.Since(t2)
 			v.Trace, v.Replayed, v.Depth = tr, rep, k
 			if budget > 0 {
-				v.StepBound, v.Bounds = k, c.opts.Encode.Bounds(k)
+				v.StepBound, v.Bounds = k, c.enc.Describe(goal, k)
 			}
 			if l.Quantifier == rules.ExistsTrace {
 				v.Kind = WitnessFound
@@ -365,7 +422,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		v.Depth = k
 	}
 	if budget > 0 {
-		v.StepBound, v.Bounds = v.Depth, c.opts.Encode.Bounds(v.Depth)
+		v.StepBound, v.Bounds = v.Depth, c.enc.Describe(goal, v.Depth)
 	}
 	if l.Quantifier == rules.ExistsTrace {
 		v.Kind = NoWitnessUpToBound

@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,7 @@ func check(t *testing.T, th *rules.Theory, lemma string, depth int) *Verdict {
 	t.Helper()
 	l := th.Lemma(lemma)
 	require.NotNil(t, l, lemma)
-	v, err := NewChecker(th, Options{Depth: depth}).Check(context.Background(), l)
+	v, err := NewChecker(th, depthOptions(depth)).Check(context.Background(), l)
 	require.NoError(t, err)
 	return v
 }
@@ -173,4 +174,16 @@ end`), rules.Options{})
 	v = check(t, th, "a_without_b", 3)
 	assert.Equal(t, WitnessFound, v.Kind, v.Summary())
 	assert.Len(t, v.Trace.Steps, 1)
+}
+
+// depthOptions returns the default options with depth k.
+func depthOptions(k int) Options {
+	o := DefaultOptions()
+	o.Depth = k
+	return o
+}
+
+func withTimeout(o Options, d time.Duration) Options {
+	o.Timeout = d
+	return o
 }

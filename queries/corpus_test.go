@@ -94,7 +94,7 @@ func TestCorpusSubset(t *testing.T) {
 			}
 			l := th.Lemma(c.lemma)
 			require.NotNil(t, l)
-			v, err := NewChecker(th, Options{Depth: c.depth, Timeout: 60 * time.Second}).Check(context.Background(), l)
+			v, err := NewChecker(th, withTimeout(depthOptions(c.depth), 60*time.Second)).Check(context.Background(), l)
 			require.NoError(t, err, "a trace failed replay")
 			kind, tamarin := want[0], want[1]
 			assert.Equal(t, kind, l.Quantifier.String())

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/queries/replay"
 	"github.com/tracebound/tracebound/rules"
 )
 
@@ -29,23 +30,25 @@ import (
 //
 // TRACEBOUND_DIFF_MODELS=n runs n random models (a soak run).
 
-// diffEncode returns the adversary bounds for the engine: generous for
-// the tiny models here, whose messages are shallow and need at most two
-// decryptions. The engine's SynthDepth (constructor layers the adversary
-// builds below a pattern's structure) is the explorer's synth, 0 or 1:
-// models with several unconstrained In variables use 0, as the explorer's
-// candidate set would be too large to enumerate at depth 4 otherwise.
+// diffEncode returns the adversary bounds for the engine and the
+// explorer. The construction layers are 0 or 1: models with several
+// unconstrained In variables use 0, as the explorer's candidate set would
+// be too large to enumerate at depth 4 otherwise. The keyed
+// deconstructions and analysis layers vary too, so that the bounds'
+// edges are compared, not only their insides.
 func diffEncode(synth int) encode.Options {
-	o := encode.Options{Decryptions: 3, AnalysisDepth: 3, SynthDepth: synth}
-	if synth == 0 {
-		o.SynthDepth = -1
-	}
-	return o
+	return encode.Options{Bounds: encode.Bounds{KeyedDeconstructions: 2, AnalysisLayers: 2, ConstructionLayers: synth, SubtermLevels: 3}}
+}
+
+// replayBounds are the explorer's bounds for the engine's options.
+func replayBounds(o encode.Options) replay.Bounds {
+	return replay.Bounds{KeyedDeconstructions: o.Bounds.KeyedDeconstructions, AnalysisLayers: o.Bounds.AnalysisLayers,
+		ConstructionLayers: o.Bounds.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}
 }
 
 // handModel is a hand-written model with the expected answer of each
 // lemma: the length of a shortest trace with the goal property (a
-// counterexample or a witness), or 0 for none with at most maxHandDepth
+// counterexample or a witness), or -1 for none with at most maxHandDepth
 // steps. The expectations check the explorer; the engine must agree with
 // the explorer at every depth.
 type handModel struct {
@@ -332,19 +335,19 @@ end
 
 var handModels = []handModel{
 	{"counter", 1, modelCounter, map[string]int{
-		"used_once": 0, "done_reachable": 3, "done_twice": 0, "single_session": 2, "done_after_start": 0}},
+		"used_once": -1, "done_reachable": 3, "done_twice": -1, "single_session": 2, "done_after_start": -1}},
 	{"registry", 0, modelRegistry, map[string]int{
-		"tag_twice": 3, "key_secret": 0, "key_secret_naive": 2, "one_key_per_name": 2, "pub_constant": 1}},
+		"tag_twice": 3, "key_secret": -1, "key_secret_naive": 2, "one_key_per_name": 2, "pub_constant": 1}},
 	{"fresh", 0, modelFresh, map[string]int{
-		"fresh_once": 0, "two_distinct": 0, "two_vs_gen": 0, "guess": 0, "echo": 2, "adversary_fresh": 1}},
+		"fresh_once": -1, "two_distinct": -1, "two_vs_gen": -1, "guess": -1, "echo": 2, "adversary_fresh": 1}},
 	{"pairs", 0, modelPairs, map[string]int{
-		"recv_sent": 1, "second_sent": 2, "checked": 2, "checked_needs_send": 0, "sent_secret": 1}},
+		"recv_sent": 1, "second_sent": 2, "checked": 2, "checked_needs_send": -1, "sent_secret": 1}},
 	{"senc", 1, modelSenc, map[string]int{
-		"secrecy": 3, "secrecy_unless_leak": 0, "auth": 0, "auth_naive": 3, "accept": 3}},
+		"secrecy": 3, "secrecy_unless_leak": -1, "auth": -1, "auth_naive": 3, "accept": 3}},
 	{"agree", 1, modelAgree, map[string]int{
-		"agreement": 0, "injective": 4, "injective_once": 0, "end_reachable": 3, "nonce_secret": 0}},
+		"agreement": -1, "injective": 4, "injective_once": -1, "end_reachable": 3, "nonce_secret": -1}},
 	{"names", 1, modelNames, map[string]int{
-		"self_meet": 0, "meet": 3, "server": 1, "only_server": 1, "hello_self": 2, "hello_needs_announce": 0}},
+		"self_meet": -1, "meet": 3, "server": 1, "only_server": 1, "hello_self": 2, "hello_needs_announce": -1}},
 }
 
 func parseModel(t testing.TB, name, src string) *rules.Theory {
@@ -365,6 +368,10 @@ func goalOf(l *rules.Lemma) rules.Formula {
 // lemma's goal property.
 func engineAnswer(th *rules.Theory, l *rules.Lemma, k int, enc encode.Options) (bool, *Verdict, error) {
 	c := NewChecker(th, Options{Depth: k, Encode: enc})
+	if k == 0 {
+		// Depth 0 means the default; ask for the empty trace alone
+		c = NewChecker(th, Options{Depth: -1, Encode: enc})
+	}
 	v, err := c.Check(context.Background(), l)
 	if err != nil {
 		return false, nil, err
@@ -406,10 +413,10 @@ type diffResult struct {
 // once asks the engine once, at the largest depth, instead of once per
 // depth (see below).
 func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc encode.Options, budget int, once bool) diffResult {
-	x := newExplorer(th, goalOf(l), enc.SynthDepthBound())
+	x := newExplorer(th, goalOf(l), replayBounds(enc))
 	t0 := time.Now()
 	if budget > 0 {
-		x.maxNodes = budget
+		x.maxNodes, x.maxReplays = budget, 10*budget
 	}
 	a, err := x.minLength(maxDepth)
 	res := diffResult{ans: a, explorerTime: time.Since(t0), states: x.nodes, replays: x.replays}
@@ -424,12 +431,12 @@ func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc e
 	var onceV *Verdict
 	var onceSat bool
 	var onceErr error
-	if once && a.done > 0 {
+	if once && a.done >= 0 {
 		onceSat, onceV, onceErr = engineAnswer(th, l, a.done, enc)
 	}
-	for k := 1; k <= a.done; k++ {
-		must := a.strict > 0 && a.strict <= k
-		may := a.loose > 0 && a.loose <= k
+	for k := 0; k <= a.done; k++ {
+		must := a.strict >= 0 && a.strict <= k
+		may := a.loose >= 0 && a.loose <= k
 		var got bool
 		var v *Verdict
 		var err error
@@ -452,7 +459,7 @@ func diffLemma(th *rules.Theory, src string, l *rules.Lemma, maxDepth int, enc e
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "DISAGREEMENT on lemma %s [%s] %q at depth %d (≤ %d steps):\n", l.Name, l.Quantifier, rules.FormulaString(l.Formula), k, k)
-		fmt.Fprintf(&b, "  explorer: %s (shortest trace within the adversary bound: %d steps; for the unbounded adversary: %d steps; 0 = none; %d states, %d replays)\n",
+		fmt.Fprintf(&b, "  explorer: %s (shortest trace within the adversary bounds: %d steps; for the unbounded adversary: %d steps; -1 = none; %d states, %d replays)\n",
 			satText(must), a.strict, a.loose, x.nodes, x.replays)
 		fmt.Fprintf(&b, "  engine:   %s (%s)\n", satText(got), v.Summary())
 		if must {
@@ -635,8 +642,8 @@ func TestDifferentialStuckApplications(t *testing.T) {
 	}{
 		{"sdec_secret", 1},
 		{"sdec_known", 1},
-		// with no constructor layer y cannot be a pair, so fst(y) is stuck
-		{"fst_secret", 0},
+		// K(fst('c')) at the formula's variable x: one construction layer
+		{"fst_secret", 1},
 	}
 	th := parseModel(t, "stuck", stuckModel)
 	for _, c := range cases {

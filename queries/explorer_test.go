@@ -11,18 +11,20 @@ import (
 )
 
 // This file holds a brute-force explicit-state explorer, the reference for
-// the differential tests. It is written from the semantics (design.md),
-// not from the encoder: the state is a multiset of ground facts, a step is
-// a rule instance whose premises are in the state, Fr premises get new
-// names, In premises get messages the adversary derives from a finite
-// candidate set, and a trace has the goal property iff replay.Check
-// accepts it.
+// the differential tests. It is written from the semantics (design.md)
+// and the bounds' definitions (docs/bounds.md), not from the encoder: the
+// state is a multiset of ground facts, a step is a rule instance whose
+// premises are in the state, Fr premises get new names, In premises get
+// messages the adversary derives, and a trace has the goal property iff
+// replay.Check accepts it.
 //
-// Two adversaries. Every trace is classified twice (see answer): for the
-// unbounded Dolev–Yao adversary of replay (replay.Knowledge), and for the
-// adversary within the engine's documented constructor-layer bound
-// (advKnow, explorer_adv_test.go). The engine must find the traces of the
-// second kind and may find only traces of the first.
+// Two answers. Every trace with the goal property counts for the
+// unbounded Dolev–Yao adversary of replay (loose); it counts within the
+// engine's adversary bounds (strict) when replay.Within says the
+// adversary needs no more than them. The engine must find the strict
+// traces and may find only loose ones. The explorer never looks at how
+// the engine models the adversary: it generates candidate messages
+// generously and lets the replay package's definitions decide.
 //
 // Candidate values. A variable of an In premise that no state premise
 // binds ranges over
@@ -31,43 +33,47 @@ import (
 //	    constants and two extra public names, two adversary fresh names,
 //	    the public nullary function symbols,
 //
-// and, with synth = 1, also over one layer f(b1,…,bn) above derivable
-// elements of B, for every public function symbol f whose application is
-// in normal form (a constructor such as pair, h, senc, or a stuck
-// application of fst, snd, sdec). The pattern's own structure is built
-// around these values, as the engine's SynthDepth bound says
-// ("constructor layers below the pattern's own structure"). A public
-// variable that no premise binds ranges over the public constants and the
-// two extra names. The extra names and the adversary's fresh names are
-// used in order of first occurrence (symmetry reduction).
+// and, when the bounds allow a construction layer, also over one layer
+// f(b1,…,bn) above elements of B the unbounded adversary derives, for
+// every public function symbol f whose application is in normal form.
+// (A value within one construction layer is one of these: what the
+// adversary knows is a subterm of what was sent.) A public variable that
+// no premise binds ranges over the public constants and the two extra
+// names. The extra names and the adversary's fresh names are used in
+// order of first occurrence (symmetry reduction). So the explorer is
+// complete for bounds with at most one construction layer.
 //
 // Knowledge events. The adversary's send event of every In premise is in
-// the trace (just before its step). When the goal has K atoms, K events
-// are added (see kEvents): after the last step, or, when the goal
-// compares a K atom's time with another timepoint, in every gap between
-// steps. When every K atom of the goal is positive, one trace with all of
-// them decides (more events only make the goal truer); otherwise each
-// single extra event is tried in turn.
+// the trace, just before its step; when a formula can observe sends (a K
+// or KU atom under a negation or a universal), every placement of the
+// sends in the gaps before their steps is tried. When the goal has K or
+// KU atoms, events are added (see kEvents): after the last step, or in
+// every gap when a formula compares their times; when every K atom of the
+// goal is positive, sets of as many events as the goal has such atoms,
+// otherwise none or one.
 //
-// Lengths. The engine searches traces of exactly 1, 2, …, k steps, so the
-// explorer answers for 1 ≤ length ≤ k; the empty trace is not a candidate.
+// Lengths. The engine searches traces of exactly 0, 1, 2, …, k steps, so
+// the explorer answers for 0 ≤ length ≤ k.
 type explorer struct {
-	th    *rules.Theory
-	goal  rules.Formula
-	synth int
+	th     *rules.Theory
+	goal   rules.Formula
+	bounds replay.Bounds
 
 	pubs     []*rules.Term // public constants and extra names
 	advFresh []*rules.Term
 	ctors    []*rules.FuncSym // public, arity > 0
 	nullary  []*rules.Term    // public, arity 0
 	goalGnd  []*rules.Term    // normalised ground terms of the goal
+	kAtoms   []*rules.Atom    // the goal's K and KU atoms
 	hasK     bool
 	kAllGaps bool
+	// kObserved: a formula can tell when the sends happen.
+	kObserved bool
 	// kMonotone: the goal has K atoms only positively and the
 	// restrictions have none, so more knowledge events never make the
-	// goal false: one trace with an event for every derivable candidate
-	// term decides all extensions at once.
-	kMonotone bool
+	// goal false. kPositive: the goal has a K atom at positive polarity
+	// (only then can an extra event help).
+	kMonotone, kPositive bool
 	// required lists action names every trace with the goal property
 	// has (a cheap filter before replay).
 	required []string
@@ -77,15 +83,16 @@ type explorer struct {
 	ans   *answer
 	limit int
 
-	// MaxNodes aborts the search (with an error) after that many states.
-	maxNodes int
-	nodes    int
-	replays  int
-	err      error
+	// maxNodes aborts the search (with an error) after that many states,
+	// maxReplays after that many replays.
+	maxNodes, maxReplays int
+	nodes                int
+	replays              int
+	err                  error
 }
 
-func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
-	x := &explorer{th: th, goal: goal, synth: synth, names: map[*rules.Rule]string{}, maxNodes: 3_000_000}
+func newExplorer(th *rules.Theory, goal rules.Formula, bounds replay.Bounds) *explorer {
+	x := &explorer{th: th, goal: goal, bounds: bounds, names: map[*rules.Rule]string{}, maxNodes: 3_000_000, maxReplays: 10_000_000}
 	seen := map[string]bool{}
 	addPub := func(t *rules.Term) {
 		if t.Kind == rules.TPub && !seen[t.String()] {
@@ -104,23 +111,6 @@ func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
 				}
 			}
 		}
-	}
-	formulaTerms := func(f rules.Formula, visit func(*rules.Term)) {
-		rules.WalkFormula(f, func(g rules.Formula) {
-			a, ok := g.(*rules.Atom)
-			if !ok {
-				return
-			}
-			if a.Fact != nil {
-				for _, t := range a.Fact.Args {
-					visit(t)
-				}
-			}
-			if a.Kind == rules.AtomEq || a.Kind == rules.AtomSubterm {
-				visit(a.L)
-				visit(a.R)
-			}
-		})
 	}
 	for _, r := range th.Restrictions {
 		formulaTerms(r.Formula, walkTerms)
@@ -157,27 +147,40 @@ func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
 	rules.WalkFormula(goal, func(g rules.Formula) {
 		if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && isKName(a.Fact.Name) {
 			x.hasK = true
+			x.kAtoms = append(x.kAtoms, a)
 			if a.R != nil && a.R.Kind == rules.TVar {
 				kTimes[a.R.Var] = true
 			}
 		}
 	})
-	rules.WalkFormula(goal, func(g rules.Formula) {
-		if a, ok := g.(*rules.Atom); ok && (a.Kind == rules.AtomLess || a.Kind == rules.AtomTimeEq || a.Kind == rules.AtomLast) {
-			for _, t := range []*rules.Term{a.L, a.R} {
-				if t != nil && t.Kind == rules.TVar && kTimes[t.Var] {
-					x.kAllGaps = true
+	all := []rules.Formula{goal}
+	for _, r := range th.Restrictions {
+		all = append(all, r.Formula)
+	}
+	for _, f := range all {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			if a, ok := g.(*rules.Atom); ok && (a.Kind == rules.AtomLess || a.Kind == rules.AtomTimeEq || a.Kind == rules.AtomLast) {
+				for _, t := range []*rules.Term{a.L, a.R} {
+					if t != nil && t.Kind == rules.TVar && kTimes[t.Var] || a.Kind == rules.AtomLast {
+						x.kAllGaps = true
+					}
 				}
 			}
-		}
-	})
+		})
+		x.kObserved = x.kObserved || kPolarity(f, true, false)
+	}
 	x.kMonotone = !kPolarity(goal, true, false)
+	x.kPositive = kPolarity(goal, false, false)
 	for _, r := range th.Restrictions {
 		rules.WalkFormula(r.Formula, func(g rules.Formula) {
 			if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && isKName(a.Fact.Name) {
 				x.kMonotone = false
+				x.kAllGaps = true
 			}
 		})
+	}
+	if x.kObserved {
+		x.kAllGaps = true
 	}
 	x.required = requiredActions(goal, true, nil)
 	count := map[string]int{}
@@ -189,6 +192,25 @@ func newExplorer(th *rules.Theory, goal rules.Formula, synth int) *explorer {
 		}
 	}
 	return x
+}
+
+// formulaTerms calls visit with the terms of f's atoms.
+func formulaTerms(f rules.Formula, visit func(*rules.Term)) {
+	rules.WalkFormula(f, func(g rules.Formula) {
+		a, ok := g.(*rules.Atom)
+		if !ok {
+			return
+		}
+		if a.Fact != nil {
+			for _, t := range a.Fact.Args {
+				visit(t)
+			}
+		}
+		if a.Kind == rules.AtomEq || a.Kind == rules.AtomSubterm {
+			visit(a.L)
+			visit(a.R)
+		}
+	})
 }
 
 func isKName(n string) bool { return n == rules.FactK || n == rules.FactKU || n == rules.FactKD }
@@ -254,14 +276,10 @@ type exState struct {
 	facts  []stFact
 	steps  []*rules.Step
 	outs   [][]*rules.Term // normalised Out messages of each step
-	inEv   []*rules.KEvent
+	sends  []*rules.KEvent // the send events of the In premises
 	fresh  map[string]bool // protocol fresh names so far
 	nfresh int
 	extra  map[string]bool // the adversary's extra names used so far
-	// strict: every In message so far is derivable within the engine's
-	// constructor-layer bound (advKnow), not only by the unbounded
-	// adversary of replay.
-	strict bool
 }
 
 // Symmetry: the extra public names and the adversary's fresh names occur
@@ -316,15 +334,12 @@ func canonical(used map[string]bool, sub rules.Subst, c *rules.Term) bool {
 }
 
 // answer is the explorer's answer for one goal: the lengths of shortest
-// traces (1 ≤ length ≤ k; 0 for none) with the goal property
+// traces (0 ≤ length ≤ k; -1 for none) with the goal property
 //
-//   - strict: for the adversary within the engine's documented
-//     constructor-layer bound (advKnow); the engine must find these;
+//   - strict: within the engine's adversary bounds (replay.Within); the
+//     engine must find these;
 //   - loose: for the unbounded Dolev–Yao adversary (replay's); every
 //     engine trace must be one of these.
-//
-// The engine's own reach lies in between (its shape inference gives some
-// variables structure the strict bound does not assume).
 type answer struct {
 	strict, loose     int
 	strictTr, looseTr *rules.Trace
@@ -338,16 +353,16 @@ type answer struct {
 // (shorter ones were checked before). When the search exceeds its state
 // budget, err says so and done is the largest depth searched completely.
 func (x *explorer) minLength(k int) (answer, error) {
-	var a answer
-	for n := 1; n <= k; n++ {
+	a := answer{strict: -1, loose: -1}
+	for n := 0; n <= k; n++ {
 		x.ans = &a
 		x.limit = n
-		x.search(&exState{fresh: map[string]bool{}, extra: map[string]bool{}, strict: true})
+		x.search(&exState{fresh: map[string]bool{}, extra: map[string]bool{}})
 		if x.err != nil {
 			a.done = n - 1
 			return a, x.err
 		}
-		if a.strict > 0 {
+		if a.strict >= 0 {
 			break
 		}
 	}
@@ -364,9 +379,6 @@ func (x *explorer) search(s *exState) bool {
 	if x.err != nil {
 		return false
 	}
-	if !s.strict && x.ans.loose > 0 {
-		return true // nothing new below: no strict trace, loose known
-	}
 	x.nodes++
 	if x.maxNodes > 0 && x.nodes > x.maxNodes {
 		x.err = fmt.Errorf("%w (%d states)", errBudget, x.maxNodes)
@@ -374,7 +386,7 @@ func (x *explorer) search(s *exState) bool {
 	}
 	if len(s.steps) == x.limit {
 		x.satisfies(s)
-		return x.ans.strict == 0 && x.err == nil
+		return x.ans.strict < 0 && x.err == nil
 	}
 	for _, r := range x.th.Rules {
 		cont := true
@@ -389,19 +401,10 @@ func (x *explorer) search(s *exState) bool {
 	return true
 }
 
-// knowledge returns the bounded adversary's knowledge after the first n
-// steps.
-func (x *explorer) knowledge(s *exState, n int) *advKnow {
-	if n > len(s.outs) {
-		n = len(s.outs)
-	}
-	return x.newAdvKnow(s.fresh, s.outs[:n])
-}
-
-// looseKnowledge returns the unbounded adversary's knowledge (replay's)
-// after the first n steps.
-func (x *explorer) looseKnowledge(s *exState, n int) *replay.Knowledge {
-	k := replay.NewKnowledge(x.th, s.fresh)
+// knowledge returns the unbounded adversary's knowledge (replay's) after
+// the first n steps.
+func (x *explorer) knowledge(s *exState, n int, fresh map[string]bool) *replay.Knowledge {
+	k := replay.NewKnowledge(x.th, fresh)
 	for i := 0; i < n && i < len(s.outs); i++ {
 		for _, m := range s.outs[i] {
 			k.Add(m)
@@ -435,7 +438,26 @@ func (x *explorer) candidates(s *exState, know *replay.Knowledge) []*rules.Term 
 		add(&base, t)
 	}
 	out := append([]*rules.Term{}, base...)
-	if x.synth <= 0 {
+	if x.th.HasBuiltin("diffie-hellman") {
+		// the adversary's DH moves, free of construction layers: known
+		// bases and exponentiations raised to its own exponents, and its
+		// own exponents as products
+		var more []*rules.Term
+		for _, b := range base {
+			if b.IsApp(rules.FunMult) || b.IsApp(rules.FunInv) || know.Derive(b) == nil {
+				continue
+			}
+			for _, e := range x.advFresh[:1] {
+				more = append(more, x.th.Normalize(rules.NewApp(rules.FunExp, b, e)))
+			}
+		}
+		more = append(more, x.th.Normalize(rules.NewApp(rules.FunInv, x.advFresh[0])),
+			x.th.Normalize(rules.NewApp(rules.FunMult, x.advFresh[0], x.advFresh[1])))
+		for _, t := range more {
+			add(&out, t)
+		}
+	}
+	if x.bounds.ConstructionLayers <= 0 {
 		return out
 	}
 	var deriv []*rules.Term
@@ -479,21 +501,17 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 			statePrem = append(statePrem, i)
 		}
 	}
-	var know *advKnow           // bounded
-	var lknow *replay.Knowledge // unbounded
+	var know *replay.Knowledge
 	var cands []*rules.Term
 	used := make([]int, len(s.facts))
 	cont := true
-	// stage 3: unbound public variables, then build the step
-	finish := func(sub rules.Subst, inMsgs []*rules.Term, strict bool) {
+	// stage 3: unbound variables, then build the step: public variables
+	// range over the public names; other variables (which Tamarin only
+	// warns about) over the candidate values
+	finish := func(sub rules.Subst, inMsgs []*rules.Term) {
 		var free []rules.Var
 		for _, v := range r.Vars() {
 			if _, ok := sub[v]; !ok {
-				if v.Sort != rules.SortPub {
-					x.err = fmt.Errorf("explorer: rule %s: variable %s is not bound by a premise", r.Name, v)
-					cont = false
-					return
-				}
 				free = append(free, v)
 			}
 		}
@@ -503,13 +521,18 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 				return
 			}
 			if i == len(free) {
-				ns := x.apply(s, r, sub, inPrem, inMsgs, used)
-				ns.strict = s.strict && strict
-				cont = yield(ns)
+				cont = yield(x.apply(s, r, sub, inPrem, inMsgs, used))
 				return
 			}
-			for _, p := range x.pubs {
-				if !canonical(s.extra, sub, p) {
+			vals := x.pubs
+			if free[i].Sort != rules.SortPub {
+				if cands == nil {
+					cands = x.candidates(s, x.knowledge(s, len(s.outs), s.fresh))
+				}
+				vals = cands
+			}
+			for _, p := range vals {
+				if !free[i].Sort.Admits(p) || !canonical(s.extra, sub, p) {
 					continue
 				}
 				sub[free[i]] = p
@@ -523,13 +546,13 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 		rec(0, sub)
 	}
 	// stage 2: In premises, one after the other
-	var ins func(j int, sub rules.Subst, msgs []*rules.Term, strict bool)
-	ins = func(j int, sub rules.Subst, msgs []*rules.Term, strict bool) {
+	var ins func(j int, sub rules.Subst, msgs []*rules.Term)
+	ins = func(j int, sub rules.Subst, msgs []*rules.Term) {
 		if !cont {
 			return
 		}
 		if j == len(inPrem) {
-			finish(sub, msgs, strict)
+			finish(sub, msgs)
 			return
 		}
 		pat := r.Premises[inPrem[j]].Args[0]
@@ -546,17 +569,10 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 			}
 			if i == len(vars) {
 				m := x.th.Normalize(sub.Apply(pat))
-				if !m.IsGround() {
+				if !m.IsGround() || know.Derive(m) == nil {
 					return
 				}
-				if lknow.Derive(m) == nil {
-					return
-				}
-				st := strict && s.strict && know.pattern(pat, sub)
-				if !st && x.ans.loose > 0 {
-					return // only strict traces are still of interest
-				}
-				ins(j+1, sub, append(msgs[:len(msgs):len(msgs)], m), st)
+				ins(j+1, sub, append(msgs[:len(msgs):len(msgs)], m))
 				return
 			}
 			for _, c := range cands {
@@ -602,16 +618,10 @@ func (x *explorer) successors(s *exState, r *rules.Rule, yield func(*exState) bo
 						fresh[t.Name] = true
 					}
 				}
-				know = x.newAdvKnow(fresh, s.outs)
-				lknow = replay.NewKnowledge(x.th, fresh)
-				for _, os := range s.outs {
-					for _, m := range os {
-						lknow.Add(m)
-					}
-				}
-				cands = x.candidates(s, lknow)
+				know = x.knowledge(s, len(s.outs), fresh)
+				cands = x.candidates(s, know)
 			}
-			ins(0, sub, nil, true)
+			ins(0, sub, nil)
 			return
 		}
 		p := r.Premises[statePrem[j]]
@@ -712,16 +722,32 @@ func (x *explorer) apply(s *exState, r *rules.Rule, sub rules.Subst, inPrem []in
 	n := len(s.steps)
 	ns.steps = append(append([]*rules.Step{}, s.steps...), step)
 	ns.outs = append(append([][]*rules.Term{}, s.outs...), outs)
-	ns.inEv = append([]*rules.KEvent{}, s.inEv...)
-	t := int64(n+1) * rules.TraceTimeScale
+	ns.sends = append([]*rules.KEvent{}, s.sends...)
 	for j, pi := range inPrem {
-		ns.inEv = append(ns.inEv, &rules.KEvent{Term: inMsgs[j], Time: t - int64(len(inPrem)-j), InStep: n, InPremise: pi})
+		ns.sends = append(ns.sends, &rules.KEvent{Term: inMsgs[j], Time: sendTime(n, n, j), InStep: n, InPremise: pi})
 	}
 	return ns
 }
 
-// satisfies checks the trace of s (with knowledge events as needed)
-// against the goal and the restrictions and records it in x.ans.
+// Times of events in the gap before step g (0-based; g = number of steps
+// for after the last one): sends first, in order, then other events.
+func sendTime(g, step, j int) int64 {
+	return int64(g)*rules.TraceTimeScale + 100 + int64(step)*10 + int64(j)
+}
+
+func extraTime(g, i int) int64 { return int64(g)*rules.TraceTimeScale + 500 + int64(i) }
+
+// kCand is a candidate knowledge event: a term and the K atom of the goal
+// it was made for.
+type kCand struct {
+	term    *rules.Term
+	pattern *rules.Term
+	bind    rules.Subst
+	ku      bool
+}
+
+// satisfies checks the trace of s, with the send placements and extra
+// knowledge events to try, against the goal and records it in x.ans.
 func (x *explorer) satisfies(s *exState) {
 	if len(x.required) > 0 {
 		have := map[string]bool{}
@@ -736,88 +762,97 @@ func (x *explorer) satisfies(s *exState) {
 			}
 		}
 	}
-	wantLoose := x.ans.loose == 0
-	if !s.strict && !wantLoose {
-		return
-	}
-	found := func(tr *rules.Trace, strict bool) {
-		if strict && x.ans.strict == 0 {
-			x.ans.strict, x.ans.strictTr = len(tr.Steps), tr
-		}
-		if x.ans.loose == 0 {
-			x.ans.loose, x.ans.looseTr = len(tr.Steps), tr
-		}
-	}
-	with := func(evs []*rules.KEvent) *rules.Trace {
-		all := append(append([]*rules.KEvent{}, s.inEv...), evs...)
-		sort.SliceStable(all, func(i, j int) bool { return all[i].Time < all[j].Time })
-		return &rules.Trace{Steps: s.steps, KEvents: all}
-	}
-	base := &rules.Trace{Steps: s.steps, KEvents: s.inEv}
-	if !x.hasK || !x.kMonotone {
-		if x.check(base) {
-			found(base, s.strict)
+	for _, sends := range x.placements(s) {
+		if x.tryEvents(s, sends) || x.err != nil {
 			return
-		}
-		if !x.hasK || x.err != nil {
-			return
-		}
-	}
-	strictEvs, looseEvs := x.kEvents(s)
-	if x.kMonotone {
-		// more events only make the goal truer: all of them at once
-		if s.strict {
-			if tr := with(strictEvs); x.check(tr) {
-				found(tr, true)
-				return
-			}
-		}
-		if wantLoose && x.err == nil {
-			if tr := with(looseEvs); x.check(tr) {
-				found(tr, false)
-			}
-		}
-		return
-	}
-	// otherwise one extra event at a time
-	if s.strict {
-		for _, ev := range strictEvs {
-			if tr := with([]*rules.KEvent{ev}); x.check(tr) {
-				found(tr, true)
-				return
-			}
-			if x.err != nil {
-				return
-			}
-		}
-	}
-	if wantLoose {
-		for _, ev := range looseEvs {
-			if tr := with([]*rules.KEvent{ev}); x.check(tr) {
-				found(tr, false)
-				return
-			}
-			if x.err != nil {
-				return
-			}
 		}
 	}
 }
 
+// placements returns the ways to place the sends: before their steps, or
+// in every gap up to their step when formulas observe sends.
+func (x *explorer) placements(s *exState) [][]*rules.KEvent {
+	if !x.kObserved || len(s.sends) == 0 {
+		return [][]*rules.KEvent{s.sends}
+	}
+	var out [][]*rules.KEvent
+	cur := make([]*rules.KEvent, len(s.sends))
+	var rec func(i int)
+	rec = func(i int) {
+		if i == len(s.sends) {
+			out = append(out, append([]*rules.KEvent{}, cur...))
+			return
+		}
+		ev := s.sends[i]
+		for g := 0; g <= ev.InStep; g++ {
+			e := *ev
+			e.Time = sendTime(g, ev.InStep, ev.InPremise)
+			cur[i] = &e
+			rec(i + 1)
+		}
+	}
+	rec(0)
+	return out
+}
+
+// tryEvents tries the trace with the sends and sets of extra events; it
+// reports whether a strict answer was found.
+func (x *explorer) tryEvents(s *exState, sends []*rules.KEvent) bool {
+	with := func(extra []*rules.KEvent) *rules.Trace {
+		all := append(append([]*rules.KEvent{}, sends...), extra...)
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Time < all[j].Time })
+		return &rules.Trace{Steps: s.steps, KEvents: all}
+	}
+	try := func(extra []*rules.KEvent) bool {
+		tr := with(extra)
+		if !x.check(tr) {
+			return false
+		}
+		if x.ans.loose < 0 {
+			x.ans.loose, x.ans.looseTr = len(tr.Steps), tr
+		}
+		if ok, _ := replay.Within(x.th, tr, x.bounds); ok && x.ans.strict < 0 {
+			x.ans.strict, x.ans.strictTr = len(tr.Steps), tr
+			return true
+		}
+		return false
+	}
+	if try(nil) {
+		return true
+	}
+	if !x.kPositive || x.err != nil {
+		return false
+	}
+	evs := x.kEvents(s)
+	size := 1
+	if x.kMonotone {
+		size = min(len(x.kAtoms), 2)
+	}
+	var rec func(start int, set []*rules.KEvent) bool
+	rec = func(start int, set []*rules.KEvent) bool {
+		if len(set) > 0 && try(set) {
+			return true
+		}
+		if len(set) == size || x.err != nil {
+			return false
+		}
+		for i := start; i < len(evs); i++ {
+			if rec(i+1, append(set[:len(set):len(set)], evs[i])) {
+				return true
+			}
+		}
+		return false
+	}
+	return rec(0, nil)
+}
+
 // kEvents returns the knowledge events that may be added to the trace of
 // s: after the last step, or in every gap when the goal compares a K
-// atom's time. The strict ones are about the terms of the trace's actions
-// and their subterms, each derivable with its pattern in the rule, whose
-// structure the adversary builds freely (see advKnow), and the ground
-// terms of the goal. The loose ones are about every subterm of the
-// trace's facts, the public names and the goal's ground terms that the
-// unbounded adversary derives.
-func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
-	type kCand struct {
-		pat *rules.Term
-		sub rules.Subst
-	}
-	var cands []kCand
+// atom's time. Their terms are every subterm of the trace's facts, the
+// public names and the goal's ground terms that the unbounded adversary
+// derives there; each is made for a K atom of the goal whose term
+// matches it (its pattern for the bounds).
+func (x *explorer) kEvents(s *exState) []*rules.KEvent {
 	var terms []*rules.Term
 	seen := map[string]bool{}
 	addTerms := func(t *rules.Term) {
@@ -830,14 +865,6 @@ func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
 		})
 	}
 	for _, st := range s.steps {
-		for _, f := range st.Rule.Actions {
-			for _, a := range f.Args {
-				a.Walk(func(p *rules.Term) bool {
-					cands = append(cands, kCand{p, st.Subst})
-					return true
-				})
-			}
-		}
 		for _, fs := range [][]*rules.Fact{st.Rule.Premises, st.Rule.Actions, st.Rule.Conclusions} {
 			for _, f := range fs {
 				for _, a := range f.Args {
@@ -847,7 +874,6 @@ func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
 		}
 	}
 	for _, t := range x.goalGnd {
-		cands = append(cands, kCand{t, rules.Subst{}})
 		addTerms(t)
 	}
 	for _, t := range x.pubs {
@@ -858,31 +884,48 @@ func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
 	if x.kAllGaps {
 		first = 0
 	}
+	var out []*rules.KEvent
+	i := 0
 	for g := n; g >= first; g-- {
-		tm := int64(g)*rules.TraceTimeScale + rules.TraceTimeScale/2
-		ev := func(t *rules.Term) *rules.KEvent {
-			return &rules.KEvent{Term: t, Time: tm, InStep: -1, InPremise: -1}
-		}
-		if s.strict {
-			know := x.knowledge(s, g)
-			done := map[string]bool{}
-			for _, c := range cands {
-				t := x.th.Normalize(c.sub.Apply(c.pat))
-				if !t.IsGround() || done[t.String()] || !know.pattern(c.pat, c.sub) {
-					continue
-				}
-				done[t.String()] = true
-				strict = append(strict, ev(t))
-			}
-		}
-		lk := x.looseKnowledge(s, g)
+		lk := x.knowledge(s, g, s.fresh)
 		for _, t := range terms {
-			if lk.Derive(t) != nil {
-				loose = append(loose, ev(t))
+			if lk.Derive(t) == nil {
+				continue
+			}
+			for _, c := range x.kCands(t) {
+				i++
+				out = append(out, &rules.KEvent{Term: c.term, Time: extraTime(g, i), InStep: -1, InPremise: -1,
+					KU: c.ku, Pattern: c.pattern, Bind: c.bind})
 			}
 		}
 	}
-	return strict, loose
+	return out
+}
+
+// kCands returns the events for term t: one per K or KU atom of the goal
+// whose term matches t, or one without a pattern.
+func (x *explorer) kCands(t *rules.Term) []kCand {
+	var out []kCand
+	done := map[string]bool{}
+	for _, a := range x.kAtoms {
+		if len(a.Fact.Args) != 1 || a.Fact.Name == rules.FactKD {
+			continue
+		}
+		s := rules.Subst{}
+		if !rules.Match(a.Fact.Args[0], t, s) {
+			continue
+		}
+		key := a.Fact.Name + a.Fact.Args[0].String()
+		if done[key] {
+			continue
+		}
+		done[key] = true
+		out = append(out, kCand{term: t, pattern: a.Fact.Args[0], bind: s, ku: a.Fact.Name == rules.FactKU})
+	}
+	if len(out) == 0 {
+		out = append(out, kCand{term: t})
+	}
+	return out
 }
 
 // check replays tr; a failure other than a restriction or the goal not
@@ -890,13 +933,18 @@ func (x *explorer) kEvents(s *exState) (strict, loose []*rules.KEvent) {
 // its error.
 func (x *explorer) check(tr *rules.Trace) bool {
 	x.replays++
+	if x.maxReplays > 0 && x.replays > x.maxReplays {
+		x.err = fmt.Errorf("%w (%d replays)", errBudget, x.maxReplays)
+		return false
+	}
 	_, err := replay.Check(x.th, tr, x.goal)
 	if err == nil {
 		return true
 	}
 	var re *replay.Error
 	if errors.As(err, &re) && re.Step < 0 && (strings.HasPrefix(re.Msg, "restriction ") && strings.HasSuffix(re.Msg, " does not hold on the trace") ||
-		strings.HasPrefix(re.Msg, "the trace does not have the claimed property")) {
+		strings.HasPrefix(re.Msg, "the trace does not have the claimed property") ||
+		strings.HasPrefix(re.Msg, "the adversary cannot derive")) {
 		return false
 	}
 	x.err = fmt.Errorf("explorer built a trace replay rejects: %v\n%s", err, traceText(tr))
@@ -922,7 +970,11 @@ func traceText(tr *rules.Trace) string {
 		fmt.Fprintf(&b, "  %d. %s {%s}\n", i+1, st.Name, strings.Join(parts, ", "))
 	}
 	for _, ev := range tr.KEvents {
-		fmt.Fprintf(&b, "  K(%s) @ %d (In step %d premise %d)\n", ev.Term.TraceString(), ev.Time, ev.InStep, ev.InPremise)
+		kind := "K"
+		if ev.KU {
+			kind = "KU"
+		}
+		fmt.Fprintf(&b, "  %s(%s) @ %d (In step %d premise %d)\n", kind, ev.Term.TraceString(), ev.Time, ev.InStep, ev.InPremise)
 	}
 	return b.String()
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // SchemaVersion names the JSON report format (docs/schema/report.schema.json).
-const SchemaVersion = "tracebound.report/v1"
+const SchemaVersion = "tracebound.report/v2"
 
 // Report is the JSON report of a check run. Field names are stable; new
 // fields may be added.
@@ -85,20 +85,31 @@ type VerdictJSON struct {
 	MissingActions []string `json:"missing_actions,omitempty"`
 	Vacuous        bool     `json:"vacuous,omitempty"`
 	// Timing is left out with --no-timings.
-	Timing *TimingJSON     `json:"timing,omitempty"`
-	Trace  *TraceJSON      `json:"trace,omitempty"`
-	Pos    *rules.Position `json:"pos,omitempty"`
+	Timing *TimingJSON `json:"timing,omitempty"`
+	Trace  *TraceJSON  `json:"trace,omitempty"`
+	// Measure is what the trace's adversary needs (docs/bounds.md).
+	Measure *MeasureJSON    `json:"measure,omitempty"`
+	Pos     *rules.Position `json:"pos,omitempty"`
 	// Index is the lemma's 1-based place among the model's lemmas.
 	Index int `json:"index"`
 }
 
 // BoundsJSON names every bound of the search.
 type BoundsJSON struct {
-	Steps             int    `json:"steps"`
-	KeyedDeconstructs int    `json:"keyed_deconstructions"`
-	ConstructorLayers int    `json:"constructor_layers"`
-	PairLayers        int    `json:"pair_layers"`
-	Text              string `json:"text"`
+	Steps                int    `json:"steps"`
+	KeyedDeconstructions int    `json:"keyed_deconstructions"`
+	AnalysisLayers       int    `json:"analysis_layers"`
+	ConstructionLayers   int    `json:"construction_layers"`
+	Text                 string `json:"text"`
+}
+
+// MeasureJSON is a trace's adversary measure; exact is false when the
+// keyed deconstructions are an upper bound.
+type MeasureJSON struct {
+	KeyedDeconstructions int  `json:"keyed_deconstructions"`
+	AnalysisLayers       int  `json:"analysis_layers"`
+	ConstructionLayers   int  `json:"construction_layers"`
+	Exact                bool `json:"exact"`
 }
 
 // TimingJSON splits the wall time in seconds.
@@ -197,15 +208,15 @@ func sentBy(rep *replay.Result, t *rules.Term, before int) int {
 
 // JSON returns the verdict's JSON form.
 func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
-	e := o.Encode
+	e := o.Encode.Bounds
 	steps := v.StepBound
 	if steps == 0 {
-		steps = o.Depth
+		steps = max(o.Depth, 0)
 	}
 	j := &VerdictJSON{
 		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
-		Bounds: BoundsJSON{Steps: steps, KeyedDeconstructs: e.DecryptionsBound(), ConstructorLayers: e.SynthDepthBound(),
-			PairLayers: e.AnalysisDepthBound(), Text: v.Bounds},
+		Bounds: BoundsJSON{Steps: steps, KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
+			ConstructionLayers: e.ConstructionLayers, Text: v.Bounds},
 		Depth: v.Depth, Reason: v.Reason, Internal: v.Internal, Budget: v.Budget.Seconds(),
 		MissingActions: v.Missing, Vacuous: v.Vacuous(),
 		Timing: &TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
@@ -221,6 +232,10 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 	}
 	if v.Trace != nil && v.Replayed != nil {
 		j.Trace = traceJSON(th, v.Trace, v.Replayed)
+	}
+	if m := v.Measure; m != nil {
+		j.Measure = &MeasureJSON{KeyedDeconstructions: m.KeyedDeconstructions, AnalysisLayers: m.AnalysisLayers,
+			ConstructionLayers: m.ConstructionLayers, Exact: v.MeasureExact}
 	}
 	return j
 }

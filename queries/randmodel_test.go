@@ -16,8 +16,21 @@ import (
 // One seed in four gives a richer model: state facts may carry sdec
 // applications (which may or may not reduce) and state premises may match
 // hashes, so that a premise pattern meets a reducible application in a
-// conclusion. The other seeds give the same models as before that was
-// added, so the seeds named in regression tests keep their models.
+// conclusion.
+//
+// Seeds 4 and 6 modulo 8 give models for the adversary's mechanisms
+// (docs/bounds.md): one-argument destructors (getMessage of
+// revealing-signing, a user destructor unwrap(wrap(x)) = x whose result is
+// the redex's argument), an equation with a side argument the main one
+// does not bind (open(c, commit(m, r)) = m), triples deeper than the
+// analysis layers, values sent at variables. Seeds 5 and 7 modulo 8 give
+// formulas over knowledge events: a restriction with a universal K, KU in
+// a sources-style lemma, K with time order, last, and all-traces lemmas
+// the empty trace decides. Seeds 0 modulo 8 give Diffie–Hellman terms
+// ('g'^~n and exponentiations of other terms by fresh names).
+//
+// The other seeds give the same models as before these were added, so the
+// seeds named in regression tests keep their models.
 
 type genFact struct {
 	name       string
@@ -33,6 +46,9 @@ type genAction struct {
 type modelGen struct {
 	rng     *rand.Rand
 	rich    bool
+	adv     bool      // the adversary's mechanisms
+	kform   bool      // formulas over knowledge events
+	dh      bool      // Diffie–Hellman
 	facts   []genFact // state fact symbols produced so far
 	actions []genAction
 	b       strings.Builder
@@ -52,6 +68,33 @@ func (g *modelGen) term(avail []string, depth int, allowDestr bool) string {
 		return avail[g.pick(len(avail))]
 	}
 	sub := func() string { return g.term(avail, depth-1, allowDestr) }
+	if g.dh && g.chance(0.5) {
+		var fresh []string
+		for _, v := range avail {
+			if strings.HasPrefix(v, "~") {
+				fresh = append(fresh, v)
+			}
+		}
+		if len(fresh) > 0 {
+			e := fresh[g.pick(len(fresh))]
+			if g.chance(0.5) {
+				return "'g'^" + e
+			}
+			return "(" + sub() + ")^" + e
+		}
+	}
+	if g.adv && g.chance(0.4) {
+		switch g.pick(4) {
+		case 0:
+			return "revealSign(" + sub() + ", " + sub() + ")"
+		case 1:
+			return "commit(" + sub() + ", " + sub() + ")"
+		case 2:
+			return "wrap(" + sub() + ")"
+		default:
+			return "<" + sub() + ", " + sub() + ", " + sub() + ">"
+		}
+	}
 	switch n := g.pick(10); {
 	case n < 3:
 		return "h(" + sub() + ")"
@@ -217,10 +260,30 @@ func (g *modelGen) lemma(i int) {
 		}
 	}
 	kind := g.pick(5)
-	if len(withArgs) == 0 {
+	if g.kform {
+		kind = 5 + g.pick(4)
+	}
+	if len(withArgs) == 0 && kind != 5 {
 		kind = 0
 	}
 	switch kind {
+	case 5: // all-traces: an action happens (the empty trace falsifies it)
+		a := g.actions[g.pick(len(g.actions))]
+		at, vs := atomWith(a, "", -1, "v")
+		fmt.Fprintf(&g.b, "lemma L%d_always:\n  \"Ex %s#i. %s @ #i\"\n\n", i, qvars(vs), at)
+	case 6: // sources-style: a value in an action was built by the adversary before, or sent by a rule
+		a, b := withArgs[g.pick(len(withArgs))], withArgs[g.pick(len(withArgs))]
+		at, vs := atomWith(a, "x", g.pick(a.arity), "v")
+		bt, ws := atomWith(b, "x", g.pick(b.arity), "w")
+		fmt.Fprintf(&g.b, "lemma L%d_sources:\n  \"All x %s#i. %s @ #i ==> (Ex #j. KU(x) @ #j & #j < #i) | (Ex %s#j. %s @ #j)\"\n\n", i, qvars(vs), at, qvars(ws), bt)
+	case 7: // exists-trace: the adversary knows a value before an action
+		a := withArgs[g.pick(len(withArgs))]
+		at, vs := atomWith(a, "x", g.pick(a.arity), "v")
+		fmt.Fprintf(&g.b, "lemma L%d_known_before:\n  exists-trace\n  \"Ex x %s#i #j. %s @ #i & K(x) @ #j & #j < #i\"\n\n", i, qvars(vs), at)
+	case 8: // exists-trace: an action last, after every knowledge event
+		a := g.actions[g.pick(len(g.actions))]
+		at, vs := atomWith(a, "", -1, "v")
+		fmt.Fprintf(&g.b, "lemma L%d_last:\n  exists-trace\n  \"Ex %s#i. %s @ #i & last(#i)\"\n\n", i, qvars(vs), at)
 	case 0: // exists-trace: the rule's action happens
 		a := g.actions[g.pick(len(g.actions))]
 		at, vs := atomWith(a, "", -1, "v")
@@ -250,11 +313,28 @@ func (g *modelGen) lemma(i int) {
 
 // genModel returns a random model for the seed.
 func genModel(seed int64) string {
-	g := &modelGen{rng: rand.New(rand.NewSource(seed)), rich: seed%4 == 1}
+	g := &modelGen{rng: rand.New(rand.NewSource(seed)), rich: seed%4 == 1, adv: seed%8 == 4 || seed%8 == 6, kform: seed%8 == 5 || seed%8 == 7,
+		dh: seed%8 == 0}
 	fmt.Fprintf(&g.b, "theory Random%d\nbegin\n\nbuiltins: hashing, symmetric-encryption\n\n", seed)
+	if g.dh {
+		g.b.WriteString("builtins: diffie-hellman\n\n")
+	}
+	if g.adv {
+		g.b.WriteString("builtins: revealing-signing\nfunctions: commit/2, open/2, wrap/1, unwrap/1\n")
+		g.b.WriteString("equations: open(c, commit(m, r)) = m, unwrap(wrap(x)) = x\n\n")
+	}
+	if g.kform && g.chance(0.5) {
+		g.b.WriteString("restriction NoC1:\n  \"All m #k. K(m) @ #k ==> not (m = 'c1')\"\n\n")
+	}
 	n := 2 + g.pick(3)
 	for i := 0; i < n; i++ {
 		g.rule(i)
+	}
+	if g.dh {
+		// a Diffie–Hellman exchange half: the adversary's share meets a
+		// fresh exponent
+		fmt.Fprintf(&g.b, "rule D%d:\n  [ Fr(~d), In(X) ]\n  --[ DHK(X^~d) ]->\n  [ Out('g'^~d) ]\n\n", n)
+		g.actions = append(g.actions, genAction{name: "DHK", arity: 1})
 	}
 	nl := 1 + g.pick(2)
 	for i := 0; i < nl; i++ {

@@ -437,3 +437,53 @@ func checkFormulaTerms(th *Theory, rep *reporter) {
 		check("restriction "+r.Name, r.Formula)
 	}
 }
+
+// FreshConstants returns the names of the fresh constants (~'c') written
+// in the theory's rules, restrictions and lemmas. The adversary cannot
+// derive them (it knows only fresh names it generates itself), unless
+// the protocol sends them.
+func (th *Theory) FreshConstants() map[string]bool {
+	out := map[string]bool{}
+	visit := func(t *Term) {
+		t.Walk(func(u *Term) bool {
+			if u.Kind == TFresh {
+				out[u.Name] = true
+			}
+			return true
+		})
+	}
+	for _, r := range th.Rules {
+		for _, fs := range [][]*Fact{r.Premises, r.Actions, r.Conclusions} {
+			for _, f := range fs {
+				for _, a := range f.Args {
+					visit(a)
+				}
+			}
+		}
+	}
+	formula := func(f Formula) {
+		WalkFormula(f, func(g Formula) {
+			a, ok := g.(*Atom)
+			if !ok {
+				return
+			}
+			for _, t := range []*Term{a.L, a.R} {
+				if t != nil {
+					visit(t)
+				}
+			}
+			if a.Fact != nil {
+				for _, t := range a.Fact.Args {
+					visit(t)
+				}
+			}
+		})
+	}
+	for _, r := range th.Restrictions {
+		formula(r.Formula)
+	}
+	for _, l := range th.Lemmas {
+		formula(l.Formula)
+	}
+	return out
+}

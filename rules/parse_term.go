@@ -211,6 +211,10 @@ func (p *parser) identTerm(ctx termCtx) *Term {
 		key := p.atomTerm(ctx)
 		return p.apply(ctx, name, []*Term{Tuple(elems...), key})
 	}
+	// 1 is the unit of the Diffie–Hellman exponents
+	if name.text == "1" && p.builtins["diffie-hellman"] && !n.isSym(":") {
+		return &Term{Kind: TApp, Name: FunOne, Pos: name.pos}
+	}
 	// nullary function or macro, or variable
 	if ctx != ctxMacroParam {
 		if f, ok := p.funcs[name.text]; ok && f.Arity == 0 {

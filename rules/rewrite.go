@@ -40,9 +40,9 @@ func (s Subst) Copy() Subst {
 }
 
 // Normalize rewrites a ground term to its normal form under the theory's
-// subterm-convergent equations (innermost rewriting). Terms of theories
-// with associative-commutative builtins are returned unchanged beyond
-// these equations.
+// equations (innermost rewriting) and, with builtins: diffie-hellman, the
+// Diffie–Hellman theory (dh.go). The other associative-commutative
+// theories are not normalised yet.
 func (th *Theory) Normalize(t *Term) *Term {
 	if t.Kind != TApp {
 		return t
@@ -55,6 +55,9 @@ func (th *Theory) Normalize(t *Term) *Term {
 	}
 	if changed {
 		t = &Term{Kind: TApp, Name: t.Name, Args: args}
+	}
+	if IsDHSymbol(t.Name) && th.HasBuiltin("diffie-hellman") {
+		return normalizeDH(t)
 	}
 	for _, e := range th.Equations {
 		if e.LHS.Kind != TApp || e.LHS.Name != t.Name {

@@ -41,4 +41,14 @@ type KEvent struct {
 	// InStep and InPremise are set (≥ 0) when the event is the adversary
 	// sending the message of an In premise; otherwise both are -1.
 	InStep, InPremise int
+	// KU marks an event that records KU(Term) only: a construction a
+	// formula asked for, not a send (K). A send records K(Term), KU(Term)
+	// and KU of every part of its In pattern as written; any other event
+	// K(Term) and KU(Term).
+	KU bool
+	// Pattern is the term of the formula's K or KU atom the event was
+	// made for, with Bind the values of its variables; nil for a send,
+	// whose pattern is its In premise.
+	Pattern *Term
+	Bind    Subst
 }

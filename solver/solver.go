@@ -243,7 +243,7 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 	case encode.OpIte:
 		c := sv.value(n.Args[0]).(z3.Bool)
 		v = c.IfThenElse(sv.value(n.Args[1]), sv.value(n.Args[2]))
-	case encode.OpLt, encode.OpLe, encode.OpAdd:
+	case encode.OpLt, encode.OpLe, encode.OpAdd, encode.OpSub:
 		x, y := sv.value(n.Args[0]), sv.value(n.Args[1])
 		switch x := x.(type) {
 		case z3.Int:
@@ -252,6 +252,8 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 				v = x.LT(y.(z3.Int))
 			case encode.OpLe:
 				v = x.LE(y.(z3.Int))
+			case encode.OpSub:
+				v = x.Sub(y.(z3.Int))
 			default:
 				v = x.Add(y.(z3.Int))
 			}
@@ -261,6 +263,8 @@ func (sv *Solver) value(n *encode.Node) z3.Value {
 				v = x.LT(y.(z3.Real))
 			case encode.OpLe:
 				v = x.LE(y.(z3.Real))
+			case encode.OpSub:
+				v = x.Sub(y.(z3.Real))
 			default:
 				v = x.Add(y.(z3.Real))
 			}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/tracebound/tracebound/encode"
 	"github.com/tracebound/tracebound/queries"
 	"github.com/tracebound/tracebound/queries/format"
 	"github.com/tracebound/tracebound/rules"
@@ -114,10 +115,11 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.DurationVar(&cf.opts.Timeout, "timeout", 0, fmt.Sprintf("time per lemma, e.g. 30s: with --depth a limit (default none), without it the budget of the deepening (default %s)", queries.DefaultBudget))
 	f.DurationVar(&cf.total, "total-timeout", 0, "time limit for the whole run, e.g. 20m (default none)")
 	f.StringVar(&cf.memory, "memory-limit", "", "memory for tracebound and Z3 together, e.g. 4GiB; 0 for none (default: 3/4 of the machine's memory)")
-	f.IntVar(&cf.opts.Encode.Decryptions, "adv-decrypt", 2, "keyed deconstructions (decryptions) the adversary may perform")
-	f.IntVar(&cf.opts.Encode.SynthDepth, "adv-construct", 0, "constructor layers the adversary builds below pattern variables")
-	f.IntVar(&cf.opts.Encode.AnalysisDepth, "adv-analyse", 2, "pair layers the adversary takes apart below variables of sent or decrypted messages")
-	f.BoolVar(&cf.opts.Encode.Linear, "linear", false, "order steps by index instead of by free times (for comparison)")
+	def := encode.DefaultBounds()
+	f.IntVar(&cf.opts.Encode.Bounds.KeyedDeconstructions, "adv-decrypt", def.KeyedDeconstructions, "keyed deconstructions (decryptions and other equations with side arguments) the adversary performs in a trace")
+	f.IntVar(&cf.opts.Encode.Bounds.AnalysisLayers, "adv-analyse", def.AnalysisLayers, "one-argument deconstructions (pairs, getMessage, …) in a row on values below a pattern's variables")
+	f.IntVar(&cf.opts.Encode.Bounds.ConstructionLayers, "adv-construct", def.ConstructionLayers, "layers of function applications the adversary builds where a pattern has a variable")
+	f.IntVar(&cf.opts.Encode.Bounds.SubtermLevels, "subterm-levels", def.SubtermLevels, "levels below the known structure of a value that the subterm relation << looks")
 	f.BoolVar(&cf.opts.Encode.NoPrune, "no-prune", false, "keep traces with steps that play no part (for comparison)")
 	f.BoolVar(&cf.opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
 	f.IntVarP(&cf.jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
@@ -146,7 +148,7 @@ func (cf *checkFlags) validate(cmd *cobra.Command, of *outputFlags) (*outputPlan
 	if err := atLeast(f, "jobs", cf.jobs, 1); err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"adv-decrypt", "adv-construct", "adv-analyse"} {
+	for _, name := range []string{"adv-decrypt", "adv-construct", "adv-analyse", "subterm-levels"} {
 		v, _ := f.GetInt(name)
 		if err := atLeast(f, name, v, 0); err != nil {
 			return nil, err
@@ -172,12 +174,6 @@ func (cf *checkFlags) validate(cmd *cobra.Command, of *outputFlags) (*outputPlan
 	if cf.shard != "" {
 		if _, err := parseShard(cf.shard); err != nil {
 			return nil, usageError("%v", err)
-		}
-	}
-	// encode.Options: 0 is the default, a negative value stands for 0
-	for _, o := range []*int{&cf.opts.Encode.SynthDepth, &cf.opts.Encode.AnalysisDepth, &cf.opts.Encode.Decryptions} {
-		if *o == 0 {
-			*o = -1
 		}
 	}
 	p := &outputPlan{junit: of.junit}

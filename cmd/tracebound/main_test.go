@@ -80,10 +80,10 @@ func TestCheckExitCodes(t *testing.T) {
 	code, _, _ = runCLI(t, "check", bad)
 	assert.Equal(t, exitUsage, code, "a model error is status 2 for check")
 
-	dh := writeModel(t, "theory T begin\nbuiltins: diffie-hellman\nrule R: [ Fr(~x) ] --[ A('g'^~x) ]-> [ ]\nlemma l: exists-trace \"Ex y #i. A(y)@i\"\nend\n")
+	dh := writeModel(t, "theory T begin\nbuiltins: xor\nrule R: [ Fr(~x), Fr(~y) ] --[ A(~x XOR ~y) ]-> [ ]\nlemma l: exists-trace \"Ex y #i. A(y)@i\"\nend\n")
 	code, out, _ = runCLI(t, "check", dh)
 	assert.Equal(t, exitUnknown, code, out)
-	assert.Contains(t, out, "unknown: not supported yet: builtin diffie-hellman")
+	assert.Contains(t, out, "unknown: not supported yet: builtin xor")
 }
 
 func TestCheckJSONReport(t *testing.T) {
@@ -105,7 +105,7 @@ func TestCheckJSONReport(t *testing.T) {
 		} `json:"verdicts"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(out), &rep))
-	assert.Equal(t, "tracebound.report/v1", rep.Schema)
+	assert.Equal(t, "tracebound.report/v2", rep.Schema)
 	require.Len(t, rep.Verdicts, 2)
 	assert.Equal(t, "witness found", rep.Verdicts[0].Verdict)
 	require.NotNil(t, rep.Verdicts[0].Trace)

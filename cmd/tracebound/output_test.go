@@ -20,7 +20,7 @@ func TestCheckFormats(t *testing.T) {
 		want   string
 	}{
 		{"text", "summary of summaries:"},
-		{"json", `"schema": "tracebound.report/v1"`},
+		{"json", `"schema": "tracebound.report/v2"`},
 		{"dot", "digraph \"executable\" {"},
 		{"msc", "sequenceDiagram"},
 		{"svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\""},

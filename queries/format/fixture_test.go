@@ -158,7 +158,8 @@ func loadRuns() (map[string]*Run, error) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	opts := queries.Options{Depth: fixtureDepth}
+	opts := queries.DefaultOptions()
+	opts.Depth = fixtureDepth
 	out := map[string]*Run{}
 	for _, name := range []string{"responder_nonce_secrecy", "executable"} {
 		l := th.Lemma(name)
@@ -185,7 +186,7 @@ func loadRuns() (map[string]*Run, error) {
 			return nil, fmt.Errorf("fixture %s no longer replays (rerun with -update-traces): %w", path, err)
 		}
 		v := &queries.Verdict{Lemma: l, Kind: queries.WitnessFound, Depth: len(tr.Steps), Trace: tr, Replayed: rep,
-			Bounds: opts.Encode.Bounds(fixtureDepth)}
+			Bounds: "≤ 7 protocol steps and " + opts.Encode.Bounds.String()}
 		if l.Quantifier == rules.AllTraces {
 			v.Kind = queries.Falsified
 		}

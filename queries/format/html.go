@@ -127,12 +127,12 @@ func WriteHTML(w io.Writer, r *Run) error {
 
 // longBounds names the bounds in words.
 func (r *Run) longBounds() string {
-	s, d, c, p := r.bounds()
+	s, d, a, c := r.bounds()
 	steps := fmt.Sprintf("≤ %d protocol steps", s)
-	if s == 0 {
-		steps = fmt.Sprintf("protocol steps: the depth reached in %s per lemma", r.Options.Budget())
+	if r.Options.Depth == 0 {
+		steps = fmt.Sprintf("protocol steps: the depth each lemma reached in %s", r.Options.Budget())
 	}
-	return fmt.Sprintf("%s, ≤ %d keyed deconstructions, ≤ %d constructor layers, ≤ %d pair layers", steps, d, c, p)
+	return fmt.Sprintf("%s, ≤ %d keyed deconstructions, ≤ %d analysis layers, ≤ %d construction layers", steps, d, a, c)
 }
 
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)

@@ -49,8 +49,8 @@ func WriteReportSummary(w io.Writer, rep *queries.Report, from string) {
 			steps = fmt.Sprint(len(v.Trace.Steps))
 		}
 		b := v.Bounds
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t≤%d steps, ≤%d dec, ≤%d con, ≤%d pair\n", v.Lemma, v.Quantifier, word, steps,
-			b.Steps, b.KeyedDeconstructs, b.ConstructorLayers, b.PairLayers)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t≤%d steps, ≤%d keyed, ≤%d analysis, ≤%d construction\n", v.Lemma, v.Quantifier, word, steps,
+			b.Steps, b.KeyedDeconstructions, b.AnalysisLayers, b.ConstructionLayers)
 	}
 	tw.Flush()
 }

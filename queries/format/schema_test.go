@@ -28,7 +28,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 	r.Verdicts = []*queries.Verdict{
 		witness.Verdicts[0],
 		attack.Verdicts[0],
-		{Lemma: th.Lemma("initiator_agreement"), Kind: queries.HoldsUpToBound, Depth: fixtureDepth, Bounds: r.Options.Encode.Bounds(fixtureDepth)},
+		{Lemma: th.Lemma("initiator_agreement"), Kind: queries.HoldsUpToBound, Depth: fixtureDepth, Bounds: "≤ 7 protocol steps and " + r.Options.Encode.Bounds.String()},
 		{Lemma: th.Lemma("initiator_nonce_secrecy"), Kind: queries.Unknown, Depth: 3, Reason: "timeout"},
 	}
 	for name, run := range map[string]*Run{"all": &r, "attack": attack, "witness": witness} {

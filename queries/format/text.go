@@ -29,6 +29,9 @@ func WriteText(w io.Writer, r *Run) error {
 // time per phase and per depth as well.
 func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 	fmt.Fprintln(w, verdictLine(v))
+	if v.Measure != nil {
+		fmt.Fprintf(w, "  the adversary uses %s (docs/bounds.md)\n", replay.MeasureText(*v.Measure, v.MeasureExact))
+	}
 	WriteTrace(w, r.Theory, v)
 	if r.Stats {
 		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
@@ -167,21 +170,20 @@ func writeDerivation(w io.Writer, p *printer, rep *replay.Result, d *replay.Deri
 }
 
 // bounds returns the run's bounds: steps, keyed deconstructions,
-// constructor layers, pair layers.
-// bounds returns the run's bounds; steps is 0 without --depth (each
+// analysis layers, construction layers; steps is 0 without --depth (each
 // lemma deepens for its time budget).
-func (r *Run) bounds() (steps, dec, con, pair int) {
-	e := r.Options.Encode
-	return r.Options.Depth, e.DecryptionsBound(), e.SynthDepthBound(), e.AnalysisDepthBound()
+func (r *Run) bounds() (steps, dec, an, con int) {
+	e := r.Options.Encode.Bounds
+	return max(r.Options.Depth, 0), e.KeyedDeconstructions, e.AnalysisLayers, e.ConstructionLayers
 }
 
 // shortBounds is the summary's bounds column for verdict v.
 func (r *Run) shortBounds(v *queries.Verdict) string {
-	s, d, c, p := r.bounds()
+	s, d, a, c := r.bounds()
 	if v.StepBound > 0 {
 		s = v.StepBound
 	}
-	return fmt.Sprintf("≤%d steps, ≤%d dec, ≤%d con, ≤%d pair", s, d, c, p)
+	return fmt.Sprintf("≤%d steps, ≤%d keyed, ≤%d analysis, ≤%d construction", s, d, a, c)
 }
 
 // verdictWord is the summary's verdict column.

@@ -14,7 +14,9 @@ type Knowledge struct {
 	order  []*rules.Term
 	dirty  bool
 	how    map[string]*Derivation
+	dh     bool            // builtins: diffie-hellman
 	fresh  map[string]bool // fresh names the protocol generates (never the adversary's)
+	consts map[string]bool // fresh constants of the model (never the adversary's)
 	public map[string]bool // public function symbols: not private
 }
 
@@ -34,7 +36,8 @@ type Derivation struct {
 // fresh names the protocol generates anywhere in the trace: the
 // adversary's own fresh names are all others.
 func NewKnowledge(th *rules.Theory, protocolFresh map[string]bool) *Knowledge {
-	k := &Knowledge{th: th, known: map[string]*rules.Term{}, how: map[string]*Derivation{}, fresh: protocolFresh, public: map[string]bool{}}
+	k := &Knowledge{th: th, known: map[string]*rules.Term{}, how: map[string]*Derivation{}, fresh: protocolFresh, consts: th.FreshConstants(),
+		public: map[string]bool{}, dh: th.HasBuiltin("diffie-hellman")}
 	for _, f := range th.Functions {
 		if !f.Private {
 			k.public[f.Name] = true
@@ -95,11 +98,9 @@ func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
 			}
 			for _, v := range side.Vars(nil) {
 				if _, bound := s[v]; !bound {
-					ok = false
+					// the adversary's choice: a name it has
+					s[v] = choice(v)
 				}
-			}
-			if !ok {
-				break
 			}
 			st := k.th.Normalize(s.Apply(side))
 			d := k.derive(st, 0)
@@ -142,11 +143,14 @@ func (k *Knowledge) derive(t *rules.Term, depth int) *Derivation {
 	case rules.TPub:
 		return &Derivation{Term: t, Rule: "public name"}
 	case rules.TFresh:
-		if k.fresh[t.Name] {
+		if k.fresh[t.Name] || k.consts[t.Name] {
 			return nil
 		}
 		return &Derivation{Term: t, Rule: "fresh name"}
 	case rules.TApp:
+		if k.dh && (rules.IsDHSymbol(t.Name) && t.Name != rules.FunOne) {
+			return k.deriveDH(t, depth)
+		}
 		if !k.public[t.Name] {
 			return nil
 		}
@@ -164,6 +168,101 @@ func (k *Knowledge) derive(t *rules.Term, depth int) *Derivation {
 			return nil
 		}
 		return d
+	}
+	return nil
+}
+
+// choice is the adversary's value for a variable of a side argument that
+// the main argument does not bind: a public name (or a fresh name of its
+// own), which it always derives.
+func choice(v rules.Var) *rules.Term {
+	if v.Sort == rules.SortFresh {
+		return rules.NewFreshConst("adv.side")
+	}
+	return rules.NewPub("side")
+}
+
+// deriveDH derives an exponentiation or a product (t normal) with the
+// adversary's DH abilities: b^(e*d) from a known b^e, or from b it derives
+// (e = 1), where d is a product of atoms it derives; a product likewise
+// from a known product or from nothing.
+func (k *Knowledge) deriveDH(t *rules.Term, depth int) *Derivation {
+	atomsOK := func(fs []rules.Factor, from []*Derivation) []*Derivation {
+		for _, f := range fs {
+			d := k.deriveAtom(f.Atom, depth+1)
+			if d == nil {
+				return nil
+			}
+			from = append(from, d)
+		}
+		return from
+	}
+	if t.IsApp(rules.FunExp) {
+		base, e := rules.ExpOf(t)
+		for _, kt := range k.order {
+			kb, f := rules.ExpOf(kt)
+			if len(f) == 0 || !kb.Equal(base) {
+				continue
+			}
+			if from := atomsOK(rules.Quotient(e, f), []*Derivation{k.how[kt.String()]}); from != nil {
+				return &Derivation{Term: t, Rule: "construct", Symbol: rules.FunExp, From: from}
+			}
+		}
+		bd := k.derive(base, depth+1)
+		if bd == nil {
+			return nil
+		}
+		if from := atomsOK(e, []*Derivation{bd}); from != nil {
+			return &Derivation{Term: t, Rule: "construct", Symbol: rules.FunExp, From: from}
+		}
+		return nil
+	}
+	p := rules.ProductOf(t)
+	for _, kt := range k.order {
+		if !kt.IsApp(rules.FunMult) && !kt.IsApp(rules.FunInv) {
+			continue
+		}
+		if from := atomsOK(rules.Quotient(p, rules.ProductOf(kt)), []*Derivation{k.how[kt.String()]}); from != nil {
+			return &Derivation{Term: t, Rule: "construct", Symbol: rules.FunMult, From: from}
+		}
+	}
+	if from := atomsOK(p, nil); from != nil {
+		return &Derivation{Term: t, Rule: "construct", Symbol: rules.FunMult, From: from}
+	}
+	return nil
+}
+
+// deriveAtom derives an atom of a product: as a message, or from a known
+// product in which it has multiplicity ±1 and whose other atoms it
+// derives.
+func (k *Knowledge) deriveAtom(a *rules.Term, depth int) *Derivation {
+	if d := k.derive(a, depth); d != nil {
+		return d
+	}
+	if depth > maxDeriveDepth {
+		return nil
+	}
+	for _, kt := range k.order {
+		if !kt.IsApp(rules.FunMult) && !kt.IsApp(rules.FunInv) {
+			continue
+		}
+		var rest []*Derivation
+		found, ok := false, true
+		for _, f := range rules.ProductOf(kt) {
+			if f.Atom.Equal(a) && (f.N == 1 || f.N == -1) {
+				found = true
+				continue
+			}
+			d := k.derive(f.Atom, depth+1)
+			if d == nil {
+				ok = false
+				break
+			}
+			rest = append(rest, d)
+		}
+		if found && ok {
+			return &Derivation{Term: a, Rule: "construct", Symbol: rules.FunMult, From: append([]*Derivation{k.how[kt.String()]}, rest...)}
+		}
 	}
 	return nil
 }

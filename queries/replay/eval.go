@@ -26,6 +26,7 @@ type evaluator struct {
 	res    *Result
 	points []timepoint
 	kterms []*rules.Term
+	kacts  [][]*rules.Fact
 	univ   []*rules.Term
 }
 
@@ -37,6 +38,9 @@ func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 	for i, k := range tr.KEvents {
 		ev.points = append(ev.points, timepoint{time: k.Time, step: -1, kev: i})
 		ev.kterms = append(ev.kterms, th.Normalize(k.Term))
+	}
+	for i := range tr.KEvents {
+		ev.kacts = append(ev.kacts, ev.knowledgeActions(i))
 	}
 	sort.SliceStable(ev.points, func(i, j int) bool { return ev.points[i].time < ev.points[j].time })
 	seen := map[string]bool{}
@@ -157,13 +161,41 @@ func (ev *evaluator) quant(f *rules.Quant, i int, env evalEnv) (bool, error) {
 }
 
 // actionsAt returns the action facts at a timepoint: a step's actions, or
-// K(t) at a knowledge event.
+// at a knowledge event K(t) and KU(t) (KU(t) only for an event that
+// records a construction), and for a send KU of every part of its In
+// premise as the rule writes it. KD is never an action: Tamarin logs the
+// adversary's constructions (KU) and sends (K) only.
 func (ev *evaluator) actionsAt(tp timepoint) []*rules.Fact {
 	if tp.step >= 0 {
 		return ev.res.Steps[tp.step].Actions
 	}
-	t := ev.kterms[tp.kev]
-	return []*rules.Fact{{Name: rules.FactK, Args: []*rules.Term{t}}, {Name: rules.FactKU, Args: []*rules.Term{t}}, {Name: rules.FactKD, Args: []*rules.Term{t}}}
+	return ev.kacts[tp.kev]
+}
+
+// knowledgeActions returns the actions of knowledge event i.
+func (ev *evaluator) knowledgeActions(i int) []*rules.Fact {
+	k := ev.tr.KEvents[i]
+	t := ev.kterms[i]
+	var out []*rules.Fact
+	if !k.KU {
+		out = append(out, &rules.Fact{Name: rules.FactK, Args: []*rules.Term{t}})
+	}
+	out = append(out, &rules.Fact{Name: rules.FactKU, Args: []*rules.Term{t}})
+	if k.InStep >= 0 && k.InStep < len(ev.tr.Steps) {
+		st := ev.tr.Steps[k.InStep]
+		if k.InPremise < len(st.Rule.Premises) && len(st.Rule.Premises[k.InPremise].Args) == 1 {
+			seen := map[string]bool{t.String(): true}
+			st.Rule.Premises[k.InPremise].Args[0].Walk(func(p *rules.Term) bool {
+				u := ev.th.Normalize(st.Subst.Apply(p))
+				if !seen[u.String()] {
+					seen[u.String()] = true
+					out = append(out, &rules.Fact{Name: rules.FactKU, Args: []*rules.Term{u}})
+				}
+				return true
+			})
+		}
+	}
+	return out
 }
 
 // actionAtoms returns the action atoms of f.
@@ -214,8 +246,12 @@ func dedupPoints(ps []timepoint) []timepoint {
 // canMatch reports whether some action at tp matches the fact pattern
 // under env (unbound variables are wildcards).
 func (ev *evaluator) canMatch(p *rules.Fact, tp timepoint, env evalEnv) bool {
+	dh := false
+	for _, a := range p.Args {
+		dh = dh || hasDH(a)
+	}
 	for _, g := range ev.actionsAt(tp) {
-		if g.Name == p.Name && len(g.Args) == len(p.Args) && matchArgs(p.Args, g.Args, env.msg.Copy()) {
+		if g.Name == p.Name && len(g.Args) == len(p.Args) && (dh || matchArgs(p.Args, g.Args, env.msg.Copy())) {
 			return true
 		}
 	}
@@ -236,12 +272,16 @@ func matchArgs(ps, ts []*rules.Term, s rules.Subst) bool {
 func (ev *evaluator) msgCandidates(body rules.Formula, x rules.Var, env evalEnv) []*rules.Term {
 	var out []*rules.Term
 	seen := map[string]bool{}
-	mentioned := false
+	mentioned, dh := false, false
 	for _, a := range actionAtoms(body) {
 		if !factHasVar(a.Fact, x) {
 			continue
 		}
 		mentioned = true
+		for _, t := range a.Fact.Args {
+			dh = dh || underDH(t, x)
+		}
+		dh = dh && ev.th.HasBuiltin("diffie-hellman")
 		pts := ev.points
 		if a.R.Kind == rules.TVar {
 			if tp, ok := env.time[a.R.Var]; ok {
@@ -260,13 +300,53 @@ func (ev *evaluator) msgCandidates(body rules.Formula, x rules.Var, env evalEnv)
 						out = append(out, v)
 					}
 				}
+				if dh {
+					for _, s := range ev.matchDHArgs(a.Fact.Args, g.Args, env.msg) {
+						if v, ok := s[x]; ok && !seen[v.String()] {
+							seen[v.String()] = true
+							out = append(out, v)
+						}
+					}
+				}
 			}
 		}
 	}
 	if !mentioned {
 		return ev.universe(body)
 	}
+	if dh {
+		// a syntactic match finds only some of the values modulo the
+		// Diffie–Hellman equations: try every subterm as well
+		for _, t := range ev.universe(body) {
+			if !seen[t.String()] {
+				seen[t.String()] = true
+				out = append(out, t)
+			}
+		}
+	}
 	return out
+}
+
+// underDH reports whether x occurs in t below a Diffie–Hellman operator.
+func underDH(t *rules.Term, x rules.Var) bool {
+	found := false
+	t.Walk(func(u *rules.Term) bool {
+		if u.Kind == rules.TApp && rules.IsDHSymbol(u.Name) && u.HasVar(x) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// hasDH reports whether t applies a Diffie–Hellman operator.
+func hasDH(t *rules.Term) bool {
+	found := false
+	t.Walk(func(u *rules.Term) bool {
+		found = found || u.Kind == rules.TApp && rules.IsDHSymbol(u.Name)
+		return !found
+	})
+	return found
 }
 
 func factHasVar(f *rules.Fact, x rules.Var) bool {
@@ -380,4 +460,17 @@ func (ev *evaluator) atom(a *rules.Atom, env evalEnv) (bool, error) {
 		return false, nil
 	}
 	return false, fmt.Errorf("unknown atom")
+}
+
+// matchDHArgs matches patterns against ground arguments modulo DH.
+func (ev *evaluator) matchDHArgs(ps, ts []*rules.Term, s rules.Subst) []rules.Subst {
+	out := []rules.Subst{s}
+	for i := range ps {
+		var next []rules.Subst
+		for _, s1 := range out {
+			next = append(next, ev.th.MatchDH(ps[i], ts[i], s1)...)
+		}
+		out = next
+	}
+	return out
 }

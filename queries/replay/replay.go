@@ -97,6 +97,17 @@ func Check(th *rules.Theory, tr *rules.Trace, goal rules.Formula) (*Result, erro
 			protoFresh[n.Name] = true
 		}
 	}
+	// every knowledge event is a timepoint of its own
+	for i := 1; i < len(tr.KEvents); i++ {
+		if tr.KEvents[i].Time == tr.KEvents[i-1].Time {
+			return nil, fail(-1, "two knowledge events at one time (%d)", tr.KEvents[i].Time)
+		}
+	}
+	for _, ev := range tr.KEvents {
+		if ev.Time%rules.TraceTimeScale == 0 {
+			return nil, fail(-1, "a knowledge event at the time of a step (%d)", ev.Time)
+		}
+	}
 	// the multiset semantics and the adversary
 	state := newMultiset()
 	know := NewKnowledge(th, protoFresh)
