@@ -30,7 +30,7 @@ type Model interface {
 // bug in the encoding.
 func (p *Problem) Decode(m Model) (*rules.Trace, error) {
 	d := &decoder{p: p, e: p.e, m: m, memo: map[string]*rules.Term{}, onPath: map[string]bool{},
-		pubOf: map[string]string{}, usedPub: map[string]bool{}, freshName: map[int64]string{}}
+		pubOf: map[string]string{}, usedPub: map[string]bool{}, freshName: map[int64]string{}, usedFresh: map[string]bool{}}
 	return d.decode()
 }
 
@@ -40,11 +40,12 @@ type decoder struct {
 	m      Model
 	memo   map[string]*rules.Term
 	onPath map[string]bool
-	// pubOf names public elements; usedPub holds names already taken.
+	// pubOf names public elements; usedPub and usedFresh hold names
+	// already taken.
 	pubOf     map[string]string
 	usedPub   map[string]bool
 	freshName map[int64]string
-	advFresh  int
+	usedFresh map[string]bool
 }
 
 func (d *decoder) decode() (*rules.Trace, error) {
@@ -53,6 +54,11 @@ func (d *decoder) decode() (*rules.Trace, error) {
 	// Public constants keep their names.
 	for _, name := range a.pubNames {
 		d.usedPub[name] = true
+	}
+	for n, id := range a.pubIDs {
+		if id >= freshConstBase {
+			d.usedFresh[strings.TrimPrefix(n, "~")] = true
+		}
 	}
 	for _, name := range a.pubNames {
 		el := d.m.Msg(a.pub(name))
@@ -97,7 +103,7 @@ func (d *decoder) decode() (*rules.Trace, error) {
 		for _, p := range pl.in.ri.r.Premises {
 			if p.Name == rules.FactFr && len(p.Args) == 1 && p.Args[0].Kind == rules.TVar {
 				nfr++
-				d.freshName[int64(pl.in.node.n*64+nfr)] = fmt.Sprintf("%s.%d", p.Args[0].Var.Name, i+1)
+				d.freshName[int64(pl.in.node.n*64+nfr)] = unique(d.usedFresh, p.Args[0].Var.Name)
 			}
 		}
 	}
@@ -213,8 +219,7 @@ func (d *decoder) term(el Elem, hint string) (*rules.Term, error) {
 			}
 		default:
 			// the adversary's own fresh names; elements tell them apart
-			d.advFresh++
-			name = fmt.Sprintf("adv.%d", d.advFresh)
+			name = unique(d.usedFresh, "adv")
 		}
 		t = rules.NewFreshConst(name)
 	case a.dh != nil && (tag == a.dh.exp || tag == a.dh.mul):
@@ -247,11 +252,18 @@ func (d *decoder) newPubName(hint string) string {
 	if base == "" {
 		base = "p"
 	}
+	return unique(d.usedPub, base)
+}
+
+// unique returns base, or base#2, base#3, … if taken, and takes it. The
+// checker renames a trace's values after the roles that bind them
+// (queries: names.go) with the same suffixes.
+func unique(used map[string]bool, base string) string {
 	name := base
-	for i := 2; d.usedPub[name]; i++ {
-		name = fmt.Sprintf("%s.%d", base, i)
+	for i := 2; used[name]; i++ {
+		name = fmt.Sprintf("%s#%d", base, i)
 	}
-	d.usedPub[name] = true
+	used[name] = true
 	return name
 }
 

@@ -12,7 +12,10 @@
 // (formula.go). Static analyses prune before the solver: shape inference
 // (shapes.go), adversary-known values (advknown.go), and the IR's own
 // decisions on message equalities (ir.go). Problem.Decode turns a model back
-// into a rules.Trace (decode.go). See docs/design.md.
+// into a rules.Trace (decode.go). Problem.Distinct gives the condition that
+// two variables of a rule differ in every instance (distinct.go), which the
+// checker adds when it looks for a trace whose agents are distinct. See
+// docs/design.md.
 //
 // The package promises: every trace decoded from a model of a problem is a
 // trace of the theory with the goal (the independent replay checker in

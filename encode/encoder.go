@@ -137,11 +137,6 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 			return nil, errUnsupported("builtin %s", b)
 		}
 	}
-	for _, e := range th.Equations {
-		if e.Builtin == "" && !rules.IsSubtermConvergent(e) {
-			return nil, errUnsupported("equation %s: only subterm-convergent equations are supported (the right side must be a ground term or a subterm of the left side)", e)
-		}
-	}
 	E := &Encoder{th: th, opts: opts}
 	names := map[string]int{}
 	for i, r := range th.Rules {
@@ -209,13 +204,31 @@ func checkRule(r *rules.Rule) error {
 }
 
 // decompFor returns the deconstruction rule of an equation, or nil when
-// the equation gives the adversary nothing (a ground right side).
+// the equation gives the adversary nothing (a ground right side). The main
+// argument is the one the right side is a subterm of, or for an equation
+// that is not subterm-convergent (unblind(sign(blind(m, r), k), r) =
+// sign(m, k)) the first one holding all of the right side's variables.
 func decompFor(e *rules.Equation) *decompRule {
 	if e.LHS.Kind != rules.TApp || e.RHS.IsGround() {
 		return nil
 	}
+	main := -1
 	for i, a := range e.LHS.Args {
-		if !a.Contains(e.RHS) || a.Equal(e.RHS) {
+		if a.Contains(e.RHS) && !a.Equal(e.RHS) {
+			main = i
+			break
+		}
+	}
+	if main < 0 {
+		for i, a := range e.LHS.Args {
+			if containsVars(a, e.RHS) && a.Kind == rules.TApp {
+				main = i
+				break
+			}
+		}
+	}
+	for i, a := range e.LHS.Args {
+		if i != main {
 			continue
 		}
 		d := &decompRule{eq: e, main: a, result: e.RHS}
@@ -497,4 +510,14 @@ func (e *enc) build(goal Goal) error {
 		e.needed(goal)
 	}
 	return nil
+}
+
+// containsVars reports whether every variable of u occurs in t.
+func containsVars(t, u *rules.Term) bool {
+	for _, v := range u.Vars(nil) {
+		if !t.HasVar(v) {
+			return false
+		}
+	}
+	return true
 }

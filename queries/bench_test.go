@@ -12,18 +12,30 @@ import (
 )
 
 // BenchmarkLoweAttack: load NSPK and find Lowe's attack on the responder's
-// nonce (iterative deepening from depth 1, a new Z3 context per depth).
+// nonce (iterative deepening from depth 1, a new Z3 context per depth),
+// then the attack with three distinct agents (one step longer); with
+// Shortest, only the shortest attack (two agents).
 func BenchmarkLoweAttack(b *testing.B) {
-	for i := 0; i < b.N; i++ {
-		th, diags := rules.Load("../examples/nspk.spthy", rules.Options{})
-		if diags.HasErrors() {
-			b.Fatal(diags)
-		}
-		v, err := NewChecker(th, DefaultOptions()).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
-		if err != nil || v.Kind != Falsified {
-			b.Fatalf("%v %v", err, v.Summary())
-		}
+	for _, shortest := range []bool{false, true} {
+		b.Run(fmt.Sprintf("shortest=%v", shortest), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				th, diags := rules.Load("../examples/nspk.spthy", rules.Options{})
+				if diags.HasErrors() {
+					b.Fatal(diags)
+				}
+				v, err := NewChecker(th, shortestOpts(shortest)).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
+				if err != nil || v.Kind != Falsified {
+					b.Fatalf("%v %v", err, v.Summary())
+				}
+			}
+		})
 	}
+}
+
+func shortestOpts(shortest bool) Options {
+	o := DefaultOptions()
+	o.Shortest = shortest
+	return o
 }
 
 // BenchmarkLoweAttackProcess runs the whole tracebound process, Z3

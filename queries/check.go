@@ -43,6 +43,10 @@ type Options struct {
 	// solver, instead of one problem per chunk of depths checked under
 	// assumptions (for comparison: incremental is faster).
 	NotIncremental bool
+	// Shortest shows a shortest trace even when it lets one agent play
+	// two roles, instead of looking for a slightly longer trace in which
+	// the agents differ (readable.go).
+	Shortest bool
 }
 
 // incrementalChunk is how many depths share one incremental problem: a
@@ -140,14 +144,17 @@ type DepthStat struct {
 	Nodes      int           `json:"nodes"`
 	Assertions int           `json:"assertions"`
 	Result     string        `json:"result"`
+	// Readable marks the search for a trace with distinct agents.
+	Readable bool `json:"readable,omitempty"`
 }
 
 // Verdict is the answer for one lemma.
 type Verdict struct {
 	Lemma *rules.Lemma
 	Kind  Kind
-	// Depth is the largest depth searched completely (for a trace: its
-	// length).
+	// Depth is the largest depth searched completely; for a trace, the
+	// length of a shortest trace (the trace shown may be longer, see
+	// Shortest).
 	Depth int
 	// StepBound is the bound on protocol steps the verdict holds within:
 	// Options.Depth, or without one the depth completed in the budget
@@ -170,6 +177,13 @@ type Verdict struct {
 	// Replayed is the replay checker's account of Trace (ground facts,
 	// the adversary's derivations).
 	Replayed *replay.Result
+	// Bindings are the values of the lemma's variables on Trace (see
+	// Bindings).
+	Bindings []replay.Binding
+	// Shortest is set when Trace is longer than a shortest trace, which
+	// lets one agent play two roles: the length of that shortest trace
+	// (readable.go). It equals Depth then.
+	Shortest int
 	// Measure is what the adversary of Trace needs, by the bounds'
 	// definitions (docs/bounds.md); MeasureExact is false when its keyed
 	// deconstructions are only an upper bound.
@@ -183,12 +197,16 @@ type Verdict struct {
 
 // Summary is the one-line verdict.
 func (v *Verdict) Summary() string {
+	shortest := ""
+	if v.Shortest > 0 {
+		shortest = fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
+	}
 	var s string
 	switch v.Kind {
 	case Falsified:
-		s = fmt.Sprintf("falsified: counterexample with %d steps", len(v.Trace.Steps))
+		s = fmt.Sprintf("falsified: counterexample with %d steps%s", len(v.Trace.Steps), shortest)
 	case WitnessFound:
-		s = fmt.Sprintf("witness found: %d steps", len(v.Trace.Steps))
+		s = fmt.Sprintf("witness found: %d steps%s", len(v.Trace.Steps), shortest)
 	case HoldsUpToBound:
 		s = "holds up to bound: no counterexample with " + v.Bounds
 	case NoWitnessUpToBound:
@@ -375,8 +393,8 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			}
 			// the same trace length with simpler exponents, if there is
 			// one: easier to read (not worth more than the search took)
-			budget := min(max(2*solveT, time.Second), 10*time.Second)
-			sctx, cancel := context.WithTimeout(ctx, budget)
+			simpler := min(max(2*solveT, time.Second), 10*time.Second)
+			sctx, cancel := context.WithTimeout(ctx, simpler)
 			defer cancel()
 			for _, small := range p.Small() {
 				if sctx.Err() != nil {
@@ -406,13 +424,18 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			}
 			v.Replay = time.Since(t2)
 			v.Trace, v.Replayed, v.Depth = tr, rep, k
-			if budget > 0 {
-				v.StepBound, v.Bounds = k, c.enc.Describe(goal, k)
-			}
 			if l.Quantifier == rules.ExistsTrace {
 				v.Kind = WitnessFound
 			} else {
 				v.Kind = Falsified
+			}
+			if err := c.present(ctx, v, goal); err != nil {
+				return nil, err
+			}
+			if budget > 0 {
+				// without --depth, the bound is the trace shown
+				v.StepBound = len(v.Trace.Steps)
+				v.Bounds = c.enc.Describe(goal, v.StepBound)
 			}
 			return v, nil
 		}

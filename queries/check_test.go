@@ -2,6 +2,7 @@ package queries
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -29,19 +30,21 @@ func check(t *testing.T, th *rules.Theory, lemma string, depth int) *Verdict {
 
 // The examples' verdicts (issue #3 acceptance): Lowe's attack on NSPK for
 // the responder's nonce secrecy and injective agreement, executability,
-// and the initiator's guarantees holding.
+// and the initiator's guarantees holding. A shortest trace lets one agent
+// play two roles; the trace shown has distinct agents and is one step
+// longer (issue 14), and Depth keeps the shortest length.
 func TestNSPK(t *testing.T) {
 	th := load(t, "../examples/nspk.spthy")
 	cases := []struct {
-		lemma string
-		kind  Kind
-		steps int
+		lemma           string
+		kind            Kind
+		steps, shortest int
 	}{
-		{"executable", WitnessFound, 5},
-		{"responder_nonce_secrecy", Falsified, 7},
-		{"responder_agreement", Falsified, 7},
-		{"initiator_nonce_secrecy", HoldsUpToBound, 0},
-		{"initiator_agreement", HoldsUpToBound, 0},
+		{"executable", WitnessFound, 6, 5},
+		{"responder_nonce_secrecy", Falsified, 8, 7},
+		{"responder_agreement", Falsified, 8, 7},
+		{"initiator_nonce_secrecy", HoldsUpToBound, 0, 0},
+		{"initiator_agreement", HoldsUpToBound, 0, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.lemma, func(t *testing.T) {
@@ -49,8 +52,10 @@ func TestNSPK(t *testing.T) {
 			assert.Equal(t, c.kind, v.Kind, v.Summary())
 			if c.steps > 0 {
 				require.NotNil(t, v.Trace)
-				assert.Len(t, v.Trace.Steps, c.steps, "iterative deepening gives a shortest trace")
-				assert.Equal(t, c.steps, v.Depth)
+				assert.Len(t, v.Trace.Steps, c.steps, "a trace with distinct agents")
+				assert.Equal(t, c.shortest, v.Depth, "iterative deepening finds a shortest trace first")
+				assert.Equal(t, c.shortest, v.Shortest)
+				assert.Contains(t, v.Summary(), fmt.Sprintf("%d steps (shortest: %d steps, with an agent in two roles)", c.steps, c.shortest))
 			} else {
 				assert.Nil(t, v.Trace)
 				assert.Equal(t, 7, v.Depth)
@@ -58,10 +63,43 @@ func TestNSPK(t *testing.T) {
 			}
 		})
 	}
+	// --shortest: the shortest trace, one agent in two roles
+	l := th.Lemma("responder_nonce_secrecy")
+	o := depthOptions(7)
+	o.Shortest = true
+	v, err := NewChecker(th, o).Check(context.Background(), l)
+	require.NoError(t, err)
+	require.NotNil(t, v.Trace)
+	assert.Len(t, v.Trace.Steps, 7)
+	assert.Zero(t, v.Shortest)
+	assert.Equal(t, "falsified: counterexample with 7 steps", v.Summary())
+	assert.Equal(t, 2, len(agents(th, v)), "the shortest attack has two agents")
 }
 
-// Lowe's attack: the responder finishes with an honest peer, but the
-// initiator ran with a corrupted agent, whose key the adversary uses.
+// agents returns the public names, other than the model's constants, in
+// a trace's actions.
+func agents(th *rules.Theory, v *Verdict) map[string]bool {
+	consts, _ := Constants(th)
+	out := map[string]bool{}
+	for _, st := range v.Replayed.Steps {
+		for _, f := range st.Actions {
+			for _, a := range f.Args {
+				a.Walk(func(s *rules.Term) bool {
+					if s.Kind == rules.TPub && !consts[s.Name] {
+						out[s.Name] = true
+					}
+					return true
+				})
+			}
+		}
+	}
+	return out
+}
+
+// Lowe's attack as the textbook draws it: honest A runs with the
+// corrupted agent, whose key the adversary uses to pose as A to honest B;
+// three agents, named after the lemma's variables and the rules' roles,
+// and the lemma's bindings.
 func TestNSPKAttackShape(t *testing.T) {
 	th := load(t, "../examples/nspk.spthy")
 	v := check(t, th, "responder_nonce_secrecy", 7)
@@ -73,6 +111,8 @@ func TestNSPKAttackShape(t *testing.T) {
 	assert.Equal(t, 1, count["Corrupt"])
 	assert.Equal(t, 1, count["Init_send_1"])
 	assert.Equal(t, 1, count["Resp_recv_3"])
+	assert.Equal(t, 3, count["Key_setup"])
+	assert.Equal(t, map[string]bool{"A": true, "B": true, "X": true}, agents(th, v), "three agents: $A, $B and the corrupted $X")
 	// the adversary decrypts with the corrupted key and re-encrypts
 	var rebuilt bool
 	for _, st := range v.Replayed.Steps {
@@ -83,6 +123,23 @@ func TestNSPKAttackShape(t *testing.T) {
 		}
 	}
 	assert.True(t, rebuilt, "some In message is built by the adversary")
+	// the bindings: A, B, nb, #i (the responder's commit, the last step)
+	// and #k (the adversary knows nb)
+	var got []string
+	for _, b := range v.Bindings {
+		switch {
+		case b.Term != nil:
+			got = append(got, b.Var.String()+" = "+b.Term.String())
+		case b.Step >= 0:
+			got = append(got, fmt.Sprintf("%s = step %d", b.Var, b.Step+1))
+		default:
+			got = append(got, fmt.Sprintf("%s = K(%s)", b.Var, v.Trace.KEvents[b.KEvent].Term))
+		}
+	}
+	assert.Equal(t, []string{"A = 'A'", "B = 'B'", "nb = ~'nb'", "#i = step 8", "#k = K(~'nb')"}, got)
+	last := v.Replayed.Steps[7]
+	assert.Equal(t, "Resp_recv_3", v.Trace.Steps[7].Name)
+	assert.Equal(t, "RespSecret('B', 'A', ~'nb')", last.Actions[1].String())
 }
 
 func TestNSL(t *testing.T) {

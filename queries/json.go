@@ -1,6 +1,7 @@
 package queries
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/tracebound/tracebound/queries/replay"
@@ -8,7 +9,12 @@ import (
 )
 
 // SchemaVersion names the JSON report format (docs/schema/report.schema.json).
-const SchemaVersion = "tracebound.report/v2"
+// v2: the adversary's bounds by their trace definitions (docs/bounds.md)
+// and each trace's measure. v3 (issue 14): public names a trace chose
+// print as $A, not as constants 'A', and term trees mark the model's
+// constants; verdicts carry the lemma's bindings and the length of a
+// shortest trace.
+const SchemaVersion = "tracebound.report/v3"
 
 // Report is the JSON report of a check run. Field names are stable; new
 // fields may be added.
@@ -87,11 +93,30 @@ type VerdictJSON struct {
 	// Timing is left out with --no-timings.
 	Timing *TimingJSON `json:"timing,omitempty"`
 	Trace  *TraceJSON  `json:"trace,omitempty"`
+	// Bindings are the values of the lemma's variables on the trace, by
+	// the variable as the lemma writes it (A, #i).
+	Bindings map[string]*BindingJSON `json:"bindings,omitempty"`
+	// Shortest is the length of a shortest trace when the trace shown is
+	// longer (it has distinct agents where the shortest has not).
+	Shortest int `json:"shortest,omitempty"`
 	// Measure is what the trace's adversary needs (docs/bounds.md).
 	Measure *MeasureJSON    `json:"measure,omitempty"`
 	Pos     *rules.Position `json:"pos,omitempty"`
 	// Index is the lemma's 1-based place among the model's lemmas.
 	Index int `json:"index"`
+}
+
+// BindingJSON is the value of one variable of a lemma: a message, or a
+// timepoint (a step, or a knowledge event of the adversary).
+type BindingJSON struct {
+	Sort string          `json:"sort"` // msg, pub, fresh, temporal
+	Term string          `json:"term,omitempty"`
+	Tree *rules.JSONTerm `json:"tree,omitempty"`
+	Step int             `json:"step,omitempty"` // 1-based
+	// KnowledgeEvent is the index (0-based) into the trace's
+	// knowledge_events, AfterStep the number of steps before it.
+	KnowledgeEvent *int `json:"knowledge_event,omitempty"`
+	AfterStep      *int `json:"after_step,omitempty"`
 }
 
 // BoundsJSON names every bound of the search.
@@ -174,18 +199,64 @@ type DerivJSON struct {
 	From   []*DerivJSON `json:"from,omitempty"`
 }
 
+// names writes the terms of one theory's traces: the public names the
+// model writes as constants as 'c' (trees marked constant), every other
+// public name as $A, fresh names as ~n.
+type names struct{ pub, fresh map[string]bool }
+
+func newNames(th *rules.Theory) names {
+	p, f := Constants(th)
+	return names{p, f}
+}
+
+// TermText writes a ground term of a trace in Tamarin syntax: fresh names
+// as ~n, the public names that th writes as constants as 'c', and every
+// other public name (a value of a $-variable) as $A.
+func TermText(th *rules.Theory, t *rules.Term) string { return newNames(th).text(t) }
+
+func (n names) text(t *rules.Term) string {
+	return mapNames(t, func(s *rules.Term) *rules.Term {
+		if s.Kind == rules.TPub && !n.pub[s.Name] {
+			return rules.NewVar(s.Name, 0, rules.SortPub)
+		}
+		return s
+	}).TraceString()
+}
+
+func (n names) tree(t *rules.Term) *rules.JSONTerm {
+	j := rules.TermJSON(t)
+	var mark func(j *rules.JSONTerm)
+	mark = func(j *rules.JSONTerm) {
+		switch {
+		case j.Pub != nil:
+			j.Constant = n.pub[*j.Pub]
+		case j.Fresh != nil:
+			j.Constant = n.fresh[*j.Fresh]
+		}
+		for _, a := range j.Args {
+			mark(a)
+		}
+	}
+	mark(j)
+	return j
+}
+
+func (n names) fact(f *rules.Fact) string {
+	return f.Render(", ", n.text)
+}
+
 // derivJSON converts d; before is the number of steps the adversary has
 // seen (their Out conclusions) when it derives the message.
-func derivJSON(d *replay.Derivation, rep *replay.Result, before int) *DerivJSON {
+func (n names) derivJSON(d *replay.Derivation, rep *replay.Result, before int) *DerivJSON {
 	if d == nil {
 		return nil
 	}
-	j := &DerivJSON{Term: d.Term.TraceString(), Tree: rules.TermJSON(d.Term), Rule: d.Rule, Symbol: d.Symbol}
+	j := &DerivJSON{Term: n.text(d.Term), Tree: n.tree(d.Term), Rule: d.Rule, Symbol: d.Symbol}
 	if d.Rule == "received" {
 		j.SentBy = sentBy(rep, d.Term, before)
 	}
 	for _, f := range d.From {
-		j.From = append(j.From, derivJSON(f, rep, before))
+		j.From = append(j.From, n.derivJSON(f, rep, before))
 	}
 	return j
 }
@@ -231,7 +302,10 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 		j.Pos = &p
 	}
 	if v.Trace != nil && v.Replayed != nil {
-		j.Trace = traceJSON(th, v.Trace, v.Replayed)
+		n := newNames(th)
+		j.Trace = n.traceJSON(th, v.Trace, v.Replayed)
+		j.Bindings = n.bindingsJSON(v.Trace, v.Bindings)
+		j.Shortest = v.Shortest
 	}
 	if m := v.Measure; m != nil {
 		j.Measure = &MeasureJSON{KeyedDeconstructions: m.KeyedDeconstructions, AnalysisLayers: m.AnalysisLayers,
@@ -240,14 +314,39 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 	return j
 }
 
-func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON {
+func (n names) bindingsJSON(tr *rules.Trace, bs []replay.Binding) map[string]*BindingJSON {
+	if len(bs) == 0 {
+		return nil
+	}
+	out := map[string]*BindingJSON{}
+	for _, b := range bs {
+		j := &BindingJSON{Sort: b.Var.Sort.String()}
+		switch {
+		case b.Term != nil:
+			j.Term, j.Tree = n.text(b.Term), n.tree(b.Term)
+		case b.Step >= 0:
+			j.Step = b.Step + 1
+		case b.KEvent >= 0 && b.KEvent < len(tr.KEvents):
+			k, after := b.KEvent, int(tr.KEvents[b.KEvent].Time/rules.TraceTimeScale)
+			j.KnowledgeEvent, j.AfterStep = &k, &after
+		}
+		key := b.Var.String()
+		for i := 2; out[key] != nil; i++ {
+			key = fmt.Sprintf("%s (%d)", b.Var, i)
+		}
+		out[key] = j
+	}
+	return out
+}
+
+func (n names) traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON {
 	tj := &TraceJSON{Steps: []*StepJSON{}, KEvents: []*KEventJSON{}, Edges: []*EdgeJSON{}}
 	facts := func(fs []*rules.Fact) []*rules.JSONFact {
 		out := []*rules.JSONFact{}
 		for _, f := range fs {
-			jf := &rules.JSONFact{Name: f.Name, Persistent: f.Persistent, Text: f.TraceString(), Args: []*rules.JSONTerm{}}
+			jf := &rules.JSONFact{Name: f.Name, Persistent: f.Persistent, Text: n.fact(f), Args: []*rules.JSONTerm{}}
 			for _, a := range f.Args {
-				jf.Args = append(jf.Args, rules.TermJSON(a))
+				jf.Args = append(jf.Args, n.tree(a))
 			}
 			out = append(out, jf)
 		}
@@ -262,13 +361,13 @@ func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON
 			sj.RulePos = &p
 		}
 		for v, t := range st.Subst {
-			sj.Subst[v.String()] = t.TraceString()
+			sj.Subst[v.String()] = n.text(t)
 		}
 		for pi, d := range rs.Derivations {
 			if sj.Derivations == nil {
 				sj.Derivations = map[string]*DerivJSON{}
 			}
-			sj.Derivations[strconv.Itoa(pi)] = derivJSON(d, rep, i)
+			sj.Derivations[strconv.Itoa(pi)] = n.derivJSON(d, rep, i)
 		}
 		for pi, src := range st.Sources {
 			if src.Step < 0 || pi >= len(rs.Premises) {
@@ -276,12 +375,12 @@ func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON
 			}
 			p := rs.Premises[pi]
 			tj.Edges = append(tj.Edges, &EdgeJSON{FromStep: src.Step + 1, Conclusion: src.Conclusion, ToStep: i + 1, Premise: pi,
-				Fact: p.TraceString(), Persistent: p.Persistent})
+				Fact: n.fact(p), Persistent: p.Persistent})
 		}
 		tj.Steps = append(tj.Steps, sj)
 	}
 	for i, ev := range tr.KEvents {
-		kj := &KEventJSON{Term: ev.Term.TraceString(), AfterStep: int(ev.Time / rules.TraceTimeScale)}
+		kj := &KEventJSON{Term: n.text(ev.Term), AfterStep: int(ev.Time / rules.TraceTimeScale)}
 		if ev.InStep >= 0 {
 			kj.ForStep = ev.InStep + 1
 		}
@@ -292,7 +391,7 @@ func traceJSON(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON
 					before = j + 1
 				}
 			}
-			kj.Derivation = derivJSON(rep.KEvents[i], rep, before)
+			kj.Derivation = n.derivJSON(rep.KEvents[i], rep, before)
 		}
 		tj.KEvents = append(tj.KEvents, kj)
 	}

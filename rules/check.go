@@ -25,6 +25,11 @@ import (
 //	equations             error     an equation whose right side has variables its left lacks
 //	subterm-convergence   warning   an equation that is not subterm-convergent and not
 //	                                in an equations [convergent] block
+//	convergence           error     equations with a critical pair whose sides have
+//	                                different normal forms (not confluent)
+//	termination           warning   an equation that is not subterm-convergent and whose
+//	                                right side is not lighter than its left (termination
+//	                                not shown)
 //	lemma-actions         warning   a formula mentions an action no rule has
 //	formula-terms         warning   a formula applies a reducible function symbol
 //
@@ -284,6 +289,25 @@ func checkEquations(th *Theory, rep *reporter) {
 		if !e.Convergent && !IsSubtermConvergent(e) {
 			rep.add(SevWarning, "subterm-convergence", e.Pos, "equation %s is not subterm-convergent: its right side is neither a ground term nor a subterm of its left side", e)
 		}
+		if !IsSubtermConvergent(e) && !Decreasing(e) {
+			rep.add(SevWarning, "termination", e.Pos, "equation %s: its right side is not lighter than its left side, so termination of rewriting is not shown", e)
+		}
+	}
+	terminating := true
+	for _, e := range th.Equations {
+		if e.LHS.Kind == TApp && !IsSubtermConvergent(e) && !Decreasing(e) {
+			terminating = false
+		}
+	}
+	if !terminating {
+		return // normal forms of critical pairs might not exist
+	}
+	if cp := th.NonJoinable(); cp != nil {
+		e := cp.E1
+		if e.Builtin != "" {
+			e = cp.E2
+		}
+		rep.add(SevError, "convergence", e.Pos, "the equations are not convergent: %s", cp)
 	}
 }
 

@@ -59,3 +59,26 @@ func TestDHProducts(t *testing.T) {
 	assert.Equal(t, []Factor{{x, 1}, {y, -1}}, ProductOf(p))
 	assert.Equal(t, "one", MakeProduct(Quotient(ProductOf(p), ProductOf(p))).String())
 }
+
+func TestConvergence(t *testing.T) {
+	load := func(eqs string) (*Theory, Diagnostics) {
+		src := "theory C begin\nfunctions: f/1, g/1, h/1, sign/2, blind/2, unblind/2, enc/2, dec/2, prefix/1\n" + eqs + "\nend\n"
+		return Parse("c.spthy", []byte(src), Options{})
+	}
+	// blind signatures (Tamarin's chaum example) and prefixes of CBC
+	// encryption are convergent without being subterm-convergent
+	for _, eqs := range []string{
+		"equations: unblind(blind(m, r), r) = m, unblind(sign(blind(m, r), k), r) = sign(m, k)",
+		"equations [convergent]: dec(enc(M, k), k) = M, prefix(enc(<X, Y>, k)) = enc(X, k)",
+	} {
+		_, diags := load(eqs)
+		assert.False(t, diags.HasErrors(), "%s: %v", eqs, diags)
+	}
+	// two rules for one redex with different results: not confluent
+	_, diags := load("equations: f(g(x)) = x, f(g(x)) = h(x)")
+	require.True(t, diags.HasErrors())
+	assert.Contains(t, diags.Error(), "not convergent")
+	assert.Contains(t, diags.Error(), "f(g(")
+	th := dhTheory(t)
+	assert.Nil(t, th.NonJoinable())
+}

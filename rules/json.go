@@ -9,10 +9,14 @@ import "encoding/json"
 type JSONTerm struct {
 	Var   string      `json:"var,omitempty"`   // with sort prefix: "~n", "$A", "x.1"
 	Sort  string      `json:"sort,omitempty"`  // for variables: msg, fresh, pub, nat, temporal
-	Pub   *string     `json:"pub,omitempty"`   // public constant 'c'
+	Pub   *string     `json:"pub,omitempty"`   // public name: a constant 'c', or in a trace a value of a $-variable
 	Fresh *string     `json:"fresh,omitempty"` // fresh constant ~'c'
 	Fun   string      `json:"fun,omitempty"`   // function symbol
 	Args  []*JSONTerm `json:"args,omitempty"`
+	// Constant marks, in a trace, a public or fresh name the model writes
+	// as a constant ('c', ~'c'); the trace's other names are values of
+	// $- and ~-variables. Not set in a model.
+	Constant bool `json:"constant,omitempty"`
 }
 
 // TermJSON converts t.

@@ -106,6 +106,11 @@ type Rule struct {
 	Premises    []*Fact
 	Actions     []*Fact
 	Conclusions []*Fact
+	// Lets are the rule's let bindings in the order written, each term
+	// with the bindings before it applied. The parser has already
+	// substituted them into the facts; they are kept so that a trace can
+	// call a message by the model's own name for it.
+	Lets []Let
 	// Variants are rule variants given in the file after the rule; they are
 	// kept for printing and not otherwise used.
 	Variants []*Rule
@@ -114,6 +119,12 @@ type Rule struct {
 	End      Pos
 
 	embedded []embeddedRestr // during parsing only
+}
+
+// Let is a let binding of a rule: Var stands for Term.
+type Let struct {
+	Var  Var
+	Term *Term
 }
 
 // Vars returns the variables of the rule, in order of first occurrence in

@@ -249,3 +249,30 @@ end`
 	}
 	roundTrip(t, "printed", out)
 }
+
+// A rule keeps its let bindings, each with the ones before it applied,
+// so that traces can call a message by the model's name for it.
+func TestRuleLets(t *testing.T) {
+	th := loadFile(t, "testdata/print/macros.spthy", Options{})
+	got := func(rule string) []string {
+		var out []string
+		for _, l := range th.Rule(rule).Lets {
+			out = append(out, l.Var.String()+" = "+l.Term.String())
+		}
+		return out
+	}
+	if want := []string{"k = h(~n)", "m1 = aenc(<'m1', h(~n)>, pkB)", "tag = <h(~n), aenc(<'m1', h(~n)>, pkB), $S>"}; !reflect.DeepEqual(got("Let_chain"), want) {
+		t.Errorf("Let_chain lets %q, want %q", got("Let_chain"), want)
+	}
+	if want := []string{"x = y", "y = <z, y>"}; !reflect.DeepEqual(got("Manual_let"), want) {
+		t.Errorf("Manual_let lets %q, want %q", got("Manual_let"), want)
+	}
+	// the let-bound term is what the facts hold
+	r := th.Rule("Let_chain")
+	if !r.Conclusions[0].Args[0].Equal(r.Lets[1].Term) {
+		t.Errorf("Out(%s) is not m1 = %s", r.Conclusions[0].Args[0], r.Lets[1].Term)
+	}
+	if th.Rule("Register").Lets != nil {
+		t.Error("a rule without let has lets")
+	}
+}

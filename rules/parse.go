@@ -693,6 +693,14 @@ func (p *parser) rule() *Rule {
 			r.embedded[j].f = substFormula(rs.f, s)
 		}
 	}
+	// each let with the earlier ones applied, for naming messages in traces
+	for _, l := range lets {
+		s := Subst{}
+		for _, e := range r.Lets {
+			s[e.Var] = e.Term
+		}
+		r.Lets = append(r.Lets, Let{Var: l.v, Term: s.Apply(l.t)})
+	}
 	if p.peek().isIdent("left") {
 		p.rep.errorf(p.peek().pos, "not supported yet: diff rules (left/right rule instances)")
 		panic(bailout{})

@@ -37,7 +37,7 @@ func TestTotalTimeout(t *testing.T) {
 	took := time.Since(start)
 	assert.Equal(t, exitUnknown, code)
 	assert.Less(t, took, 5*time.Second)
-	assert.Contains(t, out, "executable (exists-trace): witness found: 5 steps")
+	assert.Regexp(t, `executable \(exists-trace\): witness found: \d+ steps`, out)
 	assert.Contains(t, out, "initiator_agreement (all-traces): unknown: total timeout (--total-timeout 2s)")
 	assert.Contains(t, out, "summary of summaries:")
 }
@@ -50,7 +50,7 @@ func TestBudgetDeepening(t *testing.T) {
 	took := time.Since(start)
 	assert.Equal(t, exitOK, code, out)
 	assert.Less(t, took, 6*time.Second)
-	assert.Contains(t, out, "executable (exists-trace): witness found: 5 steps")
+	assert.Regexp(t, `executable \(exists-trace\): witness found: \d+ steps`, out)
 	m := regexp.MustCompile(`responder_nonce_secrecy \(all-traces\): holds up to bound: no counterexample with ≤ (\d+) protocol steps .* \(depth (\d+) reached in the 2s time budget; --depth for a fixed bound\)`).FindStringSubmatch(out)
 	require.NotNil(t, m, out)
 	k, _ := strconv.Atoi(m[1])

@@ -20,7 +20,7 @@ func TestCheckFormats(t *testing.T) {
 		want   string
 	}{
 		{"text", "summary of summaries:"},
-		{"json", `"schema": "tracebound.report/v2"`},
+		{"json", `"schema": "tracebound.report/v3"`},
 		{"dot", "digraph \"executable\" {"},
 		{"msc", "sequenceDiagram"},
 		{"svg", "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\""},
@@ -53,7 +53,7 @@ func TestCheckOutputFiles(t *testing.T) {
 	code, out, errs := runCLI(t, "check", "../../examples/nspk.spthy", "--lemma", "executable,initiator_agreement", "--depth", "5",
 		"-f", "msc", "-o", svg, "--junit", junit)
 	require.Equal(t, exitOK, code, errs)
-	assert.Contains(t, out, "executable (exists-trace): witness found: 5 steps", "the verdicts still go to standard output")
+	assert.Contains(t, out, "executable (exists-trace): witness found: 6 steps", "the verdicts still go to standard output")
 	assert.Contains(t, out, "summary of summaries:")
 	b, err := os.ReadFile(svg)
 	require.NoError(t, err)
@@ -87,7 +87,7 @@ func TestCheckOutputFiles(t *testing.T) {
 	assert.Equal(t, exitFailed, code)
 	b, err = os.ReadFile(junit)
 	require.NoError(t, err)
-	assert.Contains(t, string(b), `<failure message="falsified: counterexample with 7 steps" type="falsified">`)
+	assert.Contains(t, string(b), `<failure message="falsified: counterexample with 8 steps (shortest: 7 steps, with an agent in two roles)" type="falsified">`)
 }
 
 // --no-timings makes JUnit the same bytes on every run; -o DIR/ writes

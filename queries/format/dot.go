@@ -12,8 +12,10 @@ import (
 // digraph, like Tamarin's graphs: one record node per rule instance with
 // its premises, its name and actions, and its conclusions; edges from
 // conclusions to the premises they supply (dashed for persistent facts);
-// the adversary's deductions as rounded, shaded nodes on red edges. A run
-// without traces gives an empty graph labelled with its verdicts.
+// the adversary's deductions as rounded, shaded nodes on red edges; the
+// steps ranked in their order (invisible edges from each step to the
+// next), the steps the lemma speaks of highlighted. A run without traces
+// gives an empty graph labelled with its verdicts.
 func WriteDOT(w io.Writer, r *Run) error {
 	for _, l := range r.warnings() {
 		fmt.Fprintf(w, "// %s\n", l)
@@ -55,12 +57,19 @@ func writeDOTGraph(w io.Writer, r *Run, v *queries.Verdict) {
 		fmt.Fprintf(w, "  lets [shape=note, fillcolor=\"#fffbe6\", label=%s];\n", dotLeftLines(b.String()))
 	}
 	for _, n := range g.nodes {
+		mark := ""
+		if n.Mark != "" {
+			// the points the lemma speaks of
+			mark = fmt.Sprintf(", fillcolor=%q, color=%q, penwidth=2", markFill, markStroke)
+		}
 		if n.Step >= 0 {
-			fmt.Fprintf(w, "  %s [label=\"%s\"];\n", n.ID, recordLabel(n))
+			fmt.Fprintf(w, "  %s [label=\"%s\"%s];\n", n.ID, recordLabel(n), mark)
 			continue
 		}
-		fmt.Fprintf(w, "  %s [shape=box, style=\"rounded,filled\", fillcolor=\"#fbe3e0\", color=%q, label=%s];\n",
-			n.ID, advColor, dotID(n.Label+"\n"+n.Term))
+		if mark == "" {
+			mark = fmt.Sprintf(", fillcolor=\"#fbe3e0\", color=%q", advColor)
+		}
+		fmt.Fprintf(w, "  %s [shape=box, style=\"rounded,filled\"%s, label=%s];\n", n.ID, mark, dotID(n.Label+"\n"+n.Term))
 	}
 	for _, e := range g.edges {
 		from, to := e.From, e.To
@@ -78,6 +87,16 @@ func writeDOTGraph(w io.Writer, r *Run, v *queries.Verdict) {
 			attrs = fmt.Sprintf(" [color=%q]", advColor)
 		}
 		fmt.Fprintf(w, "  %s -> %s%s;\n", from, to, attrs)
+	}
+	// ranks in step order: invisible edges from each step to the next
+	var chain []string
+	for _, n := range g.nodes {
+		if n.Step >= 0 {
+			chain = append(chain, n.ID)
+		}
+	}
+	if len(chain) > 1 {
+		fmt.Fprintf(w, "  %s [style=invis];\n", strings.Join(chain, " -> "))
 	}
 	fmt.Fprintln(w, "}")
 }

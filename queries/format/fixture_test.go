@@ -34,9 +34,12 @@ const nspkPath = "examples/nspk.spthy"
 const fixtureDepth = 7
 
 type fixtureTrace struct {
-	Lemma   string          `json:"lemma"`
-	Steps   []fixtureStep   `json:"steps"`
-	KEvents []fixtureKEvent `json:"kevents"`
+	Lemma string `json:"lemma"`
+	// Shortest is the verdict's: the length of a shortest trace, when the
+	// trace (with distinct agents) is longer.
+	Shortest int             `json:"shortest,omitempty"`
+	Steps    []fixtureStep   `json:"steps"`
+	KEvents  []fixtureKEvent `json:"kevents"`
 }
 
 type fixtureStep struct {
@@ -66,8 +69,9 @@ func termFromJSON(j *rules.JSONTerm) *rules.Term {
 	return rules.NewApp(j.Fun, args...)
 }
 
-func saveFixture(th *rules.Theory, lemma string, tr *rules.Trace, path string) error {
-	ft := fixtureTrace{Lemma: lemma, Steps: []fixtureStep{}, KEvents: []fixtureKEvent{}}
+func saveFixture(th *rules.Theory, lemma string, v *queries.Verdict, path string) error {
+	tr := v.Trace
+	ft := fixtureTrace{Lemma: lemma, Shortest: v.Shortest, Steps: []fixtureStep{}, KEvents: []fixtureKEvent{}}
 	for _, st := range tr.Steps {
 		fs := fixtureStep{Rule: -1, Subst: map[string]*rules.JSONTerm{}, Sources: st.Sources}
 		for i, r := range th.Rules {
@@ -90,19 +94,19 @@ func saveFixture(th *rules.Theory, lemma string, tr *rules.Trace, path string) e
 	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
-func loadFixture(th *rules.Theory, path string) (*rules.Trace, error) {
+func loadFixture(th *rules.Theory, path string) (*rules.Trace, int, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var ft fixtureTrace
 	if err := json.Unmarshal(b, &ft); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	tr := &rules.Trace{}
 	for _, fs := range ft.Steps {
 		if fs.Rule < 0 || fs.Rule >= len(th.Rules) {
-			return nil, fmt.Errorf("%s: no rule %d", path, fs.Rule)
+			return nil, 0, fmt.Errorf("%s: no rule %d", path, fs.Rule)
 		}
 		r := th.Rules[fs.Rule]
 		name, same := r.Name, 0
@@ -118,7 +122,7 @@ func loadFixture(th *rules.Theory, path string) (*rules.Trace, error) {
 		for _, v := range r.Vars() {
 			j, ok := fs.Subst[v.String()]
 			if !ok {
-				return nil, fmt.Errorf("%s: rule %s: no value for %s", path, r.Name, v)
+				return nil, 0, fmt.Errorf("%s: rule %s: no value for %s", path, r.Name, v)
 			}
 			st.Subst[v] = termFromJSON(j)
 		}
@@ -127,7 +131,7 @@ func loadFixture(th *rules.Theory, path string) (*rules.Trace, error) {
 	for _, ke := range ft.KEvents {
 		tr.KEvents = append(tr.KEvents, &rules.KEvent{Term: termFromJSON(ke.Term), Time: ke.Time, InStep: ke.InStep, InPremise: ke.InPremise})
 	}
-	return tr, nil
+	return tr, ft.Shortest, nil
 }
 
 var (
@@ -172,11 +176,11 @@ func loadRuns() (map[string]*Run, error) {
 			if v.Trace == nil {
 				return nil, fmt.Errorf("%s: no trace: %s", name, v.Summary())
 			}
-			if err := saveFixture(th, name, v.Trace, path); err != nil {
+			if err := saveFixture(th, name, v, path); err != nil {
 				return nil, err
 			}
 		}
-		tr, err := loadFixture(th, path)
+		tr, shortest, err := loadFixture(th, path)
 		if err != nil {
 			return nil, err
 		}
@@ -186,7 +190,10 @@ func loadRuns() (map[string]*Run, error) {
 			return nil, fmt.Errorf("fixture %s no longer replays (rerun with -update-traces): %w", path, err)
 		}
 		v := &queries.Verdict{Lemma: l, Kind: queries.WitnessFound, Depth: len(tr.Steps), Trace: tr, Replayed: rep,
-			Bounds: "≤ 7 protocol steps and " + opts.Encode.Bounds.String()}
+			Bindings: queries.Bindings(th, l, tr, rep), Shortest: shortest, Bounds: "≤ 7 protocol steps and " + opts.Encode.Bounds.String()}
+		if shortest > 0 {
+			v.Depth = shortest
+		}
 		if l.Quantifier == rules.AllTraces {
 			v.Kind = queries.Falsified
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -64,15 +65,21 @@ func (r *Run) warnings() []string {
 	return out
 }
 
-// traced returns the verdicts that carry a replayed trace.
+// traced returns the verdicts that carry a replayed trace: the attacks
+// (falsified lemmas) first, then the witnesses, each in the lemmas'
+// order.
 func (r *Run) traced() []*queries.Verdict {
-	var out []*queries.Verdict
+	var attacks, witnesses []*queries.Verdict
 	for _, v := range r.Verdicts {
-		if v.Trace != nil && v.Replayed != nil {
-			out = append(out, v)
+		switch {
+		case v.Trace == nil || v.Replayed == nil:
+		case v.Kind == queries.Falsified:
+			attacks = append(attacks, v)
+		default:
+			witnesses = append(witnesses, v)
 		}
 	}
-	return out
+	return append(attacks, witnesses...)
 }
 
 // LetThreshold is the least size (number of symbols, names and constants)
@@ -80,10 +87,11 @@ func (r *Run) traced() []*queries.Verdict {
 const LetThreshold = 6
 
 // printer prints the ground terms and facts of one trace in Tamarin
-// syntax: fresh names ~n.3, public names that the model does not write as
+// syntax: fresh names ~na, public names that the model does not write as
 // constants $A (as Tamarin shows instantiated public variables), public
 // constants 'c'; with lets, big subterms that repeat print as their name.
 type printer struct {
+	th      *rules.Theory
 	literal map[string]bool // public constants written in the model
 	lets    map[string]string
 	order   []*let
@@ -94,68 +102,21 @@ type let struct {
 	Term *rules.Term
 }
 
-// literals collects the public constants written in the theory.
-func literals(th *rules.Theory) map[string]bool {
-	lit := map[string]bool{}
-	add := func(t *rules.Term) {
-		if t == nil {
-			return
-		}
-		t.Walk(func(s *rules.Term) bool {
-			if s.Kind == rules.TPub {
-				lit[s.Name] = true
-			}
-			return true
-		})
-	}
-	facts := func(fs []*rules.Fact) {
-		for _, f := range fs {
-			for _, a := range f.Args {
-				add(a)
-			}
-		}
-	}
-	formula := func(f rules.Formula) {
-		if f == nil {
-			return
-		}
-		rules.WalkFormula(f, func(g rules.Formula) {
-			if a, ok := g.(*rules.Atom); ok {
-				if a.Fact != nil {
-					facts([]*rules.Fact{a.Fact})
-				}
-				add(a.L)
-				add(a.R)
-			}
-		})
-	}
-	for _, r := range th.Rules {
-		facts(r.Premises)
-		facts(r.Actions)
-		facts(r.Conclusions)
-	}
-	for _, e := range th.Equations {
-		add(e.LHS)
-		add(e.RHS)
-	}
-	for _, r := range th.Restrictions {
-		formula(r.Formula)
-	}
-	for _, l := range th.Lemmas {
-		formula(l.Formula)
-	}
-	return lit
-}
-
 func newPrinter(th *rules.Theory) *printer {
-	return &printer{literal: literals(th)}
+	lit := map[string]bool{}
+	if th != nil {
+		lit, _ = queries.Constants(th)
+	}
+	return &printer{th: th, literal: lit}
 }
 
 // withLets returns a printer for one trace that names the subterms of
-// size ≥ LetThreshold that occur at least twice (see computeLets).
+// size ≥ LetThreshold that occur at least twice (see computeLets and
+// nameLets).
 func (p *printer) withLets(tr *rules.Trace, rep *replay.Result) *printer {
-	q := &printer{literal: p.literal, lets: map[string]string{}}
+	q := &printer{th: p.th, literal: p.literal, lets: map[string]string{}}
 	q.order = computeLets(traceTerms(tr, rep))
+	nameLets(p.th, tr, rep, q.order)
 	for _, l := range q.order {
 		q.lets[l.Term.String()] = l.Name
 	}
@@ -220,12 +181,17 @@ func size(t *rules.Term) int {
 	return n
 }
 
+func isPair(t *rules.Term) bool {
+	return t.Kind == rules.TApp && t.Name == rules.FunPair && len(t.Args) == 2
+}
+
 // computeLets chooses the named subterms of terms: repeatedly the largest
 // subterm of size ≥ LetThreshold that occurs at least twice, counting
 // occurrences in the terms and in the bodies of the names chosen so far
 // but not inside named subterms (ties go to the earlier occurrence). The
-// names m1, m2, … follow the first occurrence in a post-order walk of
-// the terms, so that a let's body only refers to earlier lets.
+// rest of a tuple (the pair <b, c> in <a, b, c>) is never named: tuples
+// print flat. The lets are listed in a post-order walk of the terms, so
+// that a let's body only refers to earlier lets; nameLets names them.
 func computeLets(terms []*rules.Term) []*let {
 	named := map[string]*rules.Term{}
 	for {
@@ -233,13 +199,13 @@ func computeLets(terms []*rules.Term) []*let {
 		first := map[string]int{}
 		byKey := map[string]*rules.Term{}
 		seq := 0
-		var walk func(t *rules.Term, top bool)
-		walk = func(t *rules.Term, top bool) {
+		var walk func(t *rules.Term, top, tail bool)
+		walk = func(t *rules.Term, top, tail bool) {
 			k := t.String()
 			if _, ok := named[k]; ok && !top {
 				return
 			}
-			if !top {
+			if !top && !(tail && isPair(t)) {
 				count[k]++
 				if _, ok := first[k]; !ok {
 					first[k] = seq
@@ -247,15 +213,15 @@ func computeLets(terms []*rules.Term) []*let {
 				}
 				seq++
 			}
-			for _, a := range t.Args {
-				walk(a, false)
+			for i, a := range t.Args {
+				walk(a, false, isPair(t) && i == 1)
 			}
 		}
 		for _, t := range terms {
-			walk(t, false)
+			walk(t, false, false)
 		}
 		for _, t := range sortedTerms(named) {
-			walk(t, true)
+			walk(t, true, false)
 		}
 		best := ""
 		for k, n := range count {
@@ -272,7 +238,7 @@ func computeLets(terms []*rules.Term) []*let {
 		}
 		named[best] = byKey[best]
 	}
-	// number in post-order of first occurrence
+	// list in post-order of first occurrence
 	var out []*let
 	done := map[string]bool{}
 	var visit func(t *rules.Term)
@@ -286,13 +252,112 @@ func computeLets(terms []*rules.Term) []*let {
 		}
 		if _, ok := named[k]; ok {
 			done[k] = true
-			out = append(out, &let{Name: fmt.Sprintf("m%d", len(out)+1), Term: t})
+			out = append(out, &let{Term: t})
 		}
 	}
 	for _, t := range terms {
 		visit(t)
 	}
 	return out
+}
+
+// nameLets names the lets of a trace (docs/formats.md, "Lets"): a message
+// that is exactly a let-bound term of a rule that sends it (else of one
+// that receives it) takes the model's name for it (m2 in NSPK's
+// Resp_recv_1_send_2); any other message takes the name m<n>, n its
+// position among the messages its run sends and receives (the run that
+// sends it, else the one that receives it; a run is a thread of steps
+// linked by state facts, see threads); a subterm that is no message is
+// t1, t2, …. Lets with the same name get #2, #3, … in the order they
+// are listed.
+func nameLets(th *rules.Theory, tr *rules.Trace, rep *replay.Result, lets []*let) {
+	if len(lets) == 0 {
+		return
+	}
+	root, _ := threads(tr, rep)
+	// the messages of each run, in order
+	runMsgs := map[int][]string{}
+	for i, st := range rep.Steps {
+		for _, fs := range [][]*rules.Fact{st.Premises, st.Conclusions} {
+			for _, f := range fs {
+				if (f.Name == rules.FactIn || f.Name == rules.FactOut) && len(f.Args) == 1 {
+					k := f.Args[0].String()
+					if !slices.Contains(runMsgs[root[i]], k) {
+						runMsgs[root[i]] = append(runMsgs[root[i]], k)
+					}
+				}
+			}
+		}
+	}
+	used := map[string]bool{}
+	others := 0
+	for _, l := range lets {
+		base := modelLetName(th, tr, rep, l.Term)
+		if base == "" {
+			if s := messageStep(rep, l.Term); s >= 0 {
+				base = fmt.Sprintf("m%d", slices.Index(runMsgs[root[s]], l.Term.String())+1)
+			} else {
+				others++
+				base = fmt.Sprintf("t%d", others)
+			}
+		}
+		name := base
+		for i := 2; used[name]; i++ {
+			name = fmt.Sprintf("%s#%d", base, i)
+		}
+		used[name] = true
+		l.Name = name
+	}
+}
+
+// modelLetName returns the name of a let of a step's rule whose term,
+// instantiated, is t and which the step sends (first choice) or receives;
+// "" when there is none.
+func modelLetName(th *rules.Theory, tr *rules.Trace, rep *replay.Result, t *rules.Term) string {
+	if th == nil {
+		return ""
+	}
+	for _, fact := range []string{rules.FactOut, rules.FactIn} {
+		for i, st := range tr.Steps {
+			if !hasMessage(rep.Steps[i], fact, t) {
+				continue
+			}
+			for _, l := range st.Rule.Lets {
+				if g := st.Subst.Apply(l.Term); g.IsGround() && th.Normalize(g).Equal(t) {
+					return l.Var.Name
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// messageStep returns the first step that sends t, else the first that
+// receives it, or -1.
+func messageStep(rep *replay.Result, t *rules.Term) int {
+	for _, fact := range []string{rules.FactOut, rules.FactIn} {
+		for i, st := range rep.Steps {
+			if hasMessage(st, fact, t) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// hasMessage reports whether a step has the premise or conclusion
+// fact(t), for fact In or Out.
+func hasMessage(st *replay.Step, fact string, t *rules.Term) bool {
+	fs := st.Conclusions
+	if fact == rules.FactIn {
+		fs = st.Premises
+	}
+	for _, f := range fs {
+		if f.Name == fact && len(f.Args) == 1 && f.Args[0].Equal(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func sortedTerms(m map[string]*rules.Term) []*rules.Term {
@@ -544,4 +609,45 @@ func Choose(format string, explicit bool, output string) (string, error) {
 // per lemma in an output directory).
 func Extension(format string) string {
 	return map[string]string{"text": ".txt", "json": ".json", "dot": ".dot", "msc": ".mmd", "svg": ".svg", "html": ".html"}[format]
+}
+
+// bindingsText writes the lemma's bindings on a trace on one line, in
+// the order the lemma binds them: A = $A, nb = ~nb, #i = step 8,
+// #k = K(~nb) after step 7. It is empty when there are none.
+func bindingsText(p *printer, v *queries.Verdict) string {
+	var parts []string
+	for _, b := range v.Bindings {
+		switch {
+		case b.Term != nil:
+			parts = append(parts, b.Var.String()+" = "+p.term(b.Term))
+		case b.Step >= 0:
+			parts = append(parts, fmt.Sprintf("%s = step %d", b.Var, b.Step+1))
+		case b.KEvent >= 0 && b.KEvent < len(v.Trace.KEvents):
+			ev := v.Trace.KEvents[b.KEvent]
+			parts = append(parts, fmt.Sprintf("%s = K(%s) after step %d", b.Var, p.term(ev.Term), ev.Time/rules.TraceTimeScale))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// marks returns the lemma's temporal variables bound to each step
+// (0-based) and to each knowledge event: the points the lemma speaks of.
+func marks(v *queries.Verdict) (steps, kevents map[int]string) {
+	steps, kevents = map[int]string{}, map[int]string{}
+	add := func(m map[int]string, i int, x string) {
+		if m[i] != "" {
+			m[i] += ", "
+		}
+		m[i] += x
+	}
+	for _, b := range v.Bindings {
+		switch {
+		case b.Term != nil:
+		case b.Step >= 0:
+			add(steps, b.Step, b.Var.String())
+		case b.KEvent >= 0:
+			add(kevents, b.KEvent, b.Var.String())
+		}
+	}
+	return steps, kevents
 }

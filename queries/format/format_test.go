@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/tracebound/tracebound/queries"
+	"github.com/tracebound/tracebound/rules"
 )
 
 var goldenExt = map[string]string{"text": "txt", "json": "json", "dot": "dot", "msc": "mmd", "svg": "svg", "html": "html"}
@@ -45,28 +46,45 @@ func TestTextLets(t *testing.T) {
 	var b bytes.Buffer
 	WriteTrace(&b, r.Theory, r.Verdicts[0])
 	out := b.String()
-	// the three protocol messages are sent and received: named once
-	assert.Contains(t, out, "  let m1 = aenc(<'m1', ")
+	// the three protocol messages are sent and received: named once,
+	// after the model's let (m1 and m2 of Resp_recv_1_send_2) or their
+	// place in the initiator's run (m3)
+	assert.Contains(t, out, "  let m1 = aenc(<'m1', ~na, $A>, pk(~skB))\n      m2 = aenc(<'m2', ~na, ~nb>, pk(~skA))\n      m3 = aenc(<'m3', ~nb>, pk(~skB))\n")
 	assert.Contains(t, out, "Out(m1)")
-	assert.Contains(t, out, "In(m1): received from step 2")
+	assert.Contains(t, out, "In(m1): received from step 3")
 	assert.Equal(t, 1, strings.Count(out, "aenc(<'m1'"), "a let is defined once and used by name")
-	// public names of the model print as constants, the others as $A
-	assert.Contains(t, out, "KeyOwner($X)")
-	assert.NotContains(t, out, "'X'")
+	// public names of the model print as constants, the others as $A,
+	// named after the lemma's variables and the rules' roles
+	assert.Contains(t, out, "KeyOwner($A)")
+	assert.Contains(t, out, "InitCommit($A, $B, <~na, ~nb>)")
+	assert.NotContains(t, out, "'A'")
+	assert.NotContains(t, out, "$X", "two agents, named A and B after the lemma")
 	assert.Contains(t, out, "(examples/nspk.spthy:22)", "steps name their rule's source line")
+	assert.Contains(t, out, "  bindings: A = $A, B = $B, na = ~na, nb = ~nb, #i = step 5, #j = step 6\n")
+	assert.Contains(t, out, "   5. Init_recv_2_send_3  (examples/nspk.spthy:46)  #i\n")
 }
 
+// Lowe's attack as the textbook tells it: three agents, the lemma's
+// bindings, the messages named as in the model and in Lowe's paper
+// (m1 and its re-encryption m1#2, B's m2, A's m3 and m3#2).
 func TestAttackText(t *testing.T) {
 	r := nspkRun(t, "responder_nonce_secrecy")
 	var b bytes.Buffer
 	require.NoError(t, WriteText(&b, r))
 	out := b.String()
+	assert.Contains(t, out, "responder_nonce_secrecy (all-traces): falsified: counterexample with 8 steps (shortest: 7 steps, with an agent in two roles)\n")
+	assert.Contains(t, out, "  bindings: A = $A, B = $B, nb = ~nb, #i = step 8, #k = K(~nb) after step 8\n")
+	assert.Contains(t, out, "  let m1 = aenc(<'m1', ~na, $A>, pk(~sk))\n      m1#2 = aenc(<'m1', ~na, $A>, pk(~skB))\n      m2 = aenc(<'m2', ~na, ~nb>, pk(~skA))\n      m3 = aenc(<'m3', ~nb>, pk(~sk))\n      m3#2 = aenc(<'m3', ~nb>, pk(~skB))\n")
+	assert.Contains(t, out, "--[ Corrupted($X) ]->")
+	assert.Contains(t, out, "InitWaiting($A, $X, ~na)", "A runs with the corrupted X")
+	assert.Contains(t, out, "RespWaiting($B, $A, ~na, ~nb)", "B believes it runs with A")
 	assert.Contains(t, out, "built by the adversary")
-	assert.Contains(t, out, "construct aenc")
+	assert.Contains(t, out, "m1#2  construct aenc")
 	assert.Contains(t, out, "deconstruct adec")
-	assert.Contains(t, out, "adversary knows ~nb.")
+	assert.Contains(t, out, "      adversary knows ~nb  #k\n")
+	assert.Contains(t, out, "   8. Resp_recv_3  (examples/nspk.spthy:51)  #i\n")
 	assert.Contains(t, out, "summary of summaries:")
-	assert.Regexp(t, `responder_nonce_secrecy\s+all-traces\s+falsified\s+7\s+≤7 steps`, out)
+	assert.Regexp(t, `responder_nonce_secrecy\s+all-traces\s+falsified\s+8\s+≤7 steps`, out)
 	assert.NotContains(t, out, "time", "no timings without Stats")
 }
 
@@ -74,41 +92,119 @@ func TestComputeLets(t *testing.T) {
 	r := nspkRun(t, "responder_nonce_secrecy")
 	v := r.Verdicts[0]
 	p := newPrinter(r.Theory).withLets(v.Trace, v.Replayed)
-	require.NotEmpty(t, p.order)
+	var names []string
 	for i, l := range p.order {
-		assert.Equal(t, "m"+string(rune('1'+i)), l.Name)
+		names = append(names, l.Name)
 		assert.GreaterOrEqual(t, size(l.Term), LetThreshold)
 		// a let's body refers only to earlier lets
 		for _, later := range p.order[i:] {
 			assert.NotContains(t, p.body(l.Term), later.Name+")")
 		}
 	}
+	assert.Equal(t, []string{"m1", "m1#2", "m2", "m3", "m3#2"}, names)
+
+	// tuples print flat: the rest of a tuple is never a let of its own
+	pub, fr := rules.NewPub, rules.NewFreshConst
+	m := rules.NewApp("aenc", rules.NewApp("pair", pub("m"), fr("n")), rules.NewApp("pk", fr("k")))
+	tuple := rules.NewApp("pair", pub("A"), rules.NewApp("pair", fr("ltk"), m))
+	lets := computeLets([]*rules.Term{tuple, tuple, rules.NewApp("h", tuple)})
+	require.Len(t, lets, 1, "only the whole tuple")
+	assert.True(t, lets[0].Term.Equal(tuple))
+	q := &printer{literal: map[string]bool{}, lets: map[string]string{}}
+	assert.Equal(t, "<$A, ~ltk, aenc(<$m, ~n>, pk(~k))>", q.term(tuple))
 }
 
 func TestLifelines(t *testing.T) {
 	r := nspkRun(t, "responder_nonce_secrecy")
 	v := r.Verdicts[0]
 	c := newChart(r.Theory, v, nil)
-	assert.Equal(t, "Adversary", c.Lanes[c.Adv])
-	// key setup and corruption per agent; one lifeline per thread (the
-	// initiator's and the responder's, named by their agent and nonce)
-	var threads int
+	var labels []string
 	for _, l := range c.Lanes {
-		if strings.Contains(l, "(~n") {
-			threads++
+		labels = append(labels, l.Label)
+	}
+	// one lifeline per agent, the adversary between A and B, the
+	// corrupted X (setup steps only) last
+	assert.Equal(t, []string{"$A", "Adversary", "$B", "$X"}, labels)
+	assert.Equal(t, 1, c.Adv)
+	// key setup and corruption folded into the headers
+	setup := func(i int) []string {
+		var out []string
+		for _, s := range c.Lanes[i].Setup {
+			out = append(out, s.Lines[0])
+		}
+		return out
+	}
+	assert.Equal(t, []string{"1. Key_setup  KeyOwner($A)  → pk(~skA)"}, setup(0))
+	assert.Equal(t, []string{"3. Key_setup  KeyOwner($X)  → pk(~sk)", "4. Corrupt  Corrupted($X)  → ~sk"}, setup(3))
+	var notes []int
+	for _, rw := range c.Rows {
+		if rw.Step > 0 {
+			notes = append(notes, rw.Step)
 		}
 	}
-	assert.Equal(t, 2, threads, "%v", c.Lanes)
-	// the override: name lifelines by the first argument of the state facts
-	c2 := newChart(r.Theory, v, []Lifeline{{Fact: "InitWaiting", Arg: 1}, {Fact: "RespWaiting", Arg: 1}})
-	for _, l := range c2.Lanes {
-		assert.NotContains(t, l, "(~n", "%v", c2.Lanes)
+	assert.Equal(t, []int{5, 6, 7, 8}, notes, "the other steps are notes in time order")
+	// the steps the lemma speaks of are marked
+	var marked []string
+	for _, rw := range c.Rows {
+		if rw.Mark != "" {
+			marked = append(marked, rw.Mark+" "+rw.Lines[0])
+		}
+	}
+	assert.Equal(t, []string{"#i 8. Resp_recv_3 (#i)", "#k #k: knows ~nb = snd(adec(m3, ~sk))"}, marked)
+	assert.Equal(t, "A = $A, B = $B, nb = ~nb, #i = step 8, #k = K(~nb) after step 8", c.Bindings)
+
+	// the override: the responder's steps on the lifeline of its peer
+	c2 := newChart(r.Theory, v, []Lifeline{{Fact: "RespWaiting", Arg: 2}})
+	for _, rw := range c2.Rows {
+		if rw.Step == 6 || rw.Step == 8 {
+			assert.Equal(t, "$A", c2.Lanes[rw.Lane].Label)
+		}
 	}
 	_, err := ParseLifeline("St:0")
 	assert.Error(t, err)
 	ll, err := ParseLifeline("!St_I:2")
 	require.NoError(t, err)
 	assert.Equal(t, Lifeline{Fact: "St_I", Arg: 2}, ll)
+}
+
+// Several traces: the attacks first, then the witnesses.
+func TestAttacksFirst(t *testing.T) {
+	attack, witness := nspkRun(t, "responder_nonce_secrecy"), nspkRun(t, "executable")
+	r := *attack
+	r.Verdicts = []*queries.Verdict{witness.Verdicts[0], attack.Verdicts[0]}
+	var b bytes.Buffer
+	require.NoError(t, WriteDOT(&b, &r))
+	dot := b.String()
+	require.Contains(t, dot, `digraph "executable"`)
+	assert.Less(t, strings.Index(dot, `digraph "responder_nonce_secrecy"`), strings.Index(dot, `digraph "executable"`))
+	b.Reset()
+	require.NoError(t, WriteHTML(&b, &r))
+	page := b.String()
+	assert.Less(t, strings.Index(page, `<section class="lemma" id="lemma-responder_nonce_secrecy">`), strings.Index(page, `<section class="lemma" id="lemma-executable">`))
+	assert.Less(t, strings.Index(page, `data-lemma="executable"`), strings.Index(page, `data-lemma="responder_nonce_secrecy"`), "the verdict table keeps the model's order")
+}
+
+// DOT: the steps are ranked in their order and the lemma's steps are
+// highlighted.
+func TestDOTRanks(t *testing.T) {
+	r := nspkRun(t, "responder_nonce_secrecy")
+	var b bytes.Buffer
+	require.NoError(t, WriteDOT(&b, r))
+	dot := b.String()
+	assert.Contains(t, dot, "  s1 -> s2 -> s3 -> s4 -> s5 -> s6 -> s7 -> s8 [style=invis];\n")
+	assert.Regexp(t, `s8 \[label="[^\n]*Resp_recv_3[^\n]*\(#i\)\}", fillcolor="#fff3c4", color="#d98b00", penwidth=2\];`, dot)
+	assert.Contains(t, dot, `label="K (#k)\n~nb"`)
+}
+
+// Mermaid: setup steps first, the lemma's steps in highlighted boxes.
+func TestMermaidMarks(t *testing.T) {
+	r := nspkRun(t, "responder_nonce_secrecy")
+	var b bytes.Buffer
+	require.NoError(t, WriteMermaid(&b, r))
+	out := b.String()
+	assert.Contains(t, out, "    participant L1 as $A\n    participant Adv as Adversary\n    participant L3 as $B\n    participant L4 as $X\n")
+	assert.Contains(t, out, "    rect rgb(255, 236, 179)\n    Note over L3: 8. Resp_recv_3 (#35;i)<br/>")
+	assert.Less(t, strings.Index(out, "4. Corrupt"), strings.Index(out, "5. Init_send_1"))
 }
 
 func TestChoose(t *testing.T) {
@@ -196,8 +292,45 @@ func TestJSONEdges(t *testing.T) {
 		assert.Equal(t, tr.Steps[e.ToStep-1].Premises[e.Premise].Text, e.Fact)
 		assert.Equal(t, tr.Steps[e.FromStep-1].Conclusions[e.Conclusion].Text, e.Fact)
 	}
-	d := tr.Steps[2].Derivations["1"]
+	d := tr.Steps[3].Derivations["1"]
 	require.NotNil(t, d)
 	assert.Equal(t, "received", d.Rule)
-	assert.Equal(t, 2, d.SentBy)
+	assert.Equal(t, 3, d.SentBy)
+}
+
+// JSON: the lemma's bindings; public names the trace chose print as $A
+// and are no constants in the trees; the model's constants are marked.
+func TestJSONBindings(t *testing.T) {
+	r := nspkRun(t, "responder_nonce_secrecy")
+	var b bytes.Buffer
+	require.NoError(t, WriteJSON(&b, r))
+	out := b.String()
+	assert.NotContains(t, out, "'A'")
+	assert.NotContains(t, out, "'X'")
+	var rep queries.Report
+	require.NoError(t, json.Unmarshal(b.Bytes(), &rep))
+	assert.Equal(t, "tracebound.report/v3", rep.Schema)
+	v := rep.Verdicts[0]
+	assert.Equal(t, 7, v.Shortest)
+	assert.Equal(t, 7, v.Depth)
+	require.Len(t, v.Bindings, 5)
+	a := v.Bindings["A"]
+	require.NotNil(t, a)
+	assert.Equal(t, "$A", a.Term)
+	require.NotNil(t, a.Tree.Pub)
+	assert.Equal(t, "A", *a.Tree.Pub)
+	assert.False(t, a.Tree.Constant)
+	assert.Equal(t, "~nb", v.Bindings["nb"].Term)
+	assert.Equal(t, 8, v.Bindings["#i"].Step)
+	k := v.Bindings["#k"]
+	require.NotNil(t, k.KnowledgeEvent)
+	assert.Equal(t, "~nb", v.Trace.KEvents[*k.KnowledgeEvent].Term)
+	assert.Equal(t, 8, *k.AfterStep)
+	in := v.Trace.Steps[5].Premises[1]
+	assert.Equal(t, "In(aenc(<'m1', ~na, $A>, pk(~skB)))", in.Text)
+	tag := in.Args[0].Args[0].Args[0]
+	require.NotNil(t, tag.Pub)
+	assert.Equal(t, "m1", *tag.Pub)
+	assert.True(t, tag.Constant, "'m1' is a constant of the model")
+	assert.Equal(t, "$A", v.Trace.Steps[5].Subst["A"])
 }

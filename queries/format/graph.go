@@ -29,6 +29,9 @@ type gnode struct {
 	// adversary nodes
 	Label string // "construct aenc", "deconstruct adec", "public name", "K"
 	Term  string
+	// Mark names the lemma's temporal variables bound to the step or
+	// knowledge event ("#i").
+	Mark string
 }
 
 // gedge connects a conclusion (FromPort "c0", …) or an adversary node to
@@ -44,10 +47,11 @@ type gedge struct {
 func newGraph(th *rules.Theory, v *queries.Verdict) *graph {
 	tr, rep := v.Trace, v.Replayed
 	g := &graph{p: newPrinter(th).withLets(tr, rep), byKey: map[string]*gnode{}}
+	stepMark, kevMark := marks(v)
 	for i, st := range tr.Steps {
 		rs := rep.Steps[i]
 		g.nodes = append(g.nodes, &gnode{ID: fmt.Sprintf("s%d", i+1), Step: i, Rule: st.Name,
-			Premises: g.p.facts(rs.Premises), Actions: g.p.facts(rs.Actions), Conclusions: g.p.facts(rs.Conclusions)})
+			Premises: g.p.facts(rs.Premises), Actions: g.p.facts(rs.Actions), Conclusions: g.p.facts(rs.Conclusions), Mark: stepMark[i]})
 	}
 	for i, st := range tr.Steps {
 		rs := rep.Steps[i]
@@ -74,7 +78,10 @@ func newGraph(th *rules.Theory, v *queries.Verdict) *graph {
 			continue
 		}
 		kn++
-		n := &gnode{ID: fmt.Sprintf("k%d", kn), Step: -1, Label: "K", Term: g.p.term(rep.KEvents[k].Term)}
+		n := &gnode{ID: fmt.Sprintf("k%d", kn), Step: -1, Label: "K", Term: g.p.term(rep.KEvents[k].Term), Mark: kevMark[k]}
+		if n.Mark != "" {
+			n.Label += " (" + n.Mark + ")"
+		}
 		g.nodes = append(g.nodes, n)
 		g.feed(rep, rep.KEvents[k], stepOfTime(tr, ev.Time), n.ID, "")
 	}
@@ -124,11 +131,15 @@ func (g *graph) deduce(rep *replay.Result, d *replay.Derivation, before int) (st
 	return n.ID, ""
 }
 
-// header is a step node's middle line, as Tamarin's graphs show it.
+// header is a step node's middle line, as Tamarin's graphs show it (and
+// the lemma's variables bound to the step).
 func (n *gnode) header() string {
 	h := fmt.Sprintf("#%d: %s", n.Step+1, n.Rule)
 	if len(n.Actions) > 0 {
 		h += "[" + strings.Join(n.Actions, ", ") + "]"
+	}
+	if n.Mark != "" {
+		h += " (" + n.Mark + ")"
 	}
 	return h
 }

@@ -4,13 +4,18 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 )
 
 // The dependency graph drawn as SVG without Graphviz: a layered layout
-// from left to right. A node's layer is one more than the largest layer
-// of the nodes that feed it; within a layer nodes are sorted by the mean
-// position of their predecessors (then by step); edges run from a
-// conclusion's right end to a premise's left end as curves.
+// from top to bottom, so that the picture grows down the page rather
+// than across it (a trace's facts make wide nodes). A node's layer (its
+// row) is one more than the largest layer of the nodes that feed it;
+// within a row nodes are sorted by the mean position of their
+// predecessors (then by step) and the row is centred. An edge runs from
+// a conclusion's line to a premise's line as a curve, leaving and
+// entering on the sides that face each other (both on the right when
+// one node is below the other).
 
 type placed struct {
 	n          *gnode
@@ -25,7 +30,10 @@ type gline struct {
 	class string // "fact", "head", "act", "adv"
 }
 
-const gGap = 90 // between layers
+const (
+	gRowGap = 46 // between rows
+	gColGap = 40 // between nodes in a row
+)
 
 func (g *graph) layout() ([]*placed, float64, float64) {
 	byID := map[string]*placed{}
@@ -46,7 +54,11 @@ func (g *graph) layout() ([]*placed, float64, float64) {
 			if len(n.Premises) > 0 {
 				y += 4
 			}
-			mid := add(fmt.Sprintf("#%d: %s", n.Step+1, n.Rule), "head")
+			head := fmt.Sprintf("#%d: %s", n.Step+1, n.Rule)
+			if n.Mark != "" {
+				head += " (" + n.Mark + ")"
+			}
+			mid := add(head, "head")
 			for _, a := range n.Actions {
 				add(a, "act")
 			}
@@ -102,15 +114,26 @@ func (g *graph) layout() ([]*placed, float64, float64) {
 	for _, p := range ps {
 		layers[p.layer] = append(layers[p.layer], p)
 	}
-	x := float64(svgMargin)
-	height := 0.0
+	// rows, each centred on the widest (a row's width does not depend on
+	// its order), its nodes in the order of the mean centre of their
+	// predecessors
+	width := 0.0
+	rowW := make([]float64, nl)
+	for li, l := range layers {
+		for _, p := range l {
+			rowW[li] += p.w + gColGap
+		}
+		rowW[li] -= gColGap
+		width = max(width, rowW[li])
+	}
+	y := float64(svgMargin)
 	for li, l := range layers {
 		if li > 0 {
 			bary := map[*placed]float64{}
 			for _, p := range l {
 				sum, n := 0.0, 0
 				for _, q := range preds[p] {
-					sum += float64(q.pos)
+					sum += q.x + q.w/2
 					n++
 				}
 				if n > 0 {
@@ -119,21 +142,24 @@ func (g *graph) layout() ([]*placed, float64, float64) {
 			}
 			sort.SliceStable(l, func(i, j int) bool { return bary[l[i]] < bary[l[j]] })
 		}
-		wmax, y := 0.0, float64(svgMargin)
+		x := svgMargin + (width-rowW[li])/2
+		hmax := 0.0
 		for i, p := range l {
 			p.pos = i
 			p.x, p.y = x, y
-			y += p.h + 24
-			if p.w > wmax {
-				wmax = p.w
-			}
+			x += p.w + gColGap
+			hmax = max(hmax, p.h)
 		}
-		if y > height {
-			height = y
-		}
-		x += wmax + gGap
+		y += hmax + gRowGap
 	}
-	return ps, x - gGap + svgMargin, height
+	return ps, width + 2*svgMargin, y - gRowGap + svgMargin
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
 
 // writeGraphSVG draws the graph as an <svg> element.
@@ -153,20 +179,30 @@ func (g *graph) writeGraphSVG(w io.Writer, id string) {
 		}
 	}
 	height += svgMargin
-	fmt.Fprintf(w, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"%s\" height=\"%s\" viewBox=\"0 0 %s %s\" font-family=\"%s\" font-size=\"%d\">\n",
-		num(width), num(height), num(width), num(height), svgFont, svgFontSize)
-	fmt.Fprintf(w, "<defs>%s%s%s</defs>\n", marker(id+"-lin", "#222222"), marker(id+"-per", "#666666"), marker(id+"-adv", advColor))
-	fmt.Fprintln(w, `<rect width="100%" height="100%" fill="#ffffff"/>`)
+	// the edges first: the curves around the right may widen the picture
+	var edges strings.Builder
 	for _, e := range g.edges {
 		a, b := byID[e.From], byID[e.To]
 		if a == nil || b == nil {
 			continue
 		}
-		x1, y1 := a.x+a.w, a.y+a.out[e.FromPort]
-		x2, y2 := b.x, b.y+b.in[e.ToPort]
-		dx := (x2 - x1) / 2
-		if dx < 30 {
-			dx = 30
+		// leave and enter on the sides that face each other; both on the
+		// right when the nodes overlap across
+		y1, y2 := a.y+a.out[e.FromPort], b.y+b.in[e.ToPort]
+		var x1, x2, c1, c2 float64
+		switch {
+		case b.x >= a.x+a.w: // b to the right
+			x1, x2 = a.x+a.w, b.x
+			dx := max(30, (x2-x1)/2)
+			c1, c2 = x1+dx, x2-dx
+		case b.x+b.w <= a.x: // b to the left
+			x1, x2 = a.x, b.x+b.w
+			dx := max(30, (x1-x2)/2)
+			c1, c2 = x1-dx, x2+dx
+		default: // b below: around the right
+			x1, x2 = a.x+a.w, b.x+b.w
+			c1 = max(x1, x2) + 30 + abs(y2-y1)/10
+			c2 = c1
 		}
 		style := fmt.Sprintf(`stroke="#222222" marker-end="url(#%s-lin)"`, id)
 		switch e.Kind {
@@ -175,20 +211,30 @@ func (g *graph) writeGraphSVG(w io.Writer, id string) {
 		case "adversary":
 			style = fmt.Sprintf(`stroke="%s" marker-end="url(#%s-adv)"`, advColor, id)
 		}
-		fmt.Fprintf(w, "<path class=\"edge %s\" d=\"M %s %s C %s %s, %s %s, %s %s\" fill=\"none\" stroke-width=\"1.2\" %s/>\n",
-			e.Kind, num(x1), num(y1), num(x1+dx), num(y1), num(x2-dx), num(y2), num(x2), num(y2), style)
+		fmt.Fprintf(&edges, "<path class=\"edge %s\" d=\"M %s %s C %s %s, %s %s, %s %s\" fill=\"none\" stroke-width=\"1.2\" %s/>\n",
+			e.Kind, num(x1), num(y1), num(c1), num(y1), num(c2), num(y2), num(x2), num(y2), style)
+		// a cubic curve stays within its control points
+		width = max(width, c1+svgMargin, c2+svgMargin)
 	}
+	fmt.Fprintf(w, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\" width=\"%s\" height=\"%s\" viewBox=\"0 0 %s %s\" font-family=\"%s\" font-size=\"%d\">\n",
+		num(width), num(height), num(width), num(height), svgFont, svgFontSize)
+	fmt.Fprintf(w, "<defs>%s%s%s</defs>\n", marker(id+"-lin", "#222222"), marker(id+"-per", "#666666"), marker(id+"-adv", advColor))
+	fmt.Fprintln(w, `<rect width="100%" height="100%" fill="#ffffff"/>`)
+	io.WriteString(w, edges.String())
 	for _, p := range ps {
-		class, fill, stroke, rx := "node step", "#f7f7f7", "#333333", "2"
+		class, fill, stroke, rx, width := "node step", "#f7f7f7", "#333333", "2", "1"
 		if p.n.Step < 0 {
 			class, fill, stroke, rx = "node adversary", "#fbe3e0", advColor, "8"
+		}
+		if p.n.Mark != "" {
+			class, fill, stroke, width = class+" lemma", markFill, markStroke, "2"
 		}
 		data := ""
 		if p.n.Step >= 0 {
 			data = fmt.Sprintf(" data-step=\"%d\"", p.n.Step+1)
 		}
-		fmt.Fprintf(w, "<g class=\"%s\"%s><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"%s\" fill=\"%s\" stroke=\"%s\"/>\n",
-			class, data, num(p.x), num(p.y), num(p.w), num(p.h), rx, fill, stroke)
+		fmt.Fprintf(w, "<g class=\"%s\"%s><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"%s\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>\n",
+			class, data, num(p.x), num(p.y), num(p.w), num(p.h), rx, fill, stroke, width)
 		y := p.y + 6
 		for i, l := range p.lines {
 			if i > 0 && l.class == "head" && p.lines[i-1].class == "fact" {

@@ -3,6 +3,11 @@ package format
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"html"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tracebound/tracebound/queries"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -74,46 +80,139 @@ func headless(t *testing.T, bin, page string, extra ...string) []byte {
 	return stdout.Bytes()
 }
 
-// The HTML page of Lowe's attack, opened in headless Chromium: the DOM it
-// renders has the verdict table, the chart and the graph as SVG with a
-// node per step, the text trace with step anchors linked to the rules'
-// source, and fetches nothing.
+// measureJS, appended to the page under test, records in the DOM how
+// wide each picture is drawn (and would be at its actual size) against
+// its box and the page, then shows the first picture at its actual size
+// with its button and measures again.
+const measureJS = `<script>
+(function () {
+  function measure() {
+    var out = [];
+    document.querySelectorAll(".fit svg").forEach(function (svg) {
+      out.push({drawn: svg.getBoundingClientRect().width, actual: svg.viewBox.baseVal.width,
+        box: svg.parentNode.clientWidth});
+    });
+    return out;
+  }
+  var d = document.documentElement;
+  var m = {pictures: measure(), page: d.clientWidth, scroll: d.scrollWidth};
+  document.querySelector("button.zoom").click();
+  m.zoomed = measure()[0];
+  m.button = document.querySelector("button.zoom").textContent;
+  document.body.setAttribute("data-measure", JSON.stringify(m));
+})();
+</script>
+</body>`
+
+type measurement struct {
+	Pictures []struct{ Drawn, Actual, Box float64 }
+	Page     float64
+	Scroll   float64
+	Zoomed   struct{ Drawn, Actual, Box float64 }
+	Button   string
+}
+
+// The HTML page of the NSPK check (Lowe's attack and the witness), as a
+// person sees it: opened in headless Chromium at a laptop's width, the
+// pictures are scaled to fit the page (nothing is wider than the page)
+// and a button shows one at its actual size; the DOM has the verdict
+// table, the attack before the witness, the lemma's bindings, a chart
+// and a graph per trace with the lemma's steps marked, the text trace
+// with step anchors linked to the rules' source, and nothing fetched.
+// The screenshot must show the marks and the adversary's colour; set
+// TRACEBOUND_SCREENSHOT=file.png to keep it and look at it.
 func TestHTMLInChromium(t *testing.T) {
 	bin := chromium(t)
-	r := nspkRun(t, "responder_nonce_secrecy")
+	attack, witness := nspkRun(t, "responder_nonce_secrecy"), nspkRun(t, "executable")
+	r := *attack
+	r.Verdicts = []*queries.Verdict{witness.Verdicts[0], attack.Verdicts[0]}
 	var b bytes.Buffer
-	require.NoError(t, WriteHTML(&b, r))
+	require.NoError(t, WriteHTML(&b, &r))
 	page := b.String()
 	for _, ref := range []string{"src=", "<link", "@import", "url(http"} {
 		assert.NotContains(t, page, ref, "the page is self-contained")
 	}
 	dir := t.TempDir()
-	path := filepath.Join(dir, "attack.html")
+	path := filepath.Join(dir, "nspk.html")
 	require.NoError(t, os.WriteFile(path, b.Bytes(), 0o644))
+	probe := filepath.Join(dir, "probe.html")
+	require.NoError(t, os.WriteFile(probe, []byte(strings.Replace(page, "</body>", measureJS, 1)), 0o644))
 
-	dom := string(headless(t, bin, path, "--dump-dom"))
+	// the layout at 1000 pixels
+	dom := string(headless(t, bin, probe, "--dump-dom", "--window-size=1000,2000"))
+	mm := regexp.MustCompile(`data-measure="([^"]*)"`).FindStringSubmatch(dom)
+	require.NotNil(t, mm, "the measuring script ran")
+	var m measurement
+	require.NoError(t, json.Unmarshal([]byte(html.UnescapeString(mm[1])), &m))
+	require.Len(t, m.Pictures, 4, "a chart and a graph per trace")
+	scaled := 0
+	for i, p := range m.Pictures {
+		assert.LessOrEqual(t, p.Drawn, p.Box+0.5, "picture %d fits its box: %+v", i, p)
+		if p.Actual > p.Box {
+			scaled++
+		}
+	}
+	assert.Positive(t, scaled, "some picture is wider than the page and is scaled down: %+v", m.Pictures)
+	assert.LessOrEqual(t, m.Scroll, m.Page, "nothing is wider than the page")
+	assert.InDelta(t, m.Zoomed.Actual, m.Zoomed.Drawn, 0.5, "the button shows the picture at its actual size")
+	assert.Equal(t, "fit to page", m.Button)
+
+	dom = string(headless(t, bin, path, "--dump-dom", "--window-size=1400,2000"))
 	require.Contains(t, dom, "<table class=\"verdicts\">")
 	assert.Equal(t, 1, strings.Count(dom, "<tr class=\"verdict bad\""), "one falsified lemma")
 	assert.Contains(t, dom, "<td class=\"kind\">falsified</td>")
-	assert.Equal(t, 1, strings.Count(dom, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\""))
-	assert.Equal(t, 1, strings.Count(dom, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\""))
-	assert.Equal(t, 7, strings.Count(dom, "<g class=\"note step\""), "a note per step in the chart")
-	assert.Equal(t, 7, strings.Count(dom, "<g class=\"node step\""), "a node per step in the graph")
-	assert.Contains(t, dom, "class=\"lane adversary\"")
-	steps := regexp.MustCompile(`<span class="step" id="lemma-responder_nonce_secrecy-step-(\d+)">`).FindAllStringSubmatch(dom, -1)
-	assert.Len(t, steps, 7, "every step of the text trace is an anchor")
-	links := regexp.MustCompile(`<a class="rule" href="#(rule-\d+)">`).FindAllStringSubmatch(dom, -1)
-	require.Len(t, links, 7)
+	assert.Less(t, strings.Index(dom, `id="lemma-responder_nonce_secrecy"`), strings.Index(dom, `id="lemma-executable"`), "the attack first")
+	assert.Contains(t, dom, "bindings <code>A = $A, B = $B, nb = ~nb, #i = step 8, #k = K(~nb) after step 8</code>")
+	assert.Equal(t, 2, strings.Count(dom, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\""))
+	assert.Equal(t, 2, strings.Count(dom, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"graph\""))
+	attackDOM := dom[:strings.Index(dom, `id="lemma-executable"`)]
+	assert.Equal(t, 4, strings.Count(attackDOM, "<g class=\"note step"), "a note per step in the chart but the setup steps")
+	assert.Equal(t, 4, strings.Count(attackDOM, "<text class=\"setup\""), "the setup steps in the lifelines' headers")
+	assert.Equal(t, 8, strings.Count(attackDOM, "<g class=\"node step"), "a node per step in the graph")
+	assert.Equal(t, 1, strings.Count(attackDOM, "<g class=\"note step lemma\" data-step=\"8\">"), "the lemma's #i marked in the chart")
+	assert.Equal(t, 1, strings.Count(attackDOM, "<g class=\"node step lemma\" data-step=\"8\">"), "and in the graph")
+	assert.Contains(t, attackDOM, "class=\"lane adversary\"")
+	steps := regexp.MustCompile(`<span class="step[^"]*" id="lemma-responder_nonce_secrecy-step-(\d+)">`).FindAllStringSubmatch(dom, -1)
+	assert.Len(t, steps, 8, "every step of the text trace is an anchor")
+	assert.Contains(t, dom, `<span class="step lemma" id="lemma-responder_nonce_secrecy-step-8">`)
+	links := regexp.MustCompile(`<a class="rule" href="#(rule-\d+)">`).FindAllStringSubmatch(attackDOM, -1)
+	require.Len(t, links, 8)
 	for _, l := range links {
 		assert.Contains(t, dom, "<div class=\"rule\" id=\""+l[1]+"\">", "the link to %s has a target", l[1])
 	}
 	assert.Contains(t, dom, "rule Resp_recv_3:", "the rules' source text is shown")
 	assert.Contains(t, dom, "examples/nspk.spthy:51")
 
-	png := filepath.Join(dir, "attack.png")
-	headless(t, bin, path, "--screenshot="+png, "--window-size=1400,2000", "--hide-scrollbars")
-	st, err := os.Stat(png)
+	// the screenshot, as a person sees the page
+	shot := filepath.Join(dir, "nspk.png")
+	headless(t, bin, path, "--screenshot="+shot, "--window-size=1400,2400", "--hide-scrollbars")
+	f, err := os.Open(shot)
 	require.NoError(t, err)
-	assert.Greater(t, st.Size(), int64(20000), "the screenshot shows something")
-	t.Logf("screenshot: %s", png)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	assert.Equal(t, image.Rect(0, 0, 1400, 2400), img.Bounds())
+	count := func(want color.RGBA) int {
+		n := 0
+		for y := 0; y < 2400; y += 2 {
+			for x := 0; x < 1400; x += 2 {
+				c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+				if near(c.R, want.R) && near(c.G, want.G) && near(c.B, want.B) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	assert.Greater(t, count(color.RGBA{0xff, 0xf3, 0xc4, 0}), 500, "the lemma's steps and bindings are highlighted")
+	assert.Greater(t, count(color.RGBA{0xfb, 0xe3, 0xe0, 0}), 500, "the adversary's notes show")
+	if keep := os.Getenv("TRACEBOUND_SCREENSHOT"); keep != "" {
+		b, err := os.ReadFile(shot)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(keep, b, 0o644))
+		t.Logf("screenshot: %s", keep)
+	}
 }
+
+// near reports whether two colour channels differ by at most 3.
+func near(a, b uint8) bool { d := int(a) - int(b); return d >= -3 && d <= 3 }

@@ -3,6 +3,8 @@ package format
 import (
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -36,13 +38,24 @@ func ParseLifeline(s string) (Lifeline, error) {
 // adversary among them) and rows of events from top to bottom.
 type chart struct {
 	Title string
-	Lanes []string // labels
-	Adv   int      // the adversary's lane
-	Rows  []*row
-	Lets  []string // "m1 = …"
+	// Bindings is the lemma's bindings on one line (bindingsText).
+	Bindings string
+	Lanes    []*lane
+	Adv      int // the adversary's lane
+	Rows     []*row
+	Lets     []string // "m1 = …"
 }
 
-// row is an arrow between two lanes or a note over one lane.
+// lane is a lifeline: its label and the setup steps folded into its
+// header (key setup, corruption: steps that receive nothing and take part
+// in no thread).
+type lane struct {
+	Label string
+	Setup []*row
+}
+
+// row is an arrow between two lanes or a note over one lane (or a line
+// of a lane's header).
 type row struct {
 	Arrow    bool
 	From, To int      // arrows
@@ -50,42 +63,50 @@ type row struct {
 	Lines    []string // the arrow's label (one line) or the note's lines
 	Step     int      // 1-based step of a step note, else 0
 	Attacker bool     // a note of the adversary
+	// Mark names the lemma's temporal variables bound to the step or
+	// knowledge event ("#i"): the points the lemma speaks of.
+	Mark string
 }
 
 // newChart lays out the chart of a verdict's trace.
 func newChart(th *rules.Theory, v *queries.Verdict, over []Lifeline) *chart {
 	tr, rep := v.Trace, v.Replayed
 	p := newPrinter(th).withLets(tr, rep)
-	c := &chart{Title: verdictLine(v)}
+	c := &chart{Title: verdictLine(v), Bindings: bindingsText(p, v)}
 	for _, l := range p.order {
 		c.Lets = append(c.Lets, l.Name+" = "+p.body(l.Term))
 	}
-	keys, labels := lifelines(p, tr, rep, over)
-	// lanes in order of first appearance, the adversary in the middle
+	stepMark, kevMark := marks(v)
+	ll := lifelines(p, tr, rep, over)
+	// lanes: those with steps that are not setup in the order of their
+	// first such step, the adversary in their middle, then the lanes
+	// that have setup steps only
 	laneOf := map[string]int{}
-	var order []string
-	for _, k := range keys {
-		if _, ok := laneOf[k]; !ok {
-			laneOf[k] = len(order)
-			order = append(order, k)
+	var active, idle []string
+	for i, k := range ll.keys {
+		if !ll.setup[i] && !slices.Contains(active, k) {
+			active = append(active, k)
 		}
 	}
-	c.Adv = (len(order) + 1) / 2
-	for i, k := range order {
+	for _, k := range ll.keys {
+		if !slices.Contains(active, k) && !slices.Contains(idle, k) {
+			idle = append(idle, k)
+		}
+	}
+	c.Adv = (len(active) + 1) / 2
+	if len(active) == 0 {
+		c.Adv = (len(idle) + 1) / 2
+		active, idle = idle, nil
+	}
+	for i, k := range append(active, idle...) {
 		if i == c.Adv {
-			c.Lanes = append(c.Lanes, "Adversary")
+			c.Lanes = append(c.Lanes, &lane{Label: "Adversary"})
 		}
-		c.Lanes = append(c.Lanes, labels[k])
+		laneOf[k] = len(c.Lanes)
+		c.Lanes = append(c.Lanes, &lane{Label: ll.labels[k]})
 	}
-	if c.Adv == len(order) {
-		c.Lanes = append(c.Lanes, "Adversary")
-	}
-	lane := func(step int) int {
-		l := laneOf[keys[step]]
-		if l >= c.Adv {
-			l++
-		}
-		return l
+	if c.Adv == len(c.Lanes) {
+		c.Lanes = append(c.Lanes, &lane{Label: "Adversary"})
 	}
 	kev := 0
 	events := func(before int64) {
@@ -99,13 +120,33 @@ func newChart(th *rules.Theory, v *queries.Verdict, over []Lifeline) *chart {
 			if d.Rule != "received" {
 				line += " = " + recipe(p, d)
 			}
-			c.Rows = append(c.Rows, &row{Lane: c.Adv, Lines: []string{line}, Attacker: true})
+			if m := kevMark[kev]; m != "" {
+				line = m + ": " + line
+			}
+			c.Rows = append(c.Rows, &row{Lane: c.Adv, Lines: []string{line}, Attacker: true, Mark: kevMark[kev]})
 		}
 	}
 	for i, st := range tr.Steps {
 		events(tr.Time(i))
 		rs := rep.Steps[i]
-		l := lane(i)
+		l := laneOf[ll.keys[i]]
+		head := fmt.Sprintf("%d. %s", i+1, st.Name)
+		if m := stepMark[i]; m != "" {
+			head += " (" + m + ")"
+		}
+		if ll.setup[i] {
+			line := head
+			if acts := p.facts(rs.Actions); len(acts) > 0 {
+				line += "  " + strings.Join(acts, ", ")
+			}
+			for _, f := range rs.Conclusions {
+				if f.Name == rules.FactOut && len(f.Args) == 1 {
+					line += "  → " + p.term(f.Args[0])
+				}
+			}
+			c.Lanes[l].Setup = append(c.Lanes[l].Setup, &row{Lane: l, Lines: []string{line}, Step: i + 1, Mark: stepMark[i]})
+			continue
+		}
 		for pi, f := range rs.Premises {
 			d, ok := rs.Derivations[pi]
 			if !ok || f.Name != rules.FactIn {
@@ -117,7 +158,7 @@ func newChart(th *rules.Theory, v *queries.Verdict, over []Lifeline) *chart {
 			}
 			c.Rows = append(c.Rows, &row{Arrow: true, From: c.Adv, To: l, Lines: []string{msg}})
 		}
-		note := &row{Lane: l, Lines: []string{fmt.Sprintf("%d. %s", i+1, st.Name)}, Step: i + 1}
+		note := &row{Lane: l, Lines: []string{head}, Step: i + 1, Mark: stepMark[i]}
 		note.Lines = append(note.Lines, p.facts(rs.Actions)...)
 		c.Rows = append(c.Rows, note)
 		for _, f := range rs.Conclusions {
@@ -133,7 +174,7 @@ func newChart(th *rules.Theory, v *queries.Verdict, over []Lifeline) *chart {
 // recipe writes a derivation as a term over what the adversary received:
 // constructions as the function applied, deconstructions as the
 // equation's head applied to the deconstructed message and then the
-// other arguments it needed (adec(m1, ~sk.2)).
+// other arguments it needed (adec(m1, ~sk)).
 func recipe(p *printer, d *replay.Derivation) string {
 	switch d.Rule {
 	case "construct", "deconstruct":
@@ -149,17 +190,11 @@ func recipe(p *printer, d *replay.Derivation) string {
 	return p.term(d.Term)
 }
 
-// lifelines returns, per step, the key of its lifeline and a label per
-// key. The heuristic (docs/formats.md): steps connected by linear state
-// facts (a conclusion consumed by a later premise; Fr, In and Out aside)
-// form a thread, drawn as one lifeline named by its agent, the first
-// public name in the first state fact of its first step, and its
-// identifier, the first fresh name the thread generates (else the first
-// in that state fact). A step without linear state facts goes on the
-// lifeline of its agent alone: the first public name of its facts. The
-// overrides come first: a step with a premise or conclusion of an
-// override's fact goes on the lifeline its argument names.
-func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline) ([]string, map[string]string) {
+// threads groups the steps into runs: steps connected through a linear
+// state fact (a conclusion consumed by a later premise; Fr, In and Out
+// aside) are one thread. It returns per step the first step of its
+// thread, and whether the step has a linear state fact at all.
+func threads(tr *rules.Trace, rep *replay.Result) ([]int, []bool) {
 	n := len(tr.Steps)
 	parent := make([]int, n)
 	for i := range parent {
@@ -173,13 +208,10 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 		return i
 	}
 	threaded := make([]bool, n)
-	state := func(f *rules.Fact) bool {
-		return !f.Persistent && f.Name != rules.FactFr && f.Name != rules.FactIn && f.Name != rules.FactOut
-	}
 	for i, st := range tr.Steps {
 		rs := rep.Steps[i]
 		for pi, src := range st.Sources {
-			if src.Step >= 0 && pi < len(rs.Premises) && state(rs.Premises[pi]) {
+			if src.Step >= 0 && pi < len(rs.Premises) && isState(rs.Premises[pi]) {
 				a, b := find(src.Step), find(i)
 				if a < b {
 					parent[b] = a
@@ -190,27 +222,49 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 			}
 		}
 		for _, f := range rs.Conclusions {
-			if state(f) {
+			if isState(f) {
 				threaded[i] = true
 			}
 		}
 	}
-	firstState := func(i int) *rules.Fact {
-		rs := rep.Steps[i]
-		for _, fs := range [][]*rules.Fact{rs.Premises, rs.Conclusions} {
-			for _, f := range fs {
-				if state(f) {
-					return f
-				}
-			}
-		}
-		return nil
+	root := make([]int, n)
+	for i := range root {
+		root[i] = find(i)
 	}
-	keys := make([]string, n)
-	labels := map[string]string{}
+	return root, threaded
+}
+
+// isState reports whether f is a linear state fact.
+func isState(f *rules.Fact) bool {
+	return !f.Persistent && f.Name != rules.FactFr && f.Name != rules.FactIn && f.Name != rules.FactOut
+}
+
+// lanes is the outcome of the lifeline heuristic: per step the key of
+// its lifeline and whether it is a setup step, and a label per key.
+type lanes struct {
+	keys   []string
+	setup  []bool
+	labels map[string]string
+}
+
+// lifelines is the lifeline heuristic (docs/formats.md): one lifeline
+// per agent. A thread of steps (see threads) belongs to its agent, the
+// first public name in the first state fact of its first step; a step
+// without linear state facts to the first public name of its facts
+// (premises other than In, Out and Fr, then conclusions, then actions),
+// else to "environment"; a thread without an agent has a lifeline of its
+// own, named by the first fresh name it generates. A step that receives
+// nothing, takes part in no thread and uses only what other setup steps
+// made (key setup, corruption) is a setup step, drawn in its lifeline's
+// header. The overrides come first: a step with a premise or conclusion
+// of an override's fact goes on the lifeline its argument names.
+func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline) *lanes {
+	n := len(tr.Steps)
+	root, threaded := threads(tr, rep)
+	ll := &lanes{keys: make([]string, n), setup: make([]bool, n), labels: map[string]string{}}
 	used := map[string]string{} // label → key
 	name := func(key, label string) {
-		if _, ok := labels[key]; ok {
+		if _, ok := ll.labels[key]; ok {
 			return
 		}
 		l := label
@@ -218,28 +272,39 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 			l = fmt.Sprintf("%s #%d", label, k)
 		}
 		used[l] = key
-		labels[key] = l
+		ll.labels[key] = l
+	}
+	agentLane := func(i int, agent *rules.Term) {
+		ll.keys[i] = "agent " + agent.String()
+		name(ll.keys[i], p.term(agent))
 	}
 	for i := range tr.Steps {
 		rs := rep.Steps[i]
+		ll.setup[i] = !threaded[i]
+		for pi, f := range rs.Premises {
+			src := tr.Steps[i].Sources
+			if f.Name == rules.FactIn || pi < len(src) && src[pi].Step >= 0 && !ll.setup[src[pi].Step] {
+				ll.setup[i] = false
+			}
+		}
 		if arg, ok := overridden(rs, over); ok {
 			// the same lifeline as an agent's of that name
-			keys[i] = "agent " + arg.String()
-			name(keys[i], p.term(arg))
+			agentLane(i, arg)
 			continue
 		}
 		if threaded[i] {
-			root := find(i)
-			keys[i] = fmt.Sprintf("thread %d", root)
-			if _, ok := labels[keys[i]]; ok {
-				continue
-			}
-			var agent, id *rules.Term
-			if f := firstState(root); f != nil {
+			var agent *rules.Term
+			if f := firstState(rep.Steps[root[i]]); f != nil {
 				agent = firstOf(f.Args, rules.TPub)
 			}
-			for j := root; j < n && id == nil; j++ {
-				if find(j) != root {
+			if agent != nil {
+				agentLane(i, agent)
+				continue
+			}
+			ll.keys[i] = fmt.Sprintf("thread %d", root[i])
+			var id *rules.Term
+			for j := root[i]; j < n && id == nil; j++ {
+				if root[j] != root[i] {
 					continue
 				}
 				for _, f := range rep.Steps[j].Premises {
@@ -249,19 +314,14 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 				}
 			}
 			if id == nil {
-				if f := firstState(root); f != nil {
+				if f := firstState(rep.Steps[root[i]]); f != nil {
 					id = firstOf(f.Args, rules.TFresh)
 				}
 			}
-			switch {
-			case agent != nil && id != nil:
-				name(keys[i], p.term(agent)+" ("+p.term(id)+")")
-			case agent != nil:
-				name(keys[i], p.term(agent))
-			case id != nil:
-				name(keys[i], "thread ("+p.term(id)+")")
-			default:
-				name(keys[i], "thread")
+			if id != nil {
+				name(ll.keys[i], "thread ("+p.term(id)+")")
+			} else {
+				name(ll.keys[i], "thread")
 			}
 			continue
 		}
@@ -274,14 +334,26 @@ func lifelines(p *printer, tr *rules.Trace, rep *replay.Result, over []Lifeline)
 			}
 		}
 		if agent == nil {
-			keys[i] = "environment"
-			name(keys[i], "environment")
+			ll.keys[i] = "environment"
+			name(ll.keys[i], "environment")
 			continue
 		}
-		keys[i] = "agent " + agent.String()
-		name(keys[i], p.term(agent))
+		agentLane(i, agent)
 	}
-	return keys, labels
+	return ll
+}
+
+// firstState returns the first linear state fact of a step, premises
+// before conclusions.
+func firstState(rs *replay.Step) *rules.Fact {
+	for _, fs := range [][]*rules.Fact{rs.Premises, rs.Conclusions} {
+		for _, f := range fs {
+			if isState(f) {
+				return f
+			}
+		}
+	}
+	return nil
 }
 
 // overridden returns the argument that names the step's lifeline under
@@ -344,16 +416,26 @@ func WriteMermaid(w io.Writer, r *Run) error {
 		fmt.Fprintln(w, "sequenceDiagram")
 		fmt.Fprintf(w, "    title %s\n", mermaidText(c.Title))
 		for li, l := range c.Lanes {
-			fmt.Fprintf(w, "    participant %s as %s\n", laneID(c, li), mermaidText(l))
+			fmt.Fprintf(w, "    participant %s as %s\n", laneID(c, li), mermaidText(l.Label))
+		}
+		all := laneID(c, 0) + "," + laneID(c, len(c.Lanes)-1)
+		if c.Bindings != "" {
+			fmt.Fprintf(w, "    Note over %s: %s\n", all, mermaidText("bindings: "+c.Bindings))
 		}
 		if len(c.Lets) > 0 {
 			lines := make([]string, len(c.Lets))
 			for i, l := range c.Lets {
 				lines[i] = mermaidText(l)
 			}
-			fmt.Fprintf(w, "    Note over %s,%s: %s\n", laneID(c, 0), laneID(c, len(c.Lanes)-1), strings.Join(lines, "<br/>"))
+			fmt.Fprintf(w, "    Note over %s: %s\n", all, strings.Join(lines, "<br/>"))
 		}
-		for _, rw := range c.Rows {
+		// the setup steps, the lifelines' headers, come first
+		var setup []*row
+		for _, l := range c.Lanes {
+			setup = append(setup, l.Setup...)
+		}
+		sort.SliceStable(setup, func(i, j int) bool { return setup[i].Step < setup[j].Step })
+		for _, rw := range append(setup, c.Rows...) {
 			if rw.Arrow {
 				fmt.Fprintf(w, "    %s->>%s: %s\n", laneID(c, rw.From), laneID(c, rw.To), mermaidText(rw.Lines[0]))
 				continue
@@ -362,7 +444,12 @@ func WriteMermaid(w io.Writer, r *Run) error {
 			for i, l := range rw.Lines {
 				lines[i] = mermaidText(l)
 			}
-			fmt.Fprintf(w, "    Note over %s: %s\n", laneID(c, rw.Lane), strings.Join(lines, "<br/>"))
+			note := fmt.Sprintf("    Note over %s: %s\n", laneID(c, rw.Lane), strings.Join(lines, "<br/>"))
+			if rw.Mark != "" {
+				// the points the lemma speaks of, highlighted
+				note = "    rect rgb(255, 236, 179)\n" + note + "    end\n"
+			}
+			io.WriteString(w, note)
 		}
 	}
 	return nil

@@ -103,6 +103,16 @@ func noteW(lines []string) float64 {
 	return m + 16
 }
 
+// headerLines are the lines of a lane's header box: its label, then its
+// setup steps.
+func (l *lane) headerLines() []string {
+	lines := []string{l.Label}
+	for _, s := range l.Setup {
+		lines = append(lines, s.Lines...)
+	}
+	return lines
+}
+
 // columns places the lanes: every header, note and arrow label fits.
 // Constraints are met by spreading a shortfall evenly over the gaps a
 // constraint spans, the shortest spans first.
@@ -110,7 +120,7 @@ func (c *chart) columns() []float64 {
 	n := len(c.Lanes)
 	half := make([]float64, n) // half the widest box on each lane
 	for i, l := range c.Lanes {
-		half[i] = (textW(l) + 20) / 2
+		half[i] = noteW(l.headerLines()) / 2
 	}
 	for _, r := range c.Rows {
 		if !r.Arrow {
@@ -162,12 +172,18 @@ func (c *chart) columns() []float64 {
 	return x
 }
 
+// The colours of the points the lemma speaks of.
+const (
+	markFill   = "#fff3c4"
+	markStroke = "#d98b00"
+)
+
 // svg draws the chart at vertical offset top; it returns its width and
 // height.
 func (c *chart) svg(b *strings.Builder, top float64) (float64, float64) {
 	x := c.columns()
 	n := len(c.Lanes)
-	right := x[n-1] + (textW(c.Lanes[n-1])+20)/2
+	right := x[n-1] + noteW(c.Lanes[n-1].headerLines())/2
 	for _, r := range c.Rows {
 		if !r.Arrow {
 			if e := x[r.Lane] + noteW(r.Lines)/2; e > right {
@@ -180,9 +196,24 @@ func (c *chart) svg(b *strings.Builder, top float64) (float64, float64) {
 	if w := textW(c.Title) + svgMargin; w > right {
 		right = w
 	}
-	y += lineH + 10
+	y += lineH
+	if c.Bindings != "" {
+		line := "bindings: " + c.Bindings
+		fmt.Fprintf(b, "<text class=\"bindings\" x=\"%d\" y=\"%s\" fill=\"#7a4f00\">%s</text>\n", svgMargin, num(y+svgFontSize), xmlEscape(line))
+		if w := textW(line) + svgMargin; w > right {
+			right = w
+		}
+		y += lineH
+	}
+	y += 10
 	headTop := y
-	y += lineH + 12 // header boxes
+	headH := 0.0
+	for _, l := range c.Lanes {
+		if h := float64(len(l.headerLines()))*lineH + 12; h > headH {
+			headH = h
+		}
+	}
+	y += headH
 	var rows strings.Builder
 	for _, r := range c.Rows {
 		if r.Arrow {
@@ -200,7 +231,7 @@ func (c *chart) svg(b *strings.Builder, top float64) (float64, float64) {
 		}
 		wd := noteW(r.Lines)
 		h := float64(len(r.Lines))*lineH + 8
-		fill, stroke, class := "#eef3fb", "#5b7db1", "note"
+		fill, stroke, width, class := "#eef3fb", "#5b7db1", "1", "note"
 		if r.Attacker {
 			fill, stroke, class = "#fbe3e0", advColor, "note adversary"
 		}
@@ -209,8 +240,12 @@ func (c *chart) svg(b *strings.Builder, top float64) (float64, float64) {
 			class = "note step"
 			id = fmt.Sprintf(" data-step=\"%d\"", r.Step)
 		}
-		fmt.Fprintf(&rows, "<g class=\"%s\"%s><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"3\" fill=\"%s\" stroke=\"%s\"/>\n",
-			class, id, num(x[r.Lane]-wd/2), num(y), num(wd), num(h), fill, stroke)
+		if r.Mark != "" {
+			fill, stroke, width = markFill, markStroke, "2"
+			class += " lemma"
+		}
+		fmt.Fprintf(&rows, "<g class=\"%s\"%s><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"3\" fill=\"%s\" stroke=\"%s\" stroke-width=\"%s\"/>\n",
+			class, id, num(x[r.Lane]-wd/2), num(y), num(wd), num(h), fill, stroke, width)
 		for i, l := range r.Lines {
 			weight := ""
 			if i == 0 && r.Step > 0 {
@@ -222,21 +257,32 @@ func (c *chart) svg(b *strings.Builder, top float64) (float64, float64) {
 		y += h + 8
 	}
 	bottom := y + 4
-	// lifelines under everything else
+	// lifelines under everything else; headers with the setup steps
 	for i, l := range c.Lanes {
 		stroke := "#888888"
 		if i == c.Adv {
 			stroke = advColor
 		}
 		fmt.Fprintf(b, "<line class=\"lifeline\" x1=\"%s\" y1=\"%s\" x2=\"%s\" y2=\"%s\" stroke=\"%s\" stroke-dasharray=\"4 3\"/>\n",
-			num(x[i]), num(headTop+lineH+12), num(x[i]), num(bottom), stroke)
-		wd := textW(l) + 20
+			num(x[i]), num(headTop+headH), num(x[i]), num(bottom), stroke)
+		lines := l.headerLines()
+		wd := noteW(lines)
 		fill, class := "#f0f0f0", "lane"
 		if i == c.Adv {
 			fill, class = "#fbe3e0", "lane adversary"
 		}
-		fmt.Fprintf(b, "<g class=\"%s\"><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" rx=\"3\" fill=\"%s\" stroke=\"%s\"/>", class, num(x[i]-wd/2), num(headTop), num(wd), lineH+12, fill, stroke)
-		fmt.Fprintf(b, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" font-weight=\"bold\">%s</text></g>\n", num(x[i]), num(headTop+6+svgFontSize), xmlEscape(l))
+		fmt.Fprintf(b, "<g class=\"%s\"><rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%s\" rx=\"3\" fill=\"%s\" stroke=\"%s\"/>\n", class, num(x[i]-wd/2), num(headTop), num(wd), num(headH), fill, stroke)
+		fmt.Fprintf(b, "<text x=\"%s\" y=\"%s\" text-anchor=\"middle\" font-weight=\"bold\">%s</text>\n", num(x[i]), num(headTop+6+svgFontSize), xmlEscape(l.Label))
+		for j, s := range l.Setup {
+			ly := headTop + 6 + float64(j+1)*lineH
+			attrs := ""
+			if s.Mark != "" {
+				fmt.Fprintf(b, "<rect x=\"%s\" y=\"%s\" width=\"%s\" height=\"%d\" fill=\"%s\" stroke=\"%s\"/>\n", num(x[i]-wd/2+3), num(ly), num(wd-6), lineH, markFill, markStroke)
+				attrs = " font-weight=\"bold\""
+			}
+			fmt.Fprintf(b, "<text class=\"setup\" data-step=\"%d\" x=\"%s\" y=\"%s\" text-anchor=\"middle\"%s>%s</text>\n", s.Step, num(x[i]), num(ly+svgFontSize-1), attrs, xmlEscape(s.Lines[0]))
+		}
+		b.WriteString("</g>\n")
 	}
 	b.WriteString(rows.String())
 	y = bottom + 8

@@ -36,7 +36,11 @@ func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 	if r.Stats {
 		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
 		for _, s := range v.Stats {
-			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions)
+			what := ""
+			if s.Readable {
+				what = ", distinct agents"
+			}
+			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions%s\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions, what)
 		}
 	}
 }
@@ -52,8 +56,9 @@ func Round(d time.Duration) time.Duration {
 	return d.Round(time.Microsecond)
 }
 
-// WriteTrace writes a verdict's trace, if it has one: the lets, then
-// numbered steps with the rule (and its source line), its ground
+// WriteTrace writes a verdict's trace, if it has one: the lemma's
+// bindings, the lets, then numbered steps with the rule (and its source
+// line, and the lemma's temporal variables bound to it), its ground
 // premises, actions and conclusions in Tamarin syntax, and under each In
 // premise how the adversary obtained the message.
 func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
@@ -62,6 +67,10 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 	}
 	tr, rep := v.Trace, v.Replayed
 	p := newPrinter(th).withLets(tr, rep)
+	if b := bindingsText(p, v); b != "" {
+		fmt.Fprintf(w, "  bindings: %s\n", b)
+	}
+	stepMark, kevMark := marks(v)
 	for i, l := range p.order {
 		lead := "  let "
 		if i > 0 {
@@ -76,7 +85,11 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 			if ev.InStep >= 0 {
 				continue
 			}
-			fmt.Fprintf(w, "      adversary knows %s\n", p.term(rep.KEvents[kev].Term))
+			line := "      adversary knows " + p.term(rep.KEvents[kev].Term)
+			if m := kevMark[kev]; m != "" {
+				line += "  " + m
+			}
+			fmt.Fprintln(w, line)
 			if kev < len(rep.KEvents) {
 				writeDerivation(w, p, rep, rep.KEvents[kev], stepOfTime(tr, ev.Time), "        ", map[string]bool{})
 			}
@@ -88,6 +101,9 @@ func WriteTrace(w io.Writer, th *rules.Theory, v *queries.Verdict) {
 		head := fmt.Sprintf("  %2d. %s", i+1, st.Name)
 		if pos := rulePos(th, st.Rule); pos.IsValid() {
 			head += fmt.Sprintf("  (%s:%d)", pos.Filename, pos.Line)
+		}
+		if m := stepMark[i]; m != "" {
+			head += "  " + m
 		}
 		fmt.Fprintln(w, head)
 		writeFacts(w, "        [ ", "          ", " ]", p.facts(rs.Premises))

@@ -83,7 +83,7 @@ func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
 		return
 	}
 	for i, a := range e.LHS.Args {
-		if !a.Contains(e.RHS) || a.Equal(e.RHS) {
+		if i != mainArgument(e) {
 			continue
 		}
 		s := rules.Subst{}
@@ -265,4 +265,29 @@ func (k *Knowledge) deriveAtom(a *rules.Term, depth int) *Derivation {
 		}
 	}
 	return nil
+}
+
+// mainArgument returns the argument of an equation's left side that the
+// adversary must know to use it: the one the right side is a subterm of,
+// or for an equation that is not subterm-convergent the first application
+// holding all of the right side's variables; -1 if none.
+func mainArgument(e *rules.Equation) int {
+	for i, a := range e.LHS.Args {
+		if a.Contains(e.RHS) && !a.Equal(e.RHS) {
+			return i
+		}
+	}
+	for i, a := range e.LHS.Args {
+		if a.Kind != rules.TApp {
+			continue
+		}
+		all := true
+		for _, v := range e.RHS.Vars(nil) {
+			all = all && a.HasVar(v)
+		}
+		if all {
+			return i
+		}
+	}
+	return -1
 }

@@ -194,10 +194,11 @@ func newMeasurer(th *rules.Theory, tr *rules.Trace) *measurer {
 			continue
 		}
 		for ai, m := range e.LHS.Args {
-			p := pathOf(m, e.RHS)
-			if p == nil || len(p) == 0 {
+			if ai != mainArgument(e) {
 				continue
 			}
+			// nil for a right side that is no subterm: its result is a value
+			p := pathOf(m, e.RHS)
 			d := &decon{eq: e, index: i, main: m, path: p}
 			for j, s := range e.LHS.Args {
 				if j != ai {
@@ -289,6 +290,9 @@ func (k *knowledge) known(t *rules.Term) bool { return len(k.items[t.String()]) 
 // pat; the rest of the match may look into values), and returns the
 // status of the part at the path.
 func (a *measurer) within(main, pat *rules.Term, path []int) (status, bool) {
+	if path == nil {
+		return status{}, false
+	}
 	q, p := main, pat
 	for _, i := range path {
 		if p.Kind != rules.TApp || a.reducible[p.Name] || p.Name != q.Name || len(p.Args) != len(q.Args) {
