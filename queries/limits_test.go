@@ -19,7 +19,9 @@ func TestMemoryLimitMidCheck(t *testing.T) {
 	runtime.GC()
 	limit := Memory() + 30<<20
 	start := time.Now()
-	v, err := NewChecker(th, Options{Depth: 12, MemoryLimit: limit}).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
+	o := DefaultOptions()
+	o.Depth, o.MemoryLimit = 12, limit
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
 	require.NoError(t, err)
 	assert.Equal(t, Unknown, v.Kind, v.Summary())
 	assert.Equal(t, "memory limit", v.Reason)
@@ -34,16 +36,20 @@ func TestStopCauses(t *testing.T) {
 	l := th.Lemma("responder_nonce_secrecy")
 	ctx, cancel := context.WithCancelCause(context.Background())
 	time.AfterFunc(500*time.Millisecond, func() { cancel(errors.New("interrupted (SIGINT)")) })
-	v, err := NewChecker(th, Options{Depth: 12}).Check(ctx, l)
+	o := DefaultOptions()
+	o.Depth = 12
+	v, err := NewChecker(th, o).Check(ctx, l)
 	require.NoError(t, err)
 	assert.Equal(t, "interrupted (SIGINT)", v.Reason)
 
-	v, err = NewChecker(th, Options{Depth: 12, Timeout: 300 * time.Millisecond}).Check(context.Background(), l)
+	o.Timeout = 300 * time.Millisecond
+	v, err = NewChecker(th, o).Check(context.Background(), l)
 	require.NoError(t, err)
 	assert.Equal(t, "timeout", v.Reason)
 	assert.Equal(t, 12, v.StepBound)
 
-	v, err = NewChecker(th, Options{Timeout: time.Second}).Check(context.Background(), l)
+	o.Depth, o.Timeout = 0, time.Second
+	v, err = NewChecker(th, o).Check(context.Background(), l)
 	require.NoError(t, err)
 	assert.Equal(t, HoldsUpToBound, v.Kind)
 	assert.Equal(t, time.Second, v.Budget)
