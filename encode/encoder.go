@@ -189,20 +189,14 @@ func New(th *rules.Theory, opts Options) (*Encoder, error) {
 	return E, nil
 }
 
+// checkRule rejects what the encoding cannot express. A variable that no
+// premise binds is fine (Tamarin only warns): it is an unconstrained
+// variable of its sort, any value the solver picks.
 func checkRule(r *rules.Rule) error {
-	bound := map[rules.Var]bool{}
-	for _, f := range r.Premises {
-		for _, v := range f.Vars(nil) {
-			bound[v] = true
-		}
-	}
 	for _, v := range r.Vars() {
 		switch v.Sort {
 		case rules.SortTemporal, rules.SortNat:
 			return errUnsupported("rule %s uses %s variable %s", r.Name, v.Sort, v)
-		}
-		if !bound[v] && v.Sort != rules.SortPub {
-			return errUnsupported("rule %s has the unbound variable %s", r.Name, v)
 		}
 	}
 	for _, f := range r.Premises {
@@ -527,6 +521,7 @@ func (e *enc) depthNodes() error {
 			if err != nil {
 				return err
 			}
+			e.constrainUnbound(in)
 			g.insts = append(g.insts, in)
 			choices = append(choices, in.active)
 		}

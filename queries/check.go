@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -16,15 +17,24 @@ import (
 	"github.com/tracebound/tracebound/solver"
 )
 
-// Options configure a check. DefaultOptions gives the defaults; in the
-// zero value, a Depth of 0 means DefaultDepth and the adversary bounds are
-// zero.
+// Options configure a check. DefaultOptions gives a program's or a
+// test's defaults; in the zero value, Depth 0 deepens for DefaultBudget
+// and the adversary bounds are zero.
 type Options struct {
-	// Depth is the largest number of protocol steps searched
-	// (0: DefaultDepth; negative: the empty trace only).
+	// Depth is the largest number of protocol steps searched: an exact
+	// bound, the same on every machine (negative: the empty trace only).
+	// 0 deepens instead until the lemma's time budget (Timeout) is
+	// spent, and the verdict names the depth completed.
 	Depth int
-	// Timeout bounds the time per lemma; 0 means no limit.
+	// Timeout bounds the time per lemma, enforced inside a running Z3
+	// call. With a Depth, 0 means no limit and a lemma that runs out is
+	// Unknown ("timeout"); without one, it is the budget of the
+	// deepening (0: DefaultBudget).
 	Timeout time.Duration
+	// MemoryLimit bounds tracebound's memory (Go's heap and Z3's
+	// allocations), in bytes; 0 means none. Checks running when it is
+	// exceeded are interrupted and Unknown ("memory limit").
+	MemoryLimit uint64
 	// Encode sets the adversary bounds.
 	Encode encode.Options
 	// Progress, if set, is called after each depth.
@@ -45,30 +55,59 @@ type Options struct {
 // (chunks of 3, 4, 5, 7 and 10; NSPK attack and NSL proofs to depth 8 and 10).
 const incrementalChunk = 4
 
-// DefaultDepth is the default search depth: enough for the examples'
+// DefaultBudget is the time per lemma that deepening without a Depth
+// spends (see the README's "Limits" for what it finds on the corpus).
+const DefaultBudget = 30 * time.Second
+
+// maxBudgetDepth stops a deepening that the budget would not: a model
+// whose depths all solve at once (no rule can fire, say).
+const maxBudgetDepth = 1000
+
+// DefaultDepth is the depth of DefaultOptions: enough for the examples'
 // attacks (7 steps) and witnesses (5), while a bounded proof of an NSPK or
-// NSL lemma to depth 8 takes seconds (depth 10 takes tens of seconds, see
-// docs/performance.md).
+// NSL lemma to depth 8 takes seconds (docs/performance.md). The command
+// line's default is a time budget instead (Depth 0).
 const DefaultDepth = 8
 
-// DefaultOptions returns the default options: depth DefaultDepth and the
-// adversary's default bounds.
+// DefaultOptions returns the default options of a program or a test:
+// the fixed depth DefaultDepth and the adversary's default bounds.
 func DefaultOptions() Options {
 	return Options{Depth: DefaultDepth, Encode: encode.DefaultOptions()}
 }
 
-// MaxDepth is the depth searched: Depth, or DefaultDepth if it is 0.
-func (o Options) MaxDepth() int { return o.depth() }
+// MaxDepth is the largest depth searched: Depth, 0 for a negative one,
+// and without one (a time budget) as deep as the budget allows.
+func (o Options) MaxDepth() int { return o.maxDepth() }
 
-func (o Options) depth() int {
+// Budget returns the time budget of a deepening without Depth, or 0.
+func (o Options) Budget() time.Duration {
 	switch {
-	case o.Depth == 0:
-		return DefaultDepth
+	case o.Depth != 0:
+		return 0
+	case o.Timeout > 0:
+		return o.Timeout
+	}
+	return DefaultBudget
+}
+
+func (o Options) maxDepth() int {
+	switch {
+	case o.Depth > 0:
+		return o.Depth
 	case o.Depth < 0:
 		return 0
 	}
-	return o.Depth
+	return maxBudgetDepth
 }
+
+// The causes a lemma's check stops with, as its Unknown reason: its own
+// timeout; the end of its time budget (which gives a verdict with the
+// depth completed, when at least depth 1 was). The caller's context may
+// carry others (a total timeout, a signal), reported as they are.
+var (
+	errLemmaTimeout = errors.New("timeout")
+	errTimeBudget   = errors.New("time budget spent")
+)
 
 // Kind is the kind of a verdict.
 type Kind int
@@ -117,11 +156,24 @@ type Verdict struct {
 	// length of a shortest trace (the trace shown may be longer, see
 	// Shortest).
 	Depth int
+	// StepBound is the bound on protocol steps the verdict holds within:
+	// Options.Depth, or without one the depth completed in the budget
+	// (for a trace: its length).
+	StepBound int
+	// Budget is set when the deepening ran until the time budget ended
+	// it (no Options.Depth): the verdict holds up to the depth reached.
+	Budget time.Duration
 	// Bounds names every bound that pruned the search.
 	Bounds string
 	// Reason explains an Unknown verdict.
 	Reason string
-	Trace  *rules.Trace
+	// Internal marks an Unknown verdict that stands for an internal error
+	// (a trace that failed replay: a bug in tracebound).
+	Internal bool
+	// Missing are the actions (name/arity) the lemma refers to that no
+	// rule records: as far as they go, the lemma holds vacuously.
+	Missing []string
+	Trace   *rules.Trace
 	// Replayed is the replay checker's account of Trace (ground facts,
 	// the adversary's derivations).
 	Replayed *replay.Result
@@ -156,20 +208,39 @@ func (v *Verdict) Summary() string {
 	if v.AtLeast > 0 {
 		shortest = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
 	}
+	var s string
 	switch v.Kind {
 	case Falsified:
-		return fmt.Sprintf("falsified: counterexample with %d steps%s", len(v.Trace.Steps), shortest)
+		s = fmt.Sprintf("falsified: counterexample with %d steps%s", len(v.Trace.Steps), shortest)
 	case WitnessFound:
-		return fmt.Sprintf("witness found: %d steps%s", len(v.Trace.Steps), shortest)
+		s = fmt.Sprintf("witness found: %d steps%s", len(v.Trace.Steps), shortest)
 	case HoldsUpToBound:
-		return "holds up to bound: no counterexample with " + v.Bounds
+		s = "holds up to bound: no counterexample with " + v.Bounds
 	case NoWitnessUpToBound:
-		return "no witness up to bound: none with " + v.Bounds
+		s = "no witness up to bound: none with " + v.Bounds
+	default:
+		s = "unknown: " + v.Reason
+		if v.Depth > 0 {
+			s = fmt.Sprintf("unknown: %s (no trace with ≤ %d steps)", v.Reason, v.Depth)
+		}
 	}
-	if v.Depth > 0 {
-		return fmt.Sprintf("unknown: %s (no trace with ≤ %d steps)", v.Reason, v.Depth)
+	if v.Budget > 0 && v.Trace == nil && v.Kind != Unknown {
+		s += fmt.Sprintf(" (depth %d reached in the %s time budget; --depth for a fixed bound)", v.Depth, v.Budget)
 	}
-	return "unknown: " + v.Reason
+	if len(v.Missing) > 0 {
+		what := "vacuous"
+		if v.Trace != nil || v.Kind == Unknown {
+			what = "warning"
+		}
+		s += fmt.Sprintf(" [%s: no rule records the action %s]", what, strings.Join(v.Missing, ", "))
+	}
+	return s
+}
+
+// Vacuous reports whether the lemma holds (or has no witness) while it
+// refers to an action no rule records.
+func (v *Verdict) Vacuous() bool {
+	return len(v.Missing) > 0 && (v.Kind == HoldsUpToBound || v.Kind == NoWitnessUpToBound)
 }
 
 // Checker checks the lemmas of one theory.
@@ -201,26 +272,54 @@ func (e *InternalError) Error() string {
 func (e *InternalError) Unwrap() error { return e.Err }
 
 // Check checks one lemma by iterative deepening: depth 1, 2, … up to the
-// bound, so that the first trace found is a shortest one. It returns an
-// *InternalError if a trace fails replay; such a trace is never a verdict.
+// bound (or until the time budget is spent), so that the first trace
+// found is a shortest one. It returns an *InternalError if a trace fails
+// replay; such a trace is never a verdict.
 func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	start := time.Now()
-	v := &Verdict{Lemma: l}
+	v := &Verdict{Lemma: l, StepBound: max(c.opts.Depth, 0), Missing: c.th.MissingActions(l.Formula)}
 	defer func() { v.Time = time.Since(start) }()
 	if c.err != nil {
 		v.Kind, v.Reason = Unknown, c.err.Error()
 		return v, nil
 	}
 	goal := encode.GoalForLemma(l)
-	v.Bounds = c.enc.Describe(goal, c.opts.depth())
+	v.Bounds = c.enc.Describe(goal, v.StepBound)
 	if l.Accountability != nil {
 		v.Kind, v.Reason = Unknown, "not supported yet: accountability lemmas"
 		return v, nil
 	}
-	if c.opts.Timeout > 0 {
+	budget := c.opts.Budget()
+	switch {
+	case budget > 0:
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+		ctx, cancel = context.WithTimeoutCause(ctx, budget, errTimeBudget)
 		defer cancel()
+	case c.opts.Timeout > 0:
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, c.opts.Timeout, errLemmaTimeout)
+		defer cancel()
+	}
+	if c.opts.MemoryLimit > 0 {
+		var stop func()
+		ctx, stop = guardMemory(ctx, c.opts.MemoryLimit)
+		defer stop()
+	}
+	// stopped ends the deepening when ctx is done: the end of the time
+	// budget after depth 1 is a verdict up to the depth completed.
+	stopped := func() *Verdict {
+		cause := context.Cause(ctx)
+		if errors.Is(cause, errTimeBudget) && v.Depth > 0 {
+			v.Budget, v.StepBound = budget, v.Depth
+			v.Bounds = c.enc.Describe(goal, v.Depth)
+			v.Kind = HoldsUpToBound
+			if l.Quantifier == rules.ExistsTrace {
+				v.Kind = NoWitnessUpToBound
+			}
+			return v
+		}
+		v.Kind, v.Reason = Unknown, causeText(cause, budget)
+		return v
 	}
 	// the abstraction's lower bound on a trace's length, and for long
 	// traces a witness from a plan (plan.go)
@@ -239,34 +338,33 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	)
 	// from the empty trace on (a lemma may be decided by it), or from the
 	// abstraction's bound
-	for k := lo; k <= c.opts.depth(); k++ {
+	for k := lo; k <= c.opts.maxDepth(); k++ {
 		if ctx.Err() != nil {
-			v.Kind, v.Reason = Unknown, "timeout"
-			return v, nil
+			return stopped(), nil
 		}
 		t0 := time.Now()
 		var err error
 		if c.opts.NotIncremental {
-			p, err = c.enc.Encode(goal, k)
-			sv = solver.New()
-			if err == nil {
-				err = sv.Assert(p.Assertions...)
-			}
+			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo
 			// steps, each depth checked under "exactly k" in a scope
-			upTo = min(k+incrementalChunk-1, c.opts.depth())
-			p, err = c.enc.EncodeAtMost(goal, upTo)
-			sv = solver.New()
-			if err == nil {
-				err = sv.Assert(p.Assertions...)
-			}
+			upTo = min(k+incrementalChunk-1, c.opts.maxDepth())
+			n := upTo
+			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.enc.EncodeAtMost(goal, n) })
+		}
+		if errors.Is(err, errAbandoned) {
+			return stopped(), nil
 		}
 		encT := time.Since(t0)
 		v.Encode += encT
 		if err != nil {
 			if encode.IsUnsupported(err) {
 				v.Kind, v.Reason = Unknown, err.Error()
+				return v, nil
+			}
+			if errors.Is(err, solver.ErrMemoryLimit) {
+				v.Kind, v.Reason = Unknown, solver.MemoryLimit
 				return v, nil
 			}
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
@@ -290,7 +388,13 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		}
 		switch res {
 		case solver.Unknown:
+			if ctx.Err() != nil {
+				return stopped(), nil
+			}
 			v.Kind, v.Reason = Unknown, "solver: "+reason
+			if reason == solver.MemoryLimit {
+				v.Reason = reason
+			}
 			return v, nil
 		case solver.Sat:
 			return c.found(ctx, v, goal, sv, p, k, solveT)
@@ -299,6 +403,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			sv.Pop()
 		}
 		v.Depth = k
+	}
+	if budget > 0 {
+		v.StepBound, v.Bounds = v.Depth, c.enc.Describe(goal, v.Depth)
 	}
 	if l.Quantifier == rules.ExistsTrace {
 		v.Kind = NoWitnessUpToBound
@@ -352,7 +459,55 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 			return nil, err
 		}
 	}
+	if c.opts.Budget() > 0 {
+		// without --depth, the bound is the trace shown
+		v.StepBound = len(v.Trace.Steps)
+		v.Bounds = c.enc.Describe(goal, v.StepBound)
+	}
 	return v, nil
+}
+
+// errAbandoned: the context was done before an encoding finished.
+var errAbandoned = errors.New("encoding abandoned")
+
+// prepare encodes a problem and gives it to a new solver. The encoder
+// and the translation into Z3 do not watch ctx; when ctx is done first,
+// prepare returns errAbandoned at once and leaves them to finish in the
+// background (their result is dropped), so that a lemma never runs past
+// its limits however long a depth takes to encode.
+func prepare(ctx context.Context, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
+	type prepared struct {
+		p   *encode.Problem
+		sv  *solver.Solver
+		err error
+	}
+	done := make(chan prepared, 1)
+	go func() {
+		p, err := build()
+		if err != nil {
+			done <- prepared{err: err}
+			return
+		}
+		sv := solver.New()
+		done <- prepared{p, sv, sv.Assert(p.Assertions...)}
+	}()
+	select {
+	case r := <-done:
+		return r.p, r.sv, r.err
+	case <-ctx.Done():
+		return nil, nil, errAbandoned
+	}
+}
+
+// causeText is the Unknown reason for a check stopped with cause.
+func causeText(cause error, budget time.Duration) string {
+	switch {
+	case errors.Is(cause, errTimeBudget):
+		return fmt.Sprintf("timeout (the %s time budget ended before depth 1 was complete)", budget)
+	case cause == nil, errors.Is(cause, context.DeadlineExceeded):
+		return "timeout"
+	}
+	return cause.Error()
 }
 
 // IsInternal reports whether err is an *InternalError.

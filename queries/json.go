@@ -19,11 +19,56 @@ const SchemaVersion = "tracebound.report/v3"
 // Report is the JSON report of a check run. Field names are stable; new
 // fields may be added.
 type Report struct {
-	Schema   string         `json:"schema"`
-	Model    string         `json:"model"`
-	Theory   string         `json:"theory"`
-	Defines  []string       `json:"defines"`
-	Verdicts []*VerdictJSON `json:"verdicts"`
+	Schema  string   `json:"schema"`
+	Model   string   `json:"model"`
+	Theory  string   `json:"theory"`
+	Defines []string `json:"defines"`
+	// Diagnostics are the model's errors and warnings (a model with
+	// errors has no verdicts).
+	Diagnostics []*DiagnosticJSON `json:"diagnostics"`
+	// Shard is set for a run of one shard of the lemmas (check --shard).
+	Shard *ShardJSON `json:"shard,omitempty"`
+	// Interrupted names the signal that stopped the run, if one did.
+	Interrupted string         `json:"interrupted,omitempty"`
+	Verdicts    []*VerdictJSON `json:"verdicts"`
+}
+
+// DiagnosticJSON is one error or warning about the model.
+type DiagnosticJSON struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Column   int    `json:"column"`
+	Severity string `json:"severity"` // error, warning, note
+	Check    string `json:"check,omitempty"`
+	Message  string `json:"message"`
+}
+
+// DiagnosticsJSON converts diagnostics for the report.
+func DiagnosticsJSON(ds rules.Diagnostics) []*DiagnosticJSON {
+	out := []*DiagnosticJSON{}
+	for _, d := range ds {
+		out = append(out, &DiagnosticJSON{File: d.Pos.Filename, Line: d.Pos.Line, Column: d.Pos.Column,
+			Severity: d.Severity.String(), Check: d.Check, Message: d.Msg})
+	}
+	return out
+}
+
+// ShardJSON says which shard of the lemmas a report covers: Index of
+// Count (1-based), and every lemma of the selection with the shard that
+// checks it, so that tracebound merge can tell a complete set of reports
+// and name the lemmas of a missing one.
+type ShardJSON struct {
+	Index  int               `json:"index"`
+	Count  int               `json:"count"`
+	Lemmas []*ShardLemmaJSON `json:"lemmas"`
+}
+
+// ShardLemmaJSON is one lemma of a sharded selection.
+type ShardLemmaJSON struct {
+	Lemma      string `json:"lemma"`
+	Quantifier string `json:"quantifier"`
+	Index      int    `json:"index"` // 1-based place among the model's lemmas
+	Shard      int    `json:"shard"`
 }
 
 // VerdictJSON is one lemma's verdict.
@@ -36,8 +81,18 @@ type VerdictJSON struct {
 	Bounds     BoundsJSON `json:"bounds"`
 	Depth      int        `json:"depth"` // largest depth searched completely, or the trace's length
 	Reason     string     `json:"reason,omitempty"`
-	Timing     TimingJSON `json:"timing"`
-	Trace      *TraceJSON `json:"trace,omitempty"`
+	// Internal marks an internal error (a trace that failed replay).
+	Internal bool `json:"internal_error,omitempty"`
+	// Budget is the time budget, in seconds, that ended a deepening
+	// without --depth: the verdict holds up to the depth reached.
+	Budget float64 `json:"budget_s,omitempty"`
+	// MissingActions are actions the lemma refers to that no rule
+	// records; with holds up to bound or no witness, Vacuous is set.
+	MissingActions []string `json:"missing_actions,omitempty"`
+	Vacuous        bool     `json:"vacuous,omitempty"`
+	// Timing is left out with --no-timings.
+	Timing *TimingJSON `json:"timing,omitempty"`
+	Trace  *TraceJSON  `json:"trace,omitempty"`
 	// Bindings are the values of the lemma's variables on the trace, by
 	// the variable as the lemma writes it (A, #i).
 	Bindings map[string]*BindingJSON `json:"bindings,omitempty"`
@@ -47,6 +102,8 @@ type VerdictJSON struct {
 	// Measure is what the trace's adversary needs (docs/bounds.md).
 	Measure *MeasureJSON    `json:"measure,omitempty"`
 	Pos     *rules.Position `json:"pos,omitempty"`
+	// Index is the lemma's 1-based place among the model's lemmas.
+	Index int `json:"index"`
 }
 
 // BindingJSON is the value of one variable of a lemma: a message, or a
@@ -223,12 +280,22 @@ func sentBy(rep *replay.Result, t *rules.Term, before int) int {
 // JSON returns the verdict's JSON form.
 func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 	e := o.Encode.Bounds
+	steps := v.StepBound
+	if steps == 0 {
+		steps = max(o.Depth, 0)
+	}
 	j := &VerdictJSON{
 		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
-		Bounds: BoundsJSON{Steps: o.depth(), KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
+		Bounds: BoundsJSON{Steps: steps, KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
 			ConstructionLayers: e.ConstructionLayers, Text: v.Bounds},
-		Depth: v.Depth, Reason: v.Reason,
-		Timing: TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
+		Depth: v.Depth, Reason: v.Reason, Internal: v.Internal, Budget: v.Budget.Seconds(),
+		MissingActions: v.Missing, Vacuous: v.Vacuous(),
+		Timing: &TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
+	}
+	for i, l := range th.Lemmas {
+		if l == v.Lemma {
+			j.Index = i + 1
+		}
 	}
 	if th.Files != nil && v.Lemma.Pos.IsValid() {
 		p := th.Position(v.Lemma.Pos)

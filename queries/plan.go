@@ -171,8 +171,19 @@ func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*plann
 // max in all, or nil when there is none.
 func (pl *planner) cheapest(ctx context.Context, max int) ([]int, error) {
 	b := pl.b
-	lo := 0
-	for n := lo; n <= max; n++ {
+	// is there a flow at all within max? (one call, however large max)
+	pl.sv.Push()
+	if err := pl.sv.Assert(b.Le(pl.total, b.Int(int64(max)))); err != nil {
+		return nil, err
+	}
+	res, _, err := pl.sv.CheckSat(ctx)
+	if err != nil || res != solver.Sat {
+		pl.sv.Pop()
+		return nil, err
+	}
+	hi := int(pl.sv.Model().Int(pl.total))
+	pl.sv.Pop()
+	for n := 0; n <= hi; n++ {
 		pl.sv.Push()
 		if err := pl.sv.Assert(b.Le(pl.total, b.Int(int64(n)))); err != nil {
 			return nil, err
@@ -267,15 +278,16 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo
 	if err != nil {
 		return 0, false, nil // no plan: deepen from 0
 	}
-	counts, err := pl.cheapest(ctx, c.opts.depth())
+	counts, err := pl.cheapest(ctx, c.opts.maxDepth())
 	v.Encode += time.Since(t0)
 	if err != nil || ctx.Err() != nil {
 		return 0, false, nil
 	}
 	if counts == nil {
 		// no abstract flow reaches the goal within the depth
-		v.Depth = c.opts.depth()
-		v.Stats = append(v.Stats, DepthStat{Depth: c.opts.depth(), Encode: time.Since(t0), Result: "none (abstraction)"})
+		v.Depth = c.opts.maxDepth()
+		v.StepBound, v.Bounds = v.Depth, c.enc.Describe(goal, v.Depth)
+		v.Stats = append(v.Stats, DepthStat{Depth: c.opts.maxDepth(), Encode: time.Since(t0), Result: "none (abstraction)"})
 		if v.Lemma.Quantifier == rules.ExistsTrace {
 			v.Kind = NoWitnessUpToBound
 		} else {
@@ -295,7 +307,7 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo
 			sum += n
 		}
 		t1 := time.Now()
-		p, err := c.enc.EncodeSlots(goal, counts, c.opts.depth())
+		p, err := c.enc.EncodeSlots(goal, counts, c.opts.maxDepth())
 		if err != nil {
 			return lo, false, nil
 		}
@@ -326,7 +338,7 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo
 		if err := pl.exclude(counts); err != nil {
 			return lo, false, nil
 		}
-		if counts, err = pl.cheapest(ctx, c.opts.depth()); err != nil {
+		if counts, err = pl.cheapest(ctx, c.opts.maxDepth()); err != nil {
 			return lo, false, nil
 		}
 	}

@@ -17,9 +17,10 @@ import (
 //	                                parser reads !In and !Out as In and Out, with
 //	                                a warning, as Tamarin does)
 //	fresh-facts           error     Fr of a term that can never be fresh (Fr($x), Fr(h(x)))
-//	fact-usage            error     a fact used with two arities or as both linear and persistent
-//	unbound-variables     warning     a non-public variable in an action or conclusion that
-//	                                no premise binds
+//	fact-usage            warning   a fact used with two arities or as both linear and
+//	                                persistent (checked as different facts, as Tamarin does)
+//	unbound-variables     warning   a non-public variable in an action or conclusion that
+//	                                no premise binds (checked as any value of its sort)
 //	variable-sorts        warning   one name used with two sorts in a rule (x and ~x)
 //	equations             error     an equation whose right side has variables its left lacks
 //	subterm-convergence   warning   an equation that is not subterm-convergent and not
@@ -179,7 +180,10 @@ func checkFactUsage(th *Theory, rep *reporter) {
 			if u.key.Persistent != first.key.Persistent {
 				what = "persistence"
 			}
-			d := rep.add(SevError, "fact-usage", u.pos, "fact %s is used inconsistently (%s): %s here, %s in %s",
+			// Tamarin warns and checks the model: facts of one name with
+			// different arities or persistence are different facts (the
+			// engine and the replay checker key facts by all three).
+			d := rep.add(SevWarning, "fact-usage", u.pos, "fact %s is used inconsistently (%s): %s here, %s in %s; they are different facts",
 				name, what, factSig(u.key), factSig(first.key), first.where)
 			rep.related(d, first.pos, "%s used here", factSig(first.key))
 			break
@@ -208,20 +212,30 @@ func checkUnboundVariables(th *Theory, rep *reporter) {
 		seen := map[Var]bool{}
 		for _, fs := range [][]*Fact{r.Actions, r.Conclusions} {
 			for _, f := range fs {
-				for _, v := range f.Vars(nil) {
-					if bound[v] || seen[v] || v.Sort == SortPub {
-						continue
-					}
-					seen[v] = true
-					if len(unbound) == 0 {
-						first = f.Pos
-					}
-					unbound = append(unbound, v.String())
+				for _, a := range f.Args {
+					a.Walk(func(t *Term) bool {
+						if t.Kind != TVar {
+							return true
+						}
+						v := t.Var
+						if bound[v] || seen[v] || v.Sort == SortPub {
+							return true
+						}
+						seen[v] = true
+						if len(unbound) == 0 {
+							first = t.Pos
+							if !first.IsValid() {
+								first = f.Pos
+							}
+						}
+						unbound = append(unbound, v.String())
+						return true
+					})
 				}
 			}
 		}
 		if len(unbound) > 0 {
-			rep.add(SevWarning, "unbound-variables", first, "rule %s has unbound variables: %s (a fresh value needs Fr(~x) among the premises)", r.Name, strings.Join(unbound, ", "))
+			rep.add(SevWarning, "unbound-variables", first, "rule %s has unbound variables: %s; they take any value of their sort, as in Tamarin (check: any name, or a term of at most %d constructors deep); a fresh value needs Fr(~x) among the premises", r.Name, strings.Join(unbound, ", "), th.UnboundDepth())
 		}
 	}
 }
@@ -315,7 +329,9 @@ func IsSubtermConvergent(e *Equation) bool {
 	return found
 }
 
-func checkLemmaActions(th *Theory, rep *reporter) {
+// recordedActions returns, per action name, the arities with which rules
+// record it.
+func (th *Theory) recordedActions() map[string]map[int]bool {
 	actions := map[string]map[int]bool{}
 	for _, r := range th.Rules {
 		for _, f := range r.Actions {
@@ -325,6 +341,40 @@ func checkLemmaActions(th *Theory, rep *reporter) {
 			actions[f.Name][len(f.Args)] = true
 		}
 	}
+	return actions
+}
+
+// MissingActions returns the actions (as name/arity) that f refers to
+// but no rule records, in the order of first use: a lemma with one holds
+// or goes without witness vacuously as far as that part goes (the
+// lemma-actions warning).
+func (th *Theory) MissingActions(f Formula) []string {
+	if f == nil {
+		return nil
+	}
+	actions := th.recordedActions()
+	var out []string
+	seen := map[string]bool{}
+	WalkFormula(f, func(g Formula) {
+		a, ok := g.(*Atom)
+		if !ok || a.Kind != AtomAction {
+			return
+		}
+		name := a.Fact.Name
+		if name == FactK || name == FactKU || name == FactKD || actions[name][len(a.Fact.Args)] {
+			return
+		}
+		sig := fmt.Sprintf("%s/%d", name, len(a.Fact.Args))
+		if !seen[sig] {
+			seen[sig] = true
+			out = append(out, sig)
+		}
+	})
+	return out
+}
+
+func checkLemmaActions(th *Theory, rep *reporter) {
+	actions := th.recordedActions()
 	check := func(what string, f Formula) {
 		reported := map[string]bool{}
 		WalkFormula(f, func(g Formula) {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -21,12 +22,17 @@ const (
 // token is one lexeme. Pos is its first byte, End one past its last.
 type token struct {
 	kind tokKind
-	text string
-	body string // formal comment body
+	// bol is set when the token is the first on its line.
+	bol  bool
+	text string // a formal comment's is name{*body (see comment)
 	pos  Pos
 	end  Pos
-	// bol is set when the token is the first on its line.
-	bol bool
+}
+
+// comment splits a formal comment token's text into its name and body.
+func (t token) comment() (name, body string) {
+	name, body, _ = strings.Cut(t.text, "{*")
+	return name, body
 }
 
 func (t token) String() string {
@@ -38,7 +44,8 @@ func (t token) String() string {
 	case tDirective:
 		return "#" + t.text
 	case tComment:
-		return "formal comment " + t.text
+		name, _ := t.comment()
+		return "formal comment " + name
 	case tIllegal:
 		if t.text == "'" {
 			return "quote ' without a closing quote on its line"
@@ -80,15 +87,52 @@ type lexer struct {
 	// lineStart is true while only blanks were seen on the current line.
 	lineStart bool
 	tokBOL    bool
+	// badUTF8 is set when the file is not valid UTF-8 (reported once).
+	badUTF8 bool
+	names   map[string]string // interned identifiers
+}
+
+func invalidAt(src []byte, off int) bool {
+	r, size := utf8.DecodeRune(src[off:])
+	return r == utf8.RuneError && size == 1
+}
+
+// firstInvalidUTF8 returns the offset of the first byte of src that is
+// not part of a valid UTF-8 sequence.
+func firstInvalidUTF8(src []byte) int {
+	for off := 0; off < len(src); {
+		if invalidAt(src, off) {
+			return off
+		}
+		_, size := utf8.DecodeRune(src[off:])
+		off += size
+	}
+	return len(src)
 }
 
 func newLexer(f *File, rep *reporter) *lexer {
 	return &lexer{file: f, src: f.src, rep: rep, lineStart: true}
 }
 
-// lexAll lexes a whole file.
+// lexAll lexes a whole file. A file that is not UTF-8 text gets one
+// error, at its first invalid byte; invalid bytes outside comments are
+// then skipped.
 func (lx *lexer) lexAll() []token {
-	var toks []token
+	if !utf8.Valid(lx.src) {
+		off := firstInvalidUTF8(lx.src)
+		lx.rep.errorf(lx.pos(off), "the file is not UTF-8 text: invalid byte 0x%02X", lx.src[off])
+		lx.badUTF8 = true
+	}
+	// Count first, then fill a slice of the exact size: growing one slice
+	// by appending copies it over and over, which took most of the time
+	// and memory of loading a 50 MB model.
+	count := &lexer{file: lx.file, src: lx.src, rep: &reporter{fset: lx.rep.fset}, lineStart: true, badUTF8: lx.badUTF8, names: map[string]string{}}
+	n := 1
+	for count.scan().kind != tEOF {
+		n++
+	}
+	lx.names = count.names
+	toks := make([]token, 0, n)
 	for {
 		t := lx.next()
 		toks = append(toks, t)
@@ -96,6 +140,19 @@ func (lx *lexer) lexAll() []token {
 			return toks
 		}
 	}
+}
+
+// intern returns the identifier b as a string shared by its occurrences.
+func (lx *lexer) intern(b []byte) string {
+	if s, ok := lx.names[string(b)]; ok {
+		return s
+	}
+	if lx.names == nil {
+		lx.names = map[string]string{}
+	}
+	s := string(b)
+	lx.names[s] = s
+	return s
 }
 
 func isLetter(b byte) bool    { return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' }
@@ -114,6 +171,8 @@ func (lx *lexer) skipSpace() {
 			lx.lineStart = true
 		case c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v':
 			lx.off++
+		case c >= 0x80 && lx.badUTF8 && invalidAt(lx.src, lx.off):
+			lx.off++ // reported once for the file
 		case c == 0xC2 && lx.off+1 < len(lx.src) && lx.src[lx.off+1] == 0xA0: // non-breaking space
 			lx.off += 2
 		case c == '/' && lx.off+1 < len(lx.src) && lx.src[lx.off+1] == '/':
@@ -175,7 +234,7 @@ func (lx *lexer) scan() token {
 		for lx.off < len(lx.src) && isIdentByte(lx.src[lx.off]) {
 			lx.off++
 		}
-		name := string(lx.src[start:lx.off])
+		name := lx.intern(lx.src[start:lx.off])
 		// Formal comment: name{* … *}
 		if lx.off+1 < len(lx.src) && lx.src[lx.off] == '{' && lx.src[lx.off+1] == '*' {
 			return lx.formalComment(name, start)
@@ -224,13 +283,13 @@ func (lx *lexer) formalComment(name string, start int) token {
 		if lx.src[lx.off] == '*' && lx.src[lx.off+1] == '}' {
 			body := string(lx.src[bodyStart:lx.off])
 			lx.off += 2
-			return token{kind: tComment, text: name, body: body, pos: lx.pos(start), end: lx.pos(lx.off)}
+			return token{kind: tComment, text: name + "{*" + body, pos: lx.pos(start), end: lx.pos(lx.off)}
 		}
 		lx.off++
 	}
 	lx.off = len(lx.src)
 	lx.rep.errorf(lx.pos(start), "formal comment %s{* … not terminated by *}", name)
-	return token{kind: tComment, text: name, body: string(lx.src[bodyStart:]), pos: lx.pos(start), end: lx.pos(lx.off)}
+	return token{kind: tComment, text: name + "{*" + string(lx.src[bodyStart:]), pos: lx.pos(start), end: lx.pos(lx.off)}
 }
 
 // rawText returns the source text strictly between tokens a and b,

@@ -240,7 +240,8 @@ func (p *parser) item() {
 	t := p.peek()
 	if t.kind == tComment {
 		p.next()
-		p.th.Items = append(p.th.Items, &FormalComment{Kind: t.text, Body: t.body, Pos: t.pos})
+		name, body := t.comment()
+		p.th.Items = append(p.th.Items, &FormalComment{Kind: name, Body: body, Pos: t.pos})
 		return
 	}
 	if t.kind != tIdent {
@@ -560,10 +561,14 @@ func (p *parser) predicatesDecl() {
 		// also refer to #NOW of an embedded restriction.
 		p.resolveFormula(f, append(append([]Var{}, pr.params...), Var{Name: "NOW", Sort: SortTemporal}), fmt.Sprintf("predicate %s", pr.name))
 		pr.body = f
-		if _, ok := p.preds[pr.name]; ok {
-			p.rep.errorf(nameTok.pos, "predicate %s defined twice", pr.name)
+		if old, ok := p.preds[pr.name]; ok {
+			// the first definition stays: its uses, and this body, were
+			// resolved against it
+			d := p.rep.errorf(nameTok.pos, "predicate %s defined twice", pr.name)
+			p.rep.related(d, old.pos, "first definition")
+		} else {
+			p.preds[pr.name] = pr
 		}
-		p.preds[pr.name] = pr
 		if !p.acceptSym(",") || p.atItemStart() {
 			return
 		}

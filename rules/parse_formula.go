@@ -264,7 +264,17 @@ type resolver struct {
 	p     *parser
 	what  string
 	scope []Var
+	// expanding holds the predicates being expanded, innermost last;
+	// expansions counts the expansions of this formula (maxExpansions).
+	expanding  []*predicate
+	expansions int
+	outermost  Pos // the use being expanded, for errors
 }
+
+// maxExpansions bounds the predicate expansions of one formula: each
+// predicate may only use earlier ones, but P2 <=> P1 & P1, P3 <=> P2 & P2,
+// … doubles the formula at each level.
+const maxExpansions = 10000
 
 func (p *parser) resolveFormula(f Formula, outer []Var, what string) Formula {
 	r := &resolver{p: p, what: what, scope: append([]Var{}, outer...)}
@@ -377,6 +387,21 @@ func (r *resolver) expandPredicate(c *predCall) Formula {
 		r.p.rep.related(d, pr.pos, "predicate defined here")
 		return &Atom{Kind: AtomFalse, Pos: c.pos}
 	}
+	for _, e := range r.expanding {
+		if e == pr {
+			r.p.rep.errorf(c.pos, "predicate %s is used in its own definition", pr.name)
+			return &Atom{Kind: AtomFalse, Pos: c.pos}
+		}
+	}
+	if len(r.expanding) == 0 {
+		r.outermost = c.pos
+	}
+	if r.expansions++; r.expansions > maxExpansions {
+		if r.expansions == maxExpansions+1 {
+			r.p.rep.errorf(r.outermost, "%s expands to more than %d predicate uses", r.what, maxExpansions)
+		}
+		return &Atom{Kind: AtomFalse, Pos: c.pos}
+	}
 	// Substitute the arguments as written into the body as written, with
 	// the body's bound variables renamed apart, then resolve the result
 	// in the caller's scope.
@@ -394,6 +419,8 @@ func (r *resolver) expandPredicate(c *predCall) Formula {
 			return v
 		})
 	})
+	r.expanding = append(r.expanding, pr)
+	defer func() { r.expanding = r.expanding[:len(r.expanding)-1] }()
 	return r.formula(body)
 }
 

@@ -86,6 +86,15 @@ func (s *FileSet) AddFile(name string, src []byte, included Pos) *File {
 	return f
 }
 
+// size returns the number of source bytes of the files in s.
+func (s *FileSet) size() int {
+	n := 0
+	for _, f := range s.files {
+		n += len(f.src)
+	}
+	return n
+}
+
 // File returns the file that contains p, or nil.
 func (s *FileSet) File(p Pos) *File {
 	if s == nil || p == NoPos {

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -35,6 +36,32 @@ type condFrame struct {
 func (pp *preprocessor) file(name string, src []byte, includedAt Pos) {
 	f := pp.fset.AddFile(name, src, includedAt)
 	toks := newLexer(f, pp.rep).lexAll()
+	// Without #include, the kept tokens are compacted in place and
+	// become the output of a file read first: a large model is then held
+	// once, not twice.
+	inPlace := !slices.ContainsFunc(toks, func(t token) bool { return t.kind == tDirective && t.text == "include" })
+	w := 0
+	emit := func(t token) {
+		if inPlace {
+			toks[w] = t
+			w++
+		} else {
+			pp.out = append(pp.out, t)
+		}
+	}
+	defer func() {
+		if !inPlace {
+			return
+		}
+		if len(pp.out) == 0 {
+			pp.out = toks[:w]
+		} else {
+			pp.out = append(pp.out, toks[:w]...)
+		}
+	}()
+	if !inPlace {
+		pp.out = slices.Grow(pp.out, len(toks))
+	}
 	pp.open = append(pp.open, name)
 	pp.depth++
 	defer func() { pp.open = pp.open[:len(pp.open)-1]; pp.depth-- }()
@@ -48,7 +75,7 @@ func (pp *preprocessor) file(name string, src []byte, includedAt Pos) {
 		}
 		if t.kind != tDirective {
 			if active() {
-				pp.out = append(pp.out, t)
+				emit(t)
 			}
 			continue
 		}
@@ -164,6 +191,10 @@ func (pp *preprocessor) include(dir, arg token, path, from string) {
 	src, err := pp.read(path)
 	if err != nil {
 		pp.rep.errorf(arg.pos, "cannot include %q: %v", rel, unwrapPathError(err))
+		return
+	}
+	if pp.fset.size()+len(src) > MaxFileSize {
+		pp.rep.errorf(arg.pos, "cannot include %q: the model and its included files would be larger than %d MB", rel, MaxFileSize>>20)
 		return
 	}
 	pp.file(path, src, dir.pos)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 // Package solver checks encode problems with Z3, through
 // github.com/aclements/go-z3. It is the only package that uses cgo.
 //
@@ -11,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 
 	"github.com/aclements/go-z3/z3"
 	"github.com/tracebound/tracebound/encode"
@@ -40,13 +43,39 @@ type Solver struct {
 }
 
 // New returns a solver. Z3's random seeds keep their default (0), so that
-// answers are reproducible.
+// answers are reproducible; Z3 does not catch SIGINT (see disableCtrlC):
+// cancel the context given to CheckSat instead.
 func New() *Solver {
 	cfg := z3.NewContextConfig()
 	cfg.SetBool("model", true)
 	ctx := z3.NewContext(cfg)
-	return &Solver{ctx: ctx, s: z3.NewSolver(ctx), msg: ctx.UninterpretedSort("Msg"),
+	s := z3.NewSolver(ctx)
+	if err := disableCtrlC(ctx, s); err != nil {
+		panic(err) // a Z3 without the ctrl_c parameter: not one tracebound was built for
+	}
+	return &Solver{ctx: ctx, s: s, msg: ctx.UninterpretedSort("Msg"),
 		funcs: map[*encode.Fun]z3.FuncDecl{}, memo: map[*encode.Node]z3.Value{}}
+}
+
+// MemoryLimit is the reason of an Unknown result when Z3 could not
+// allocate memory.
+const MemoryLimit = "memory limit"
+
+// reason says why ctx is done: "timeout" for a deadline, else the cause
+// it was cancelled with.
+func reason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	if cause == nil || errors.Is(cause, context.DeadlineExceeded) {
+		return "timeout"
+	}
+	return cause.Error()
+}
+
+// isMemout reports whether a Z3 error (go-z3 panics with its message)
+// or reason is Z3 running out of memory.
+func isMemout(r any) bool {
+	s := fmt.Sprint(r)
+	return strings.Contains(s, "out of memory") || s == "memout"
 }
 
 // Check asserts the problem's formulas and checks them. It returns Unknown
@@ -58,10 +87,18 @@ func (sv *Solver) Check(ctx context.Context, p *encode.Problem) (res Result, rea
 	return sv.CheckSat(ctx)
 }
 
+// ErrMemoryLimit is returned by Assert when Z3 could not allocate
+// memory.
+var ErrMemoryLimit = errors.New(MemoryLimit)
+
 // Assert adds formulas to the current scope.
 func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if isMemout(r) {
+				err = ErrMemoryLimit
+				return
+			}
 			err = fmt.Errorf("z3: %v", r)
 		}
 	}()
@@ -78,15 +115,19 @@ func (sv *Solver) Push() { sv.s.Push() }
 func (sv *Solver) Pop() { sv.s.Pop() }
 
 // CheckSat checks the formulas asserted so far.
-func (sv *Solver) CheckSat(ctx context.Context) (res Result, reason string, err error) {
+func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
+			if isMemout(r) {
+				res, why, err = Unknown, MemoryLimit, nil
+				return
+			}
 			err = fmt.Errorf("z3: %v", r)
 		}
 	}()
 	sv.model = nil
 	if ctx.Err() != nil {
-		return Unknown, "timeout", nil
+		return Unknown, reason(ctx), nil
 	}
 	done := make(chan struct{})
 	go func() {
@@ -102,7 +143,10 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, reason string, err 
 	switch {
 	case errors.As(cerr, &unk):
 		if ctx.Err() != nil {
-			return Unknown, "timeout", nil
+			return Unknown, reason(ctx), nil
+		}
+		if isMemout(unk.Reason) {
+			return Unknown, MemoryLimit, nil
 		}
 		return Unknown, unk.Reason, nil
 	case cerr != nil:

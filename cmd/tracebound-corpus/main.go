@@ -54,8 +54,9 @@ func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "corpus directory")
 	bin := flag.String("bin", "bin/tracebound", "tracebound binary")
 	theory := flag.String("theory", "free", "rows to run: free, dh, ac or all")
-	depth := flag.Int("depth", 12, "tracebound --depth")
+	depth := flag.Int("depth", 12, "tracebound --depth; 0 for none (each lemma deepens until -timeout, its time budget)")
 	timeout := flag.Duration("timeout", 60*time.Second, "time limit per lemma")
+	traces := flag.Bool("traces", false, "run only the rows where Tamarin has a trace (falsified all-traces, verified exists-trace)")
 	match := flag.String("match", "", "run only rows whose model or lemma contains this")
 	tsv := flag.String("tsv", "corpus-results.tsv", "table of results")
 	md := flag.String("md", "", "Markdown summary (default: standard output only)")
@@ -67,6 +68,15 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if *traces {
+		var keep []row
+		for _, r := range rows {
+			if r.traceExpected() {
+				keep = append(keep, r)
+			}
+		}
+		rows = keep
 	}
 	out, err := os.Create(*tsv)
 	if err != nil {
@@ -181,7 +191,11 @@ type report struct {
 
 func runOne(bin, model string, r row, depth int, timeout time.Duration, extra []string) *result {
 	res := &result{row: r}
-	args := append([]string{"check", model, "--lemma", r.lemma, "--depth", strconv.Itoa(depth), "--timeout", timeout.String(), "-f", "json"}, extra...)
+	args := []string{"check", model, "--lemma", r.lemma, "--timeout", timeout.String(), "-f", "json"}
+	if depth > 0 {
+		args = append(args, "--depth", strconv.Itoa(depth))
+	}
+	args = append(args, extra...)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -230,7 +244,11 @@ func summarize(results []*result, depth int, timeout time.Duration, args string)
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("## Corpus run\n\n")
-	w("Command: `go run ./cmd/tracebound-corpus %s` (depth %d, %s per lemma), %s.\n\n", args, depth, timeout, time.Now().UTC().Format("2006-01-02"))
+	bound := fmt.Sprintf("depth %d, %s per lemma", depth, timeout)
+	if depth == 0 {
+		bound = fmt.Sprintf("no --depth: each lemma deepens for %s", timeout)
+	}
+	w("Command: `go run ./cmd/tracebound-corpus %s` (%s), %s.\n\n", args, bound, time.Now().UTC().Format("2006-01-02"))
 	counts := map[string]int{}
 	var contradictions []*result
 	var expected, found, foundIn60 int

@@ -1,9 +1,10 @@
 // Command tracebound is a bounded model checker for Tamarin (.spthy)
 // protocol models.
 //
-// Exit status: 0 success; 1 a model error for parse, a falsified lemma
-// or missing witness for check; 2 a usage error (and for check, a model
-// error); 3 an unknown verdict; 4 an internal error.
+// Exit status (the README's "Exit status" table): 0 success; 1 a model
+// error for parse, a falsified lemma or missing witness for check; 2 a
+// usage error (and for check, a model error); 3 an unknown verdict; 4
+// an internal error; 130 and 143 a run stopped by SIGINT or SIGTERM.
 package main
 
 import (
@@ -11,17 +12,21 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes; documented in the README and relied on by CI users.
 const (
 	exitOK       = 0
-	exitFailed   = 1 // model errors; falsified lemmas
+	exitFailed   = 1 // model errors (parse); falsified lemmas (check)
 	exitUsage    = 2
 	exitUnknown  = 3
 	exitInternal = 4 // a trace failed replay: a bug in tracebound
+	exitSIGINT   = 130
+	exitSIGTERM  = 143
 )
 
 // exitError carries an exit status out of a command.
@@ -35,6 +40,10 @@ func (e *exitError) Error() string {
 		return fmt.Sprintf("exit status %d", e.code)
 	}
 	return e.err.Error()
+}
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, args...)}
 }
 
 func main() {
@@ -71,9 +80,46 @@ func newRootCmd() *cobra.Command {
 .spthy language and answers bounded questions about them: is there a trace
 of at most k steps that violates a lemma, witnesses an exists-trace lemma,
 or reaches a fact?`,
+		Version:       versionString(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newParseCmd(), newCheckCmd())
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(flagError)
+	root.AddCommand(newParseCmd(), newCheckCmd(), newMergeCmd(), newVersionCmd())
 	return root
+}
+
+// tamarinFlags are Tamarin's command-line flags without a counterpart
+// here, with what to do instead (--prove and --defines are accepted).
+var tamarinFlags = map[string]string{
+	"heuristic":          "tracebound has no proof heuristics: it searches bounded traces",
+	"auto-sources":       "tracebound needs no sources lemmas",
+	"stop-on-trace":      "tracebound stops at the first (shortest) trace of each lemma anyway",
+	"bound":              "use --depth K for the largest number of protocol steps",
+	"derivcheck-timeout": "tracebound has no derivation checks; --timeout limits each lemma",
+	"diff":               "observational equivalence is not supported yet",
+	"output-json":        "use -f json -o FILE",
+	"output-dot":         "use -f dot -o FILE (or -o DIR/ for one file per lemma)",
+	"interactive":        "tracebound has no interactive mode",
+	"oraclename":         "tracebound has no proof oracles",
+}
+
+// flagError adds a hint to an unknown flag that is one of Tamarin's.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		if hint, ok := tamarinFlags[name]; ok {
+			return usageError("%s (a Tamarin flag: %s)", msg, hint)
+		}
+	}
+	return usageError("%s (see %s --help)", msg, cmd.CommandPath())
+}
+
+// positive returns an error unless a flag that was given is ≥ min.
+func atLeast(f *pflag.FlagSet, name string, v, min int) error {
+	if f.Changed(name) && v < min {
+		return usageError("--%s must be at least %d, not %d", name, min, v)
+	}
+	return nil
 }

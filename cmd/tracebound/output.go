@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -19,16 +20,18 @@ type outputFlags struct {
 	lifelines []string
 	junit     string
 	stats     bool
+	noTimings bool
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVarP(&o.format, "format", "f", "text", "output format: "+strings.Join(format.Names, ", ")+
 		" (msc is a Mermaid sequence diagram, svg the same chart drawn; without -f, the extension of -o decides)")
-	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
+	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output; DIR/ writes one file per lemma (LEMMA.txt, LEMMA.dot, …)")
 	f.StringArrayVar(&o.lifelines, "lifeline", nil, "msc/svg/html: draw a step with fact FACT on the lifeline named by its argument ARGPOS (1-based); FACT:ARGPOS, repeatable")
 	f.StringVar(&o.junit, "junit", "", "also write JUnit XML to this file: one test case per lemma")
 	f.BoolVar(&o.stats, "stats", false, "print where the time goes (parse, encode, solve, replay) per lemma and depth")
+	f.BoolVar(&o.noTimings, "no-timings", false, "leave timings out of JSON and JUnit, so that they are the same bytes on every run with --depth")
 }
 
 // isTerminal reports whether w is a terminal (a character device).
@@ -63,7 +66,11 @@ func (p *progress) update(lemma string, depth int, elapsed time.Duration) {
 	if _, ok := p.state[lemma]; !ok {
 		p.order = append(p.order, lemma)
 	}
-	p.state[lemma] = fmt.Sprintf("%s: depth %d/%d, %s", lemma, depth, p.depth, elapsed.Round(100*time.Millisecond))
+	if p.depth > 0 {
+		p.state[lemma] = fmt.Sprintf("%s: depth %d/%d, %s", lemma, depth, p.depth, elapsed.Round(100*time.Millisecond))
+	} else {
+		p.state[lemma] = fmt.Sprintf("%s: depth %d, %s", lemma, depth, elapsed.Round(100*time.Millisecond))
+	}
 	p.draw()
 }
 
@@ -111,15 +118,87 @@ func (p *progress) pause(f func()) {
 	}
 }
 
-// writeFile writes a file with f, reporting the first error.
+// Output files are written atomically: into a temporary file in the
+// same directory, renamed into place when complete. A reader never sees
+// half a report, and a run stopped by a second signal (which exits at
+// once) leaves no temporary file behind (removeTemps).
+var temps = struct {
+	sync.Mutex
+	paths map[string]bool
+}{paths: map[string]bool{}}
+
+// removeTemps removes the temporary files of unfinished outputs.
+func removeTemps() {
+	temps.Lock()
+	defer temps.Unlock()
+	for p := range temps.paths {
+		os.Remove(p)
+	}
+	temps.paths = map[string]bool{}
+}
+
+// atomicFile is an output file being written.
+type atomicFile struct {
+	*os.File
+	path string
+}
+
+// createAtomic starts writing path.
+func createAtomic(path string) (*atomicFile, error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	temps.Lock()
+	temps.paths[f.Name()] = true
+	temps.Unlock()
+	return &atomicFile{File: f, path: path}, nil
+}
+
+// commit closes the file and renames it into place.
+func (a *atomicFile) commit() error {
+	tmp := a.File.Name()
+	defer func() {
+		temps.Lock()
+		delete(temps.paths, tmp)
+		temps.Unlock()
+	}()
+	err := a.File.Chmod(0o644)
+	if cerr := a.File.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, a.path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
+
+// abort closes and removes the unfinished file.
+func (a *atomicFile) abort() {
+	tmp := a.File.Name()
+	a.File.Close()
+	os.Remove(tmp)
+	temps.Lock()
+	delete(temps.paths, tmp)
+	temps.Unlock()
+}
+
+// writeFile writes a file atomically with f, reporting the first error.
 func writeFile(path string, f func(io.Writer) error) error {
-	out, err := os.Create(path)
+	out, err := createAtomic(path)
 	if err != nil {
 		return err
 	}
 	if err := f(out); err != nil {
-		out.Close()
+		out.abort()
 		return err
 	}
-	return out.Close()
+	return out.commit()
 }

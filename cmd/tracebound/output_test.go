@@ -34,7 +34,10 @@ func TestCheckFormats(t *testing.T) {
 			assert.Contains(t, out, c.want)
 			assert.Empty(t, errs, "no progress when stderr is not a terminal")
 			if c.format == "json" {
-				return // timings differ between runs
+				// timings differ between runs, unless left out
+				args = append(args, "--no-timings")
+				_, out, _ = runCLI(t, args...)
+				assert.NotContains(t, out, `"timing"`)
 			}
 			_, again, _ := runCLI(t, args...)
 			assert.Equal(t, out, again, "the same model and flags give the same bytes")
@@ -85,6 +88,28 @@ func TestCheckOutputFiles(t *testing.T) {
 	b, err = os.ReadFile(junit)
 	require.NoError(t, err)
 	assert.Contains(t, string(b), `<failure message="falsified: counterexample with 8 steps (shortest: 7 steps, with an agent in two roles)" type="falsified">`)
+}
+
+// --no-timings makes JUnit the same bytes on every run; -o DIR/ writes
+// one complete file per lemma and nothing else.
+func TestNoTimingsAndDirectory(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"check", "../../examples/nspk.spthy", "--lemma", "executable,initiator_agreement", "--depth", "5", "--no-timings"}
+	code, _, _ := runCLI(t, append(args, "--junit", filepath.Join(dir, "a.xml"))...)
+	require.Equal(t, exitOK, code)
+	code, _, _ = runCLI(t, append(args, "--junit", filepath.Join(dir, "b.xml"), "-f", "dot", "-o", filepath.Join(dir, "graphs")+"/")...)
+	require.Equal(t, exitOK, code)
+	a, err := os.ReadFile(filepath.Join(dir, "a.xml"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "b.xml"))
+	require.NoError(t, err)
+	assert.Equal(t, string(a), string(b), "byte-identical JUnit")
+	assert.NotContains(t, string(a), "time=")
+	noTemps(t, filepath.Join(dir, "graphs"), "executable.dot", "initiator_agreement.dot")
+	g, err := os.ReadFile(filepath.Join(dir, "graphs", "initiator_agreement.dot"))
+	require.NoError(t, err)
+	assert.Contains(t, string(g), "digraph \"tracebound\"", "a lemma without a trace is an empty graph")
+	assert.Contains(t, string(g), "initiator_agreement (all-traces): holds up to bound")
 }
 
 func TestCheckOutputUsage(t *testing.T) {

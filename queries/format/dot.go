@@ -15,11 +15,20 @@ import (
 // the adversary's deductions as rounded, shaded nodes on red edges; the
 // steps ranked in their order (invisible edges from each step to the
 // next), the steps the lemma speaks of highlighted. A run without traces
-// gives a comment only.
+// gives an empty graph labelled with its verdicts.
 func WriteDOT(w io.Writer, r *Run) error {
+	for _, l := range r.warnings() {
+		fmt.Fprintf(w, "// %s\n", l)
+	}
 	vs := r.traced()
 	if len(vs) == 0 {
-		fmt.Fprintf(w, "// tracebound: no trace to draw (%s)\n", r.Model)
+		// still one graph, so that every file renders: its label says
+		// what was checked
+		label := "no trace to draw (" + r.Model + ")"
+		for _, v := range r.Verdicts {
+			label += "\n" + verdictLine(v)
+		}
+		fmt.Fprintf(w, "digraph \"tracebound\" {\n  label=%s;\n  labelloc=t;\n  fontname=\"DejaVu Sans Mono\";\n}\n", dotID(label))
 		return nil
 	}
 	for i, v := range vs {

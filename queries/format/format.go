@@ -4,8 +4,8 @@
 // one self-contained HTML page, and JUnit XML for CI dashboards.
 //
 // Every format is deterministic: the same verdicts give the same bytes.
-// Timings appear only in JSON and JUnit (for tools), and in the human
-// formats only when Run.Stats is set.
+// Timings appear only in JSON and JUnit (for tools; not with
+// Run.NoTimings), and in the human formats only when Run.Stats is set.
 package format
 
 import (
@@ -37,10 +37,33 @@ type Run struct {
 	Stats bool
 	// Lifelines override the message sequence chart's heuristic.
 	Lifelines []Lifeline
+	// Diagnostics are the model's errors and warnings, for the formats
+	// CI reads (JSON, JUnit); a model with errors has no verdicts.
+	Diagnostics rules.Diagnostics
+	// NoTimings leaves the timings out of JSON and JUnit, so that they
+	// are the same bytes on every run.
+	NoTimings bool
+	// Shard is set when the run checked one shard of the lemmas.
+	Shard *queries.ShardJSON
+	// Interrupted names the signal that stopped the run, if one did.
+	Interrupted string
 }
 
 // Names lists the formats of --format.
 var Names = []string{"text", "json", "dot", "msc", "svg", "html"}
+
+// warnings returns the model's warnings, one line each as standard
+// error shows them (file:line:column: warning: message [check]); the
+// drawing formats carry them as comments, HTML as a list.
+func (r *Run) warnings() []string {
+	var out []string
+	for _, d := range r.Diagnostics {
+		if d.Severity == rules.SevWarning {
+			out = append(out, d.Error())
+		}
+	}
+	return out
+}
 
 // traced returns the verdicts that carry a replayed trace: the attacks
 // (falsified lemmas) first, then the witnesses, each in the lemmas'
@@ -549,24 +572,43 @@ func ByExtension(path string) string {
 	return ""
 }
 
-// Choose resolves --format and --output: an explicit format wins, except
-// that msc written to a .svg file is the SVG chart; without --format the
-// output file's extension decides, and text is the default.
+// Choose resolves --format and --output. Without --format the output
+// file's extension decides (text when there is no output file); with
+// both they must agree, except that msc written to a .svg file is the
+// chart drawn. An extension that names no format is an error, and a
+// name without one needs --format: nothing is written in a format the
+// name does not say.
 func Choose(format string, explicit bool, output string) (string, error) {
-	ext := ByExtension(output)
-	if !explicit {
-		if ext != "" {
-			return ext, nil
+	if explicit && writers[format] == nil {
+		return "", fmt.Errorf("unknown --format %q (%s)", format, strings.Join(Names, ", "))
+	}
+	if output == "" {
+		if !explicit {
+			return "text", nil
 		}
-		format = "text"
-	}
-	if format == "msc" && ext == "svg" {
-		return "svg", nil
-	}
-	if writers[format] != nil {
 		return format, nil
 	}
-	return "", fmt.Errorf("unknown --format %q (%s)", format, strings.Join(Names, ", "))
+	ext := filepath.Ext(output)
+	byExt := ByExtension(output)
+	switch {
+	case ext != "" && byExt == "":
+		return "", fmt.Errorf("-o %s: unknown extension %s (.txt, .json, .dot or .gv, .mmd or .mermaid, .svg, .html or .htm; or a directory DIR/ for one file per lemma)", output, ext)
+	case byExt == "" && !explicit:
+		return "", fmt.Errorf("-o %s: no extension to tell the format by: add one or give --format", output)
+	case byExt == "":
+		return format, nil
+	case !explicit, byExt == format:
+		return byExt, nil
+	case format == "msc" && byExt == "svg":
+		return "svg", nil
+	}
+	return "", fmt.Errorf("-o %s: the extension says %s, --format says %s", output, byExt, format)
+}
+
+// Extension returns the file extension written for a format (one file
+// per lemma in an output directory).
+func Extension(format string) string {
+	return map[string]string{"text": ".txt", "json": ".json", "dot": ".dot", "msc": ".mmd", "svg": ".svg", "html": ".html"}[format]
 }
 
 // bindingsText writes the lemma's bindings on a trace on one line, in

@@ -215,19 +215,34 @@ func TestChoose(t *testing.T) {
 		want     string
 	}{
 		{"text", false, "", "text"},
+		{"json", true, "", "json"},
 		{"text", false, "r.html", "html"},
 		{"text", false, "r.json", "json"},
 		{"msc", true, "x.svg", "svg"},
 		{"msc", true, "x.mmd", "msc"},
-		{"dot", true, "x.svg", "dot"},
-		{"text", false, "out.log", "text"},
+		{"dot", true, "x.gv", "dot"},
+		{"json", true, "report", "json"},
 	} {
 		got, err := Choose(c.format, c.explicit, c.output)
 		require.NoError(t, err)
 		assert.Equal(t, c.want, got, "%+v", c)
 	}
-	_, err := Choose("pdf", true, "")
-	assert.Error(t, err)
+	for _, c := range []struct {
+		format   string
+		explicit bool
+		output   string
+		err      string
+	}{
+		{"pdf", true, "", `unknown --format "pdf"`},
+		{"text", false, "out.xyz", "-o out.xyz: unknown extension .xyz"},
+		{"json", true, "out.log", "-o out.log: unknown extension .log"},
+		{"text", false, "report", "-o report: no extension to tell the format by"},
+		{"dot", true, "x.svg", "-o x.svg: the extension says svg, --format says dot"},
+	} {
+		_, err := Choose(c.format, c.explicit, c.output)
+		require.Error(t, err, "%+v", c)
+		assert.Contains(t, err.Error(), c.err)
+	}
 }
 
 func TestJUnit(t *testing.T) {

@@ -21,6 +21,7 @@ import (
 type htmlPage struct {
 	Title, Theory, Model, Bounds string
 	Stats                        bool
+	Warnings                     []string
 	Verdicts                     []htmlVerdict
 	Traces                       []htmlTrace
 	Rules                        []htmlRule
@@ -66,7 +67,13 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h1>theory {{.Theory}}</h1>
 <p class="model">model <code>{{.Model}}</code> &middot; bounds: {{.Bounds}}</p>
 </header>
-<section id="verdicts">
+{{if .Warnings}}<section id="warnings">
+<h2>Warnings about the model</h2>
+<ul class="warnings">
+{{range .Warnings}}<li><code>{{.}}</code></li>
+{{end}}</ul>
+</section>
+{{end}}<section id="verdicts">
 <h2>Verdicts</h2>
 <table class="verdicts">
 <tr><th>lemma</th><th>quantifier</th><th>verdict</th><th>steps</th><th>bounds</th>{{if .Stats}}<th>time</th>{{end}}</tr>
@@ -119,10 +126,10 @@ func WriteHTML(w io.Writer, r *Run) error {
 		theory = r.Theory.Name
 	}
 	page := &htmlPage{Title: fmt.Sprintf("tracebound: %s (%s)", theory, r.Model), Theory: theory, Model: r.Model,
-		Bounds: r.longBounds(), Stats: r.Stats, CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS)}
+		Bounds: r.longBounds(), Stats: r.Stats, Warnings: r.warnings(), CSS: template.CSS(htmlCSS), JS: template.JS(htmlJS)}
 	for _, v := range r.Verdicts {
 		hv := htmlVerdict{Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Verdict: verdictWord(v),
-			Steps: stepsColumn(v), Bounds: r.shortBounds(), Class: "bad"}
+			Steps: stepsColumn(v), Bounds: r.shortBounds(v), Class: "bad"}
 		if v.Trace != nil && v.Replayed != nil {
 			hv.Anchor = lemmaID(v)
 		}
@@ -151,7 +158,7 @@ func WriteHTML(w io.Writer, r *Run) error {
 			ht.Formula = rules.FormulaString(v.Lemma.Formula)
 		}
 		var chartSVG, graph, text bytes.Buffer
-		writeSVGCharts(&chartSVG, []*chart{newChart(r.Theory, v, r.Lifelines)}, r.Model, false)
+		writeSVGCharts(&chartSVG, []*chart{newChart(r.Theory, v, r.Lifelines)}, nil, false)
 		newGraph(r.Theory, v).writeGraphSVG(&graph, id+"-g")
 		ht.Chart, ht.Graph = template.HTML(chartSVG.String()), template.HTML(graph.String())
 		WriteTrace(&text, r.Theory, v)
@@ -196,7 +203,11 @@ func WriteHTML(w io.Writer, r *Run) error {
 // longBounds names the bounds in words.
 func (r *Run) longBounds() string {
 	s, d, a, c := r.bounds()
-	return fmt.Sprintf("≤ %d protocol steps, ≤ %d keyed deconstructions, ≤ %d analysis layers, ≤ %d construction layers", s, d, a, c)
+	steps := fmt.Sprintf("≤ %d protocol steps", s)
+	if r.Options.Depth == 0 {
+		steps = fmt.Sprintf("protocol steps: the depth each lemma reached in %s", r.Options.Budget())
+	}
+	return fmt.Sprintf("%s, ≤ %d keyed deconstructions, ≤ %d analysis layers, ≤ %d construction layers", steps, d, a, c)
 }
 
 var idUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]`)

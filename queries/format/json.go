@@ -10,7 +10,8 @@ import (
 // Report returns the run's JSON report (schema queries.SchemaVersion,
 // described by docs/schema/report.schema.json).
 func (r *Run) Report() *queries.Report {
-	rep := &queries.Report{Schema: queries.SchemaVersion, Model: r.Model, Defines: []string{}, Verdicts: []*queries.VerdictJSON{}}
+	rep := &queries.Report{Schema: queries.SchemaVersion, Model: r.Model, Defines: []string{},
+		Diagnostics: queries.DiagnosticsJSON(r.Diagnostics), Shard: r.Shard, Interrupted: r.Interrupted, Verdicts: []*queries.VerdictJSON{}}
 	if r.Theory != nil {
 		rep.Theory = r.Theory.Name
 		if r.Theory.Defines != nil {
@@ -18,14 +19,18 @@ func (r *Run) Report() *queries.Report {
 		}
 	}
 	for _, v := range r.Verdicts {
-		rep.Verdicts = append(rep.Verdicts, v.JSON(r.Theory, r.Options))
+		j := v.JSON(r.Theory, r.Options)
+		if r.NoTimings {
+			j.Timing = nil
+		}
+		rep.Verdicts = append(rep.Verdicts, j)
 	}
 	return rep
 }
 
 // WriteJSON writes the JSON report, indented. Object keys come in a
 // fixed order (struct fields, sorted map keys); the timings are the only
-// part that changes from run to run.
+// part that changes from run to run (none with Run.NoTimings).
 func WriteJSON(w io.Writer, r *Run) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

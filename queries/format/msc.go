@@ -395,9 +395,16 @@ func firstOf(ts []*rules.Term, k rules.TermKind) *rules.Term {
 // give several diagrams, one after the other (Markdown or Mermaid's CLI
 // take them one by one; --lemma picks one).
 func WriteMermaid(w io.Writer, r *Run) error {
+	for _, l := range r.warnings() {
+		fmt.Fprintf(w, "%%%% %s\n", l)
+	}
 	vs := r.traced()
 	if len(vs) == 0 {
-		fmt.Fprintf(w, "%%%% tracebound: no trace to draw (%s)\n", r.Model)
+		// still a diagram, so that every file renders
+		fmt.Fprintf(w, "%%%% tracebound: no trace to draw (%s)\nsequenceDiagram\n    title no trace to draw\n    participant M as %s\n", r.Model, mermaidText(r.Model))
+		for _, v := range r.Verdicts {
+			fmt.Fprintf(w, "    Note over M: %s\n", mermaidText(verdictLine(v)))
+		}
 		return nil
 	}
 	for i, v := range vs {

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -26,18 +27,33 @@ func WriteSVG(w io.Writer, r *Run) error {
 	for _, v := range r.traced() {
 		charts = append(charts, newChart(r.Theory, v, r.Lifelines))
 	}
-	writeSVGCharts(w, charts, r.Model, true)
-	return nil
+	empty := []string{"no trace to draw (" + r.Model + ")"}
+	for _, v := range r.Verdicts {
+		empty = append(empty, verdictLine(v))
+	}
+	var b bytes.Buffer
+	writeSVGCharts(&b, charts, empty, true)
+	decl, rest, _ := bytes.Cut(b.Bytes(), []byte("\n"))
+	w.Write(append(decl, '\n'))
+	for _, l := range r.warnings() {
+		fmt.Fprintf(w, "<!-- %s -->\n", strings.ReplaceAll(l, "--", "- -"))
+	}
+	_, err := w.Write(rest)
+	return err
 }
 
 // writeSVGCharts writes the charts as one <svg> element; standalone adds
 // the XML declaration and namespace for a file of its own.
-func writeSVGCharts(w io.Writer, charts []*chart, model string, standalone bool) {
+func writeSVGCharts(w io.Writer, charts []*chart, empty []string, standalone bool) {
 	var body strings.Builder
 	width, y := 0.0, float64(svgMargin)
 	if len(charts) == 0 {
-		fmt.Fprintf(&body, "<text x=\"%d\" y=\"%d\">%s</text>\n", svgMargin, svgMargin+svgFontSize, xmlEscape("no trace to draw ("+model+")"))
-		width, y = textW("no trace to draw ("+model+")")+2*svgMargin, float64(2*svgMargin+svgFontSize)
+		// the lines of empty, one below the other
+		for i, line := range empty {
+			fmt.Fprintf(&body, "<text x=\"%d\" y=\"%d\">%s</text>\n", svgMargin, svgMargin+svgFontSize+i*lineH, xmlEscape(line))
+			width = max(width, textW(line)+2*svgMargin)
+		}
+		y = float64(2*svgMargin + svgFontSize + (len(empty)-1)*lineH)
 	}
 	for i, c := range charts {
 		if i > 0 {

@@ -186,22 +186,29 @@ func writeDerivation(w io.Writer, p *printer, rep *replay.Result, d *replay.Deri
 }
 
 // bounds returns the run's bounds: steps, keyed deconstructions,
-// analysis layers, construction layers.
+// analysis layers, construction layers; steps is 0 without --depth (each
+// lemma deepens for its time budget).
 func (r *Run) bounds() (steps, dec, an, con int) {
 	e := r.Options.Encode.Bounds
-	return r.Options.MaxDepth(), e.KeyedDeconstructions, e.AnalysisLayers, e.ConstructionLayers
+	return max(r.Options.Depth, 0), e.KeyedDeconstructions, e.AnalysisLayers, e.ConstructionLayers
 }
 
-// shortBounds is the summary's bounds column.
-func (r *Run) shortBounds() string {
+// shortBounds is the summary's bounds column for verdict v.
+func (r *Run) shortBounds(v *queries.Verdict) string {
 	s, d, a, c := r.bounds()
+	if v.StepBound > 0 {
+		s = v.StepBound
+	}
 	return fmt.Sprintf("≤%d steps, ≤%d keyed, ≤%d analysis, ≤%d construction", s, d, a, c)
 }
 
 // verdictWord is the summary's verdict column.
 func verdictWord(v *queries.Verdict) string {
-	if v.Kind == queries.Unknown {
+	switch {
+	case v.Kind == queries.Unknown:
 		return "unknown (" + v.Reason + ")"
+	case v.Vacuous():
+		return v.Kind.String() + " (vacuous)"
 	}
 	return v.Kind.String()
 }
@@ -229,6 +236,21 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 		name = " (theory " + r.Theory.Name + ")"
 	}
 	fmt.Fprintf(w, "analyzed: %s%s\n", r.Model, name)
+	if ws := r.warnings(); len(ws) > 0 {
+		checks := map[string]bool{}
+		var names []string
+		for _, d := range r.Diagnostics {
+			if d.Severity == rules.SevWarning && d.Check != "" && !checks[d.Check] {
+				checks[d.Check] = true
+				names = append(names, d.Check)
+			}
+		}
+		fmt.Fprintf(w, "warnings about the model: %d", len(ws))
+		if len(names) > 0 {
+			fmt.Fprintf(w, " (%s)", strings.Join(names, ", "))
+		}
+		fmt.Fprintln(w)
+	}
 	if times && r.Load > 0 {
 		fmt.Fprintf(w, "parse: %s (preprocessing, parsing, checks; each lemma's encode, solve and replay times are under its verdict)\n", Round(r.Load))
 	}
@@ -240,7 +262,7 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 	}
 	fmt.Fprintln(tw, head)
 	for _, v := range r.Verdicts {
-		line := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s", v.Lemma.Name, v.Lemma.Quantifier, verdictWord(v), stepsColumn(v), r.shortBounds())
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s\t%s", v.Lemma.Name, v.Lemma.Quantifier, verdictWord(v), stepsColumn(v), r.shortBounds(v))
 		if times {
 			line += "\t" + Round(v.Time).String()
 		}

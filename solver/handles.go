@@ -1,0 +1,75 @@
+package solver
+
+/*
+#cgo LDFLAGS: -lz3
+#include <stdlib.h>
+#include <z3.h>
+*/
+import "C"
+
+import (
+	"fmt"
+	"reflect"
+	"unsafe"
+
+	"github.com/aclements/go-z3/z3"
+)
+
+// go-z3 keeps the C handles of a context and a solver in unexported
+// fields (contextImpl.c, solverImpl.c) and wraps neither
+// Z3_solver_set_params nor Z3_get_estimated_alloc_size. handles reads
+// the two pointers by field name (reflect panics if go-z3, pinned in
+// go.mod, ever renames them; TestHandles checks the pointers against
+// the solver's own answers).
+func handles(ctx *z3.Context, s *z3.Solver) (C.Z3_context, C.Z3_solver) {
+	c := reflect.ValueOf(ctx).Elem().FieldByName("contextImpl").Elem().FieldByName("c").UnsafePointer()
+	sv := reflect.ValueOf(s).Elem().FieldByName("solverImpl").Elem().FieldByName("c").UnsafePointer()
+	return C.Z3_context(c), C.Z3_solver(sv)
+}
+
+// disableCtrlC sets the solver's ctrl_c parameter to false. With its
+// default (true) Z3 installs its own SIGINT handler for the duration of
+// every check: a Ctrl-C then only abandons that check, Go's signal
+// handling never sees it, and Z3 restores Go's handler without the flags
+// Go installed it with. The command line handles SIGINT itself and stops
+// a check through Interrupt. It must be called before the solver is used
+// (the context has no other objects yet, so no go-z3 finalizer can run
+// on it concurrently).
+func disableCtrlC(ctx *z3.Context, s *z3.Solver) (err error) {
+	defer func() {
+		if r := recover(); r != nil { // go-z3's error handler panics
+			err = fmt.Errorf("z3: setting ctrl_c: %v", r)
+		}
+	}()
+	c, sv := handles(ctx, s)
+	p := C.Z3_mk_params(c)
+	C.Z3_params_inc_ref(c, p)
+	defer C.Z3_params_dec_ref(c, p)
+	name := C.CString("ctrl_c")
+	defer C.free(unsafe.Pointer(name))
+	C.Z3_params_set_bool(c, p, C.Z3_mk_string_symbol(c, name), false)
+	C.Z3_solver_set_params(c, sv, p)
+	return nil
+}
+
+// numScopes returns the solver's number of scopes through the C handles
+// (for tests: it must agree with Push and Pop).
+func numScopes(ctx *z3.Context, s *z3.Solver) int {
+	c, sv := handles(ctx, s)
+	return int(C.Z3_solver_get_num_scopes(c, sv))
+}
+
+// Z3Version is the version of the Z3 library linked in, e.g. "4.8.12.0".
+func Z3Version() string { return C.GoString(C.Z3_get_full_version()) }
+
+// Z3Memory returns Z3's count of the memory it has allocated and not
+// freed, in bytes, over all contexts (a context is freed when Go's
+// garbage collector finalizes it).
+//
+// Z3's own caps are not used: with memory_max_size, Z3 4.8.12 throws an
+// out-of-memory exception that sometimes escapes its API (the process
+// aborts: measured on the pigeonhole problem of TestInterruptMidSolve),
+// and memory_high_watermark is not checked by the SMT search tracebound
+// runs. The memory limit is enforced by interrupting checks from Go
+// (queries.Options.MemoryLimit), sampling this counter.
+func Z3Memory() uint64 { return uint64(C.Z3_get_estimated_alloc_size()) }
