@@ -271,7 +271,19 @@ func (p *parser) resolveFormula(f Formula, outer []Var, what string) Formula {
 	return r.formula(f)
 }
 
-func (r *resolver) lookup(v Var) (Var, bool) {
+func (r *resolver) lookup(v Var, temporal bool) (Var, bool) {
+	// a variable bound with the sort it is written with, or in a time
+	// position as a time point (∃ k #k. A(k) @ k has a message k and a
+	// time point k, as in Tamarin)
+	exact := v
+	if temporal && v.Sort == SortMsg {
+		exact.Sort = SortTemporal
+	}
+	for i := len(r.scope) - 1; i >= 0; i-- {
+		if w := r.scope[i]; w == exact {
+			return w, true
+		}
+	}
 	for i := len(r.scope) - 1; i >= 0; i-- {
 		w := r.scope[i]
 		if w.Name == v.Name && w.Idx == v.Idx && (v.Sort == SortMsg || v.Sort == w.Sort) {
@@ -284,7 +296,7 @@ func (r *resolver) lookup(v Var) (Var, bool) {
 func (r *resolver) term(t *Term, temporal bool) *Term {
 	switch t.Kind {
 	case TVar:
-		w, ok := r.lookup(t.Var)
+		w, ok := r.lookup(t.Var, temporal)
 		if !ok {
 			for i := len(r.scope) - 1; i >= 0; i-- {
 				if s := r.scope[i]; s.Name == t.Var.Name && s.Idx == t.Var.Idx {
