@@ -61,6 +61,10 @@ type Options struct {
 	Bounds Bounds
 	// NoPrune drops the needed-steps constraint (for comparison).
 	NoPrune bool
+	// RestrictionSwitches guards each restriction with a literal of its
+	// own (Problem.Switches), so that a search can drop restrictions:
+	// which ones block a goal (switches.go).
+	RestrictionSwitches bool
 }
 
 // DefaultOptions returns the default options.
@@ -379,6 +383,9 @@ type enc struct {
 	// cells; decs are its keyed deconstruction nodes (decon.go).
 	cands []*cand
 	decs  []*decNode
+	// switches guard the restrictions, in the theory's order, with
+	// Options.RestrictionSwitches (switches.go)
+	switches []*Node
 }
 
 // Encode builds the problem for depth k: traces of exactly k protocol
@@ -510,7 +517,7 @@ func (e *enc) build(goal Goal) error {
 		if err != nil {
 			return err
 		}
-		e.assert(n)
+		e.assert(e.switched(n))
 	}
 	if err := e.finishDeferred(f); err != nil {
 		return err
