@@ -117,3 +117,31 @@ func withoutRestrictions(th *rules.Theory, drop []string) *rules.Theory {
 	}
 	return &out
 }
+
+// answersJSON adds to j what Answer added to v.
+func (v *Verdict) answersJSON(j *VerdictJSON, th *rules.Theory, o Options) {
+	j.Notes = v.Notes
+	if len(v.Witnesses) > 0 && v.Trace != nil {
+		j.RulesUsed = RulesUsed(v.Trace)
+	}
+	for _, w := range v.Witnesses {
+		wj := w.JSON(th, o)
+		wj.RulesUsed = RulesUsed(w.Trace)
+		j.Witnesses = append(j.Witnesses, wj)
+	}
+	if b := v.Blocking; b != nil {
+		j.Blocking = &BlockingJSON{Restrictions: b.Restrictions, None: b.None, Reason: b.Reason, Steps: b.Steps, Text: b.Text()}
+		if j.Blocking.Restrictions == nil {
+			j.Blocking.Restrictions = []string{}
+		}
+		if b.Witness != nil {
+			j.Blocking.Witness = b.Witness.JSON(th, o)
+		}
+	}
+}
+
+// TraceJSONOf returns the JSON form of a replayed trace of th, as a
+// verdict's trace (for reports other than check's).
+func TraceJSONOf(th *rules.Theory, tr *rules.Trace, rep *replay.Result) *TraceJSON {
+	return newNames(th).traceJSON(th, tr, rep)
+}

@@ -230,3 +230,19 @@ func asInternal(err error, ie **InternalError) bool {
 	}
 	return ok
 }
+
+// Summary is the one-line answer: reachable (with the trace's length),
+// unreachable up to bound (with every bound), or unknown.
+func (q *Reach) Summary(v *Verdict) string {
+	switch v.Kind {
+	case WitnessFound:
+		s := fmt.Sprintf("reachable: a trace of %d steps", len(v.Trace.Steps))
+		if v.Shortest > 0 {
+			s += fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
+		}
+		return s
+	case NoWitnessUpToBound:
+		return "unreachable up to bound: no trace with " + v.Bounds
+	}
+	return v.Summary()
+}

@@ -230,11 +230,14 @@ func formulaActions(f rules.Formula) []rules.FactKey {
 // guard of an existential) never hold.
 func LemmaNotes(th *rules.Theory, l *rules.Lemma) []string {
 	recorded := map[rules.FactKey]bool{}
+	recorders := map[rules.FactKey][]*rules.Rule{}
 	for _, r := range th.Rules {
 		for _, a := range r.Actions {
 			recorded[a.Key()] = true
+			recorders[a.Key()] = appendRule(recorders[a.Key()], r)
 		}
 	}
+	dead := Analyse(th).Dead
 	pos, neg := map[rules.FactKey]bool{}, map[rules.FactKey]bool{}
 	var walk func(f rules.Formula, p bool)
 	walk = func(f rules.Formula, p bool) {
@@ -271,6 +274,14 @@ func LemmaNotes(th *rules.Theory, l *rules.Lemma) []string {
 	var notes []string
 	for _, k := range formulaActions(l.Formula) {
 		if recorded[k] {
+			allDead := true
+			for _, r := range recorders[k] {
+				allDead = allDead && dead[r] != ""
+			}
+			if allDead {
+				r := recorders[k][0]
+				notes = append(notes, fmt.Sprintf("the action %s is recorded only by rules that can never fire (%s: %s)", keyText(k), r.Name, dead[r]))
+			}
 			continue
 		}
 		var effect string

@@ -147,7 +147,16 @@ func ParsePattern(th *Theory, name, text string) (*Pattern, Diagnostics) {
 		return pat, rep.diags
 	}
 	if len(same) > 0 {
-		d := rep.errorf(f.Pos, "no rule produces or records %s: the model uses %s as %s", keyText(key), key.Name, usesText(same))
+		hint := ""
+		for _, u := range same {
+			if u.key.Arity == key.Arity && u.key.Persistent != key.Persistent && u.place != "premise" {
+				g := *f
+				g.Persistent = u.key.Persistent
+				hint = fmt.Sprintf("; did you mean %s?", (&Pattern{Fact: &g}).String())
+				break
+			}
+		}
+		d := rep.errorf(f.Pos, "no rule produces or records %s: the model uses %s as %s%s", keyText(key), key.Name, usesText(same), hint)
 		for _, u := range firstRuleFacts(same) {
 			rep.related(d, u.pos, "%s of rule %s", u.place, u.rule)
 		}

@@ -24,6 +24,7 @@ func newCheckCmd() *cobra.Command {
 	var opts queries.Options
 	var out outputFlags
 	var jobs int
+	var af answerFlags
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check lemmas up to a bound: find counterexamples and witnesses",
@@ -60,6 +61,9 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			if err := af.apply(&opts); err != nil {
+				return err
+			}
 			return runCheck(cmd, args[0], th, load, lemmas, opts, out, jobs)
 		},
 	}
@@ -77,6 +81,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.BoolVar(&opts.Shortest, "shortest", false, "show a shortest trace even when one agent plays two roles in it (by default a trace with distinct agents, at most 2 steps longer, is shown)")
 	f.BoolVar(&opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
 	f.IntVarP(&jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
+	af.register(cmd)
 	out.register(cmd)
 	return cmd
 }
@@ -230,7 +235,7 @@ func checkAll(c *queries.Checker, lemmas []*rules.Lemma, jobs int) <-chan lemmaR
 	for w := 0; w < jobs; w++ {
 		go func() {
 			for i := range work {
-				v, err := c.Check(context.Background(), lemmas[i])
+				v, err := c.Answer(context.Background(), lemmas[i])
 				done[i] <- lemmaResult{lemmas[i], v, err}
 			}
 		}()

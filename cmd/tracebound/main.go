@@ -74,6 +74,6 @@ or reaches a fact?`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newParseCmd(), newCheckCmd())
+	root.AddCommand(newParseCmd(), newCheckCmd(), newReachCmd(), newQueryCmd(), newRulesCmd())
 	return root
 }
