@@ -26,7 +26,9 @@ import (
 // trace it returns has a shortest trace of k steps (none fired at a
 // smaller depth), and the question is asked again without them until no
 // further rule fires at k. So the report costs about one solver call per
-// rule and depth, on one encoding. After the last depth, the rules that
+// rule and depth, on one encoding (when the problem for a chunk is too
+// large to encode, a problem for the one depth is tried before giving
+// up). After the last depth, the rules that
 // never fired are asked once more with the switches free: a rule that
 // fires then is blocked only by restrictions, and a smallest set of them
 // is named (explain.go). Every trace the report rests on is replayed.
@@ -188,6 +190,12 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 			t1 := time.Now()
 			upTo = min(k+incrementalChunk-1, x.Depth)
 			p, err = enc.EncodeAtMost(goal, upTo)
+			if encode.IsUnsupported(err) && upTo > k {
+				// a problem for the chunk is too large (a restriction
+				// expands beyond the limit): one for this depth may not be
+				upTo = k
+				p, err = enc.EncodeAtMost(goal, upTo)
+			}
 			if err == nil {
 				sv = solver.New()
 				err = sv.Assert(p.Assertions...)

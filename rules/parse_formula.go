@@ -128,17 +128,16 @@ func (p *parser) formulaAtom() Formula {
 		}
 		return &Atom{Kind: AtomFalse, Pos: t.pos}
 	case t.isSym("!") || (t.kind == tIdent && p.peekN(1).isSym("(")):
-		var a Formula
+		var f *Fact
 		if p.try(func() {
-			f := p.fact(ctxFormula)
-			at := p.peek()
-			if !at.isSym("@") {
+			f = p.fact(ctxFormula)
+			if !p.peek().isSym("@") {
 				panic(bailout{})
 			}
-			p.next()
-			a = &Atom{Kind: AtomAction, Fact: f, R: p.timeVar(), Pos: f.Pos}
 		}) {
-			return a
+			// a fact and @: an action, whatever follows
+			p.next()
+			return &Atom{Kind: AtomAction, Fact: f, R: p.timeVar(), Pos: f.Pos}
 		}
 		if _, ok := p.preds[t.text]; ok {
 			return p.predicateCall()
