@@ -39,6 +39,12 @@ bounded-trace SMT formula and asks Z3, by iterative deepening from depth 1 to
 
 Every trace is replayed by an independent checker before it is shown.
 
+A lemma that mentions an action no rule records gets a note (it is vacuous
+or trivially false there). For an exists-trace lemma, --witnesses N shows
+up to N witnesses that differ in the multiset of rules they use; without a
+witness, the smallest set of restrictions that blocks one is named
+(--explain shows the witness without them, --no-blocking skips the search).
+
 Output (docs/formats.md): text (default: steps with lets, the adversary's
 deductions, a summary table), json (docs/schema/report.schema.json), dot
 (the dependency graph), msc (a Mermaid sequence chart), svg (the chart
