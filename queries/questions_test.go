@@ -249,3 +249,35 @@ end`), rules.Options{})
 	assert.Equal(t, []string{"no rule records the action Ghost/1: the lemma requires it, so that part never holds"}, LemmaNotes(th, th.Lemma("impossible")))
 	assert.Empty(t, LemmaNotes(th, th.Lemma("fine")))
 }
+
+// The executability report of the TLS 1.3 model runs to completion, rule
+// by rule (at depth 2 here, for time; docs/executability-tls13.md has the
+// full run).
+func TestExecutabilityTLS13(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	path := corpusDir + "/tls13/tls13.spthy"
+	th, diags := rules.Load(path, rules.Options{Defines: []string{"reachability"}})
+	if th == nil && len(diags) > 0 {
+		t.Skipf("the TLS 1.3 model is not available: %v", diags)
+	}
+	require.False(t, diags.HasErrors(), "%v", diags)
+	o := DefaultOptions()
+	o.Depth = 2
+	x, err := Executable(context.Background(), th, o, nil)
+	require.NoError(t, err)
+	require.Len(t, x.Rules, 54)
+	assert.Equal(t, 2, x.Complete)
+	for _, rv := range x.Rules {
+		switch rv.Status {
+		case Reachable:
+			assert.LessOrEqual(t, rv.Steps, 2, rv.Name)
+		case NotReachable, Blocked:
+		default:
+			t.Errorf("rule %s: %s %s", rv.Name, rv.Status, rv.Reason)
+		}
+	}
+	assert.GreaterOrEqual(t, x.Count(Reachable), 9, "the setup rules and the first messages")
+	assert.Len(t, x.Static.Unrecorded, 2, "C_ZeroRTT_Auth and S_RecvZeroRTTAuth")
+}
