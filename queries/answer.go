@@ -16,7 +16,15 @@ import (
 // restrictions that block it (Options.Explain). The extra searches have
 // Options.Timeout each; one that runs out leaves what it found so far.
 func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
-	v, err := c.Check(ctx, l)
+	check := c
+	if c.opts.Witnesses > 1 && l.Quantifier == rules.ExistsTrace {
+		// witnesses come shortest first: no search for a longer trace
+		// with distinct agents (it is one of the further witnesses if its
+		// rules differ)
+		check = &Checker{th: c.th, opts: c.opts, enc: c.enc, err: c.err}
+		check.opts.Shortest = true
+	}
+	v, err := check.Check(ctx, l)
 	if err != nil || v == nil {
 		return v, err
 	}

@@ -19,7 +19,9 @@ import (
 // minimized like any; when minimizing lands on a multiset already shown,
 // the trace is not shown again (its multiset, and the one before
 // minimizing, stay excluded). So the witnesses come shortest first, and
-// no two of them use the same rules the same number of times.
+// no two of them use the same rules the same number of times (Answer
+// asks for the first witness without the search for distinct agents, so
+// that it is a shortest one too).
 
 // moreWitnesses adds to v up to Options.Witnesses-1 further witnesses of
 // l (v holds the first one).
