@@ -60,9 +60,13 @@ type dhAlg struct {
 	views    map[*Node]*dhView // exponentiation views of DH results
 	pvecs    map[*Node][]*Node // product views of product results
 	canon    map[*Node]bool
-	// extraNames are atoms registered before freezing (name atoms go
-	// first, others after)
+	// nonNames are the atoms other than names, registered before
+	// freezing (name atoms go first, others after)
 	nonNames []*Node
+	// owner is the active literal of the rule instance whose patterns
+	// are being built (nil otherwise); atomOwner records it per atom
+	owner     *Node
+	atomOwner map[*Node]*Node
 }
 
 // dhAdvAtoms is the number of fresh names of its own the adversary uses as
@@ -86,7 +90,7 @@ func newDH(a *algebra) *dhAlg {
 		return nil
 	}
 	d := &dhAlg{a: a, exp: a.tags[rules.FunExp], mul: a.tags[rules.FunMult], atomIdx: map[*Node]int{},
-		views: map[*Node]*dhView{}, pvecs: map[*Node][]*Node{}, canon: map[*Node]bool{}}
+		views: map[*Node]*dhView{}, pvecs: map[*Node][]*Node{}, canon: map[*Node]bool{}, atomOwner: map[*Node]*Node{}}
 	d.dbase = a.b.Func("dbase", []Sort{SortMsg}, SortMsg)
 	d.one = a.b.MsgApp(a.funs[rules.FunOne], MsgCtor, rules.FunOne, 0)
 	for i := 0; i < dhAdvAtoms; i++ {
@@ -191,6 +195,9 @@ func (d *dhAlg) addAtom(n *Node, name bool) {
 	if _, ok := d.atomIdx[n]; ok || d.frozen {
 		return
 	}
+	if d.owner != nil {
+		d.atomOwner[n] = d.owner
+	}
 	if name {
 		d.atomIdx[n] = len(d.atoms)
 		d.atoms = append(d.atoms, n)
@@ -215,7 +222,9 @@ func (d *dhAlg) noteExponent(e *Node) {
 		// a product: its atoms were registered when it was built
 	case isName(e):
 		d.addAtom(e, true)
-	case e.Kind == MsgCtor, e.Kind == MsgFreshVar, e.Kind == MsgPubVar:
+	case e.Kind == MsgCtor, e.Kind == MsgPubVar:
+		// (a fresh variable holds a name of the protocol, an atom already
+		// when it reaches an exponent, or one of the adversary's own)
 		d.addAtom(e, false)
 	}
 }
@@ -444,19 +453,15 @@ func (d *dhAlg) canonical(x *Node) {
 		mv[i] = b.App(d.dmul[i], x)
 	}
 	b.Axiom(b.Implies(a.hasTag(x, d.exp), b.And(b.Eq(x, d.mkExp(base, ev)), b.Not(a.hasTag(base, d.exp)), b.Not(d.isZero(ev)))))
-	unit := b.False
-	for i := range d.atoms {
-		conj := make([]*Node, len(mv))
-		for j := range mv {
-			want := int64(0)
-			if j == i {
-				want = 1
-			}
-			conj[j] = b.Eq(mv[j], b.Int(want))
-		}
-		unit = b.Or(unit, b.And(conj...))
+	// a proper product is neither one (Σ|v_i| = 0) nor an atom (a unit
+	// vector: Σ|v_i| = 1 and Σv_i = 1); inv(a) is one (Σv_i = −1)
+	abs, sum := b.Int(0), b.Int(0)
+	for _, v := range mv {
+		abs = b.Add(abs, b.Ite(b.Le(b.Int(0), v), v, b.Sub(b.Int(0), v)))
+		sum = b.Add(sum, v)
 	}
-	b.Axiom(b.Implies(a.hasTag(x, d.mul), b.And(b.Eq(x, d.mkMul(mv)), b.Not(d.isZero(mv)), b.Not(unit))))
+	proper := b.And(b.Le(b.Int(1), abs), b.Not(b.And(b.Eq(abs, b.Int(1)), b.Eq(sum, b.Int(1)))))
+	b.Axiom(b.Implies(a.hasTag(x, d.mul), b.And(b.Eq(x, d.mkMul(mv)), proper)))
 }
 
 // exponentSources returns, for each rule (indexed like rs), the fresh
@@ -609,40 +614,52 @@ func (e *enc) dhDerivable(x, t *Node, c int) *Node {
 }
 
 // Small returns conditions, strongest first, that keep the exponents of
-// the messages of unknown structure simple: no exponent of the
-// adversary's own and multiplicities in −1…1, then multiplicities in
-// −2…2. They are no bound of the search but a preference for readable
-// traces, tried in further checks after a trace was found (none without
-// Diffie–Hellman).
+// the messages of unknown structure simple: multiplicities in −1…1 and no
+// exponent atom of a rule instance that is not in the trace, then
+// multiplicities in −2…2. They are no bound of the search but a preference
+// for readable traces, tried in further checks after a trace was found
+// (none without Diffie–Hellman).
 func (p *Problem) Small() []*Node {
 	d, b := p.e.a.dh, p.B
 	if d == nil || !d.frozen {
 		return nil
 	}
+	// an atom is in the trace when its rule instance is, or it equals an
+	// atom that is
+	inTrace := make([]*Node, len(d.atoms))
+	for i, at := range d.atoms {
+		owner := d.atomOwner[at]
+		if owner == nil {
+			continue
+		}
+		opts := []*Node{owner}
+		if i >= d.names {
+			for j, other := range d.atoms {
+				if j != i && j >= d.names {
+					o := d.atomOwner[other]
+					if o == nil {
+						o = b.True
+					}
+					opts = append(opts, b.And(o, b.Eq(at, other)))
+				}
+			}
+		}
+		inTrace[i] = b.Or(opts...)
+	}
 	var plain, small []*Node
 	for x := range d.canon {
-		for i, at := range d.atoms {
-			for _, f := range []*Fun{d.dexp[i], d.dmul[i]} {
-				v := b.App(f, x)
+		for i := range d.atoms {
+			e, m := b.App(d.dexp[i], x), b.App(d.dmul[i], x)
+			if inTrace[i] != nil {
+				plain = append(plain, b.Implies(b.Not(inTrace[i]), b.And(b.Eq(e, b.Int(0)), b.Eq(m, b.Int(0)))))
+			}
+			for _, v := range []*Node{e, m} {
 				small = append(small, b.Le(b.Int(-2), v), b.Le(v, b.Int(2)))
-				if at.Kind == MsgFreshVar && isAdvAtom(d, at) {
-					plain = append(plain, b.Eq(v, b.Int(0)))
-				} else {
-					plain = append(plain, b.Le(b.Int(-1), v), b.Le(v, b.Int(1)))
-				}
+				plain = append(plain, b.Le(b.Int(-1), v), b.Le(v, b.Int(1)))
 			}
 		}
 	}
 	return []*Node{b.And(plain...), b.And(small...)}
-}
-
-func isAdvAtom(d *dhAlg, n *Node) bool {
-	for _, a := range d.adv {
-		if a == n {
-			return true
-		}
-	}
-	return false
 }
 
 // match matches a pattern headed by a DH operator against x, binding in

@@ -484,6 +484,7 @@ func (e *enc) build(goal Goal) error {
 		}
 		e.nodes = append(e.nodes, g)
 	}
+	e.phase("instances")
 	for _, g := range e.nodes {
 		for _, in := range g.insts {
 			if err := e.premises(in); err != nil {
@@ -491,21 +492,26 @@ func (e *enc) build(goal Goal) error {
 			}
 		}
 	}
+	e.phase("premises")
 	if e.a.dh != nil {
 		e.a.dh.freeze()
 	}
+	e.phase("dh definitions")
 	e.consumeOnce()
 	for _, g := range e.nodes {
 		if err := e.registers(g); err != nil {
 			return err
 		}
 	}
+	e.phase("registers")
 	if err := e.deconstructions(); err != nil {
 		return err
 	}
+	e.phase("deconstructions")
 	if err := e.sends(); err != nil {
 		return err
 	}
+	e.phase("sends")
 	f := &formulaEnc{e: e}
 	n, err := f.encodeGoal(goal.Formula, goal.Name)
 	if err != nil {
@@ -519,9 +525,11 @@ func (e *enc) build(goal Goal) error {
 		}
 		e.assert(e.switched(n))
 	}
+	e.phase("formulas")
 	if err := e.finishDeferred(f); err != nil {
 		return err
 	}
+	e.phase("deferred")
 	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
 		e.needed(goal)
 	}
@@ -536,4 +544,14 @@ func containsVars(t, u *rules.Term) bool {
 		}
 	}
 	return true
+}
+
+// PhaseDebug, when set, is called with the node count after each phase of
+// an encoding (for measurements).
+var PhaseDebug func(phase string, nodes int)
+
+func (e *enc) phase(name string) {
+	if PhaseDebug != nil {
+		PhaseDebug(name, e.b.Nodes())
+	}
 }

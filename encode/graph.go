@@ -46,6 +46,10 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 	b, a := e.b, e.a
 	e.instances++
 	in := &inst{node: g, ri: ri, active: b.Const(fmt.Sprintf("act_%d_%d", g.n, ri.idx), SortBool), sigma: map[rules.Var]*Node{}}
+	if a.dh != nil {
+		a.dh.owner = in.active
+		defer func() { a.dh.owner = nil }()
+	}
 	ref := ri.ref
 	nfr := 0
 	for _, p := range ref.premises {

@@ -301,31 +301,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			if err != nil {
 				return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 			}
-			// the same trace length with simpler exponents, if there is
-			// one: easier to read (not worth more than the search took)
-			budget := min(max(2*solveT, time.Second), 10*time.Second)
-			sctx, cancel := context.WithTimeout(ctx, budget)
-			defer cancel()
-			for _, small := range p.Small() {
-				if sctx.Err() != nil {
-					break
-				}
-				sv.Push()
-				better := false
-				if err := sv.Assert(small); err == nil {
-					if res2, _, err := sv.CheckSat(sctx); err == nil && res2 == solver.Sat {
-						if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
-							if rep2, err := replay.Check(c.th, tr2, goal.Formula); err == nil {
-								tr, rep, better = tr2, rep2, true
-							}
-						}
-					}
-				}
-				sv.Pop()
-				if better {
-					break
-				}
-			}
+			tr, rep = c.simpler(ctx, sv, p, k, goal.Formula, tr, rep, solveT)
 			tr, rep = minimize(c.th, tr, rep, goal.Formula)
 			if m, exact, err := replay.Measure(c.th, tr); err == nil {
 				v.Measure, v.MeasureExact = &m, exact
@@ -431,4 +407,36 @@ func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
 		out.KEvents = append(out.KEvents, &e)
 	}
 	return out, true
+}
+
+// simpler looks for a trace of the same length with simpler exponents
+// (encode.Problem.Small), easier to read, in the solver that just found tr
+// at depth k; the look costs no more than twice the search did (at least
+// two seconds, at most ten). It returns tr itself when there is none.
+func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Problem, k int, goal rules.Formula,
+	tr *rules.Trace, rep *replay.Result, solveT time.Duration) (*rules.Trace, *replay.Result) {
+	budget := min(max(2*solveT, 2*time.Second), 10*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	for _, small := range p.Small() {
+		if sctx.Err() != nil {
+			break
+		}
+		sv.Push()
+		better := false
+		if err := sv.Assert(small); err == nil {
+			if res, _, err := sv.CheckSat(sctx); err == nil && res == solver.Sat {
+				if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
+					if rep2, err := replay.Check(c.th, tr2, goal); err == nil {
+						tr, rep, better = tr2, rep2, true
+					}
+				}
+			}
+		}
+		sv.Pop()
+		if better {
+			break
+		}
+	}
+	return tr, rep
 }

@@ -244,3 +244,45 @@ func withTimeout(o Options, d time.Duration) Options {
 	o.Timeout = d
 	return o
 }
+
+// TestReplayRejectsDH: the replay checker decides Diffie–Hellman equalities
+// by normal forms: a trace of a DH key agreement replays, and the same
+// trace with the responder's key computed on a different exponent is
+// rejected (its state premise no longer matches what was produced).
+func TestReplayRejectsDH(t *testing.T) {
+	th := parseModel(t, "dhreplay", `theory DHReplay begin
+builtins: diffie-hellman
+rule A: [ Fr(~x) ] --> [ Out('g'^~x), StA(~x) ]
+rule B: [ Fr(~y), In(X) ] --[ KeyB(X^~y) ]-> [ Out('g'^~y), StB(X^~y) ]
+rule A2: [ StA(x), In(Y) ] --[ KeyA(Y^x) ]-> [ ]
+rule Done: [ StB(k) ] --[ Done(k) ]-> [ ]
+lemma agree: exists-trace "Ex k #i #j #l. KeyA(k) @ #i & KeyB(k) @ #j & Done(k) @ #l"
+end
+`)
+	l := th.Lemma("agree")
+	v, err := NewChecker(th, depthOptions(4)).Check(context.Background(), l)
+	require.NoError(t, err)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	_, err = replay.Check(th, v.Trace, l.Formula)
+	require.NoError(t, err, "the engine's trace replays: g^x^y = g^y^x")
+
+	// Done's premise StB(k) with k = 'g'^(~y*~y) instead of the produced key
+	tr := *v.Trace
+	tr.Steps = append([]*rules.Step{}, v.Trace.Steps...)
+	for i, st := range tr.Steps {
+		if st.Name != "Done" {
+			continue
+		}
+		forged := *st
+		forged.Subst = st.Subst.Copy()
+		for x, val := range forged.Subst {
+			if x.Name == "k" {
+				base, e := rules.ExpOf(th.Normalize(val))
+				forged.Subst[x] = rules.MakeExp(base, append(e, e[0]))
+			}
+		}
+		tr.Steps[i] = &forged
+	}
+	_, err = replay.Check(th, &tr, nil)
+	assert.ErrorContains(t, err, "not in the state")
+}

@@ -252,6 +252,12 @@ func nameValues(th *rules.Theory, tr *rules.Trace, bs []replay.Binding) *rules.T
 	for _, ev := range tr.KEvents {
 		e := *ev
 		e.Term = rename(ev.Term)
+		if ev.Bind != nil {
+			e.Bind = rules.Subst{}
+			for x, t := range ev.Bind {
+				e.Bind[x] = rename(t)
+			}
+		}
 		out.KEvents = append(out.KEvents, &e)
 	}
 	return out

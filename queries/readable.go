@@ -231,6 +231,7 @@ func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode
 			if err != nil {
 				return false, &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: tr}
 			}
+			tr, rep = c.simpler(ctx, sv, p, j, g.Formula, tr, rep, solveT)
 			tr, rep = minimize(c.th, tr, rep, g.Formula)
 			v.Replay += time.Since(t2)
 			if len(tr.Steps) > v.Depth {

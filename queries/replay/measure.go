@@ -55,6 +55,9 @@ type Bounds struct {
 	// in an exponent (other than a message variable: ~x in g^~x, h(…) in
 	// g^h(…)) in the trace.
 	OwnExponents int
+	// ForeignExponents counts the other exponent atoms: none within the
+	// bounds (a trace the search found beyond them may have some).
+	ForeignExponents int
 }
 
 // DefaultOwnExponents is the encoding's bound on OwnExponents.
@@ -79,16 +82,10 @@ const maxSubsets = 50000
 // is only an upper bound (too many sets to try).
 func Measure(th *rules.Theory, tr *rules.Trace) (m Bounds, exact bool, err error) {
 	a := newMeasurer(th, tr)
-	own, ok := a.exponents()
-	if !ok {
-		return Bounds{}, false, fmt.Errorf("replay: an exponent atom of the trace is neither a name, a public constant nor a factor a rule writes")
+	m.OwnExponents, m.ForeignExponents = a.exponents()
+	if _, ok := a.run(nil, unbounded, unbounded); !ok {
+		return Bounds{}, false, fmt.Errorf("replay: the knowledge event %s is not derivable even without bounds", abbrev(a.failed.Term.TraceString(), 200))
 	}
-	m.OwnExponents = own
-	all, ok := a.run(nil, unbounded, unbounded)
-	if !ok {
-		return Bounds{}, false, fmt.Errorf("replay: the trace's knowledge events are not derivable even without bounds")
-	}
-	_ = all
 	for m.ConstructionLayers = 0; ; m.ConstructionLayers++ {
 		if _, ok := a.run(nil, unbounded, m.ConstructionLayers); ok {
 			break
@@ -111,7 +108,7 @@ func Measure(th *rules.Theory, tr *rules.Trace) (m Bounds, exact bool, err error
 // answers for the sets tried (and says so with exact false).
 func Within(th *rules.Theory, tr *rules.Trace, b Bounds) (ok, exact bool) {
 	a := newMeasurer(th, tr)
-	if own, ok := a.exponents(); !ok || a.dh && own > b.OwnExponents {
+	if own, foreign := a.exponents(); foreign > 0 || a.dh && own > b.OwnExponents {
 		return false, true
 	}
 	used, ok := a.run(nil, b.AnalysisLayers, b.ConstructionLayers)
@@ -179,6 +176,7 @@ type measurer struct {
 	protoFresh  map[string]bool
 	freshConsts map[string]bool
 	dh          bool
+	failed      *rules.KEvent // the event the last failed run could not derive
 }
 
 func newMeasurer(th *rules.Theory, tr *rules.Trace) *measurer {
@@ -477,6 +475,7 @@ func (a *measurer) run(allowed map[string]bool, an, con int) ([]string, bool) {
 	check := func(before int64) bool {
 		for ; next < len(evs) && evs[next].Time < before; next++ {
 			if !a.event(k, evs[next]) {
+				a.failed = evs[next]
 				return false
 			}
 		}
@@ -537,6 +536,9 @@ func MeasureText(m Bounds, exact bool) string {
 	}, ", ")
 	if m.OwnExponents > 0 {
 		s += ", " + plural(m.OwnExponents, "exponent of its own", "exponents of its own")
+	}
+	if m.ForeignExponents > 0 {
+		s += ", " + plural(m.ForeignExponents, "exponent beyond the definitions", "exponents beyond the definitions")
 	}
 	if !exact {
 		s = "at most " + s
@@ -603,12 +605,12 @@ func (k *knowledge) dhAtom(a *rules.Term, c int) bool {
 }
 
 // exponents returns how many fresh names of its own the adversary uses as
-// exponent atoms, and whether every other exponent atom of the trace is a
-// public constant of the model or the value of a factor a rule writes in
-// an exponent (other than a message variable).
-func (a *measurer) exponents() (int, bool) {
+// exponent atoms, and how many other exponent atoms of the trace are
+// neither public constants of the model nor values of factors a rule
+// writes in an exponent (other than a message variable).
+func (a *measurer) exponents() (own, foreign int) {
 	if !a.dh {
-		return 0, true
+		return 0, 0
 	}
 	allowed := map[string]bool{}
 	for _, c := range publicConstantsOf(a.th) {
@@ -659,15 +661,14 @@ func (a *measurer) exponents() (int, bool) {
 	for _, ev := range a.tr.KEvents {
 		terms = append(terms, a.th.Normalize(ev.Term))
 	}
-	own := map[string]bool{}
-	ok := true
+	ownAtoms, foreignAtoms := map[string]bool{}, map[string]bool{}
 	check := func(t *rules.Term) {
 		switch {
 		case allowed[t.String()]:
 		case t.Kind == rules.TFresh && !a.freshConsts[t.Name] && !a.protoFresh[t.Name]:
-			own[t.Name] = true
+			ownAtoms[t.Name] = true
 		default:
-			ok = false
+			foreignAtoms[t.String()] = true
 		}
 	}
 	for _, t := range terms {
@@ -685,7 +686,7 @@ func (a *measurer) exponents() (int, bool) {
 			return true
 		})
 	}
-	return len(own), ok
+	return len(ownAtoms), len(foreignAtoms)
 }
 
 // factors calls visit with the factors of a written exponent: the parts
@@ -783,4 +784,12 @@ func formulasUseDH(th *rules.Theory) bool {
 		})
 	}
 	return found
+}
+
+// abbrev shortens s to at most n bytes for messages.
+func abbrev(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
