@@ -14,8 +14,10 @@
 // decisions on message equalities (ir.go). Problem.Decode turns a model back
 // into a rules.Trace (decode.go). Problem.Distinct gives the condition that
 // two variables of a rule differ in every instance (distinct.go), which the
-// checker adds when it looks for a trace whose agents are distinct. See
-// docs/design.md.
+// checker adds when it looks for a trace whose agents are distinct;
+// switches.go gives the conditions of the questions beyond one lemma
+// (which rules fire, the multiset of rules used, and restriction switches
+// with Options.RestrictionSwitches). See docs/design.md.
 //
 // The package promises: every trace decoded from a model of a problem is a
 // trace of the theory with the goal (the independent replay checker in

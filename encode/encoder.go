@@ -61,6 +61,10 @@ type Options struct {
 	Bounds Bounds
 	// NoPrune drops the needed-steps constraint (for comparison).
 	NoPrune bool
+	// RestrictionSwitches guards each restriction with a literal of its
+	// own (Problem.Switches), so that a search can drop restrictions:
+	// which ones block a goal (switches.go).
+	RestrictionSwitches bool
 }
 
 // DefaultOptions returns the default options.
@@ -377,6 +381,9 @@ type enc struct {
 	// instances of it (slots.go) instead of k nodes of any rule
 	slots     []int
 	slotLimit int
+	// switches guard the restrictions, in the theory's order, with
+	// Options.RestrictionSwitches (switches.go)
+	switches []*Node
 }
 
 // Encode builds the problem for depth k: traces of exactly k protocol
@@ -478,7 +485,7 @@ func (e *enc) build(goal Goal) error {
 		if err != nil {
 			return err
 		}
-		e.assert(n)
+		e.assert(e.switched(n))
 	}
 	e.phase("formulas")
 	if err := e.finishDeferred(f); err != nil {

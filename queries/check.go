@@ -47,6 +47,13 @@ type Options struct {
 	// two roles, instead of looking for a slightly longer trace in which
 	// the agents differ (readable.go).
 	Shortest bool
+	// Witnesses is how many witnesses Answer looks for when an
+	// exists-trace lemma has one: traces that differ in the multiset of
+	// rules they use, shortest first (0 and 1: one; witnesses.go).
+	Witnesses int
+	// Explain is what Answer says about an exists-trace lemma without a
+	// witness when the model has restrictions (explain.go).
+	Explain Explain
 }
 
 // incrementalChunk is how many depths share one incremental problem: a
@@ -88,6 +95,16 @@ func (o Options) Budget() time.Duration {
 		return o.Timeout
 	}
 	return DefaultBudget
+}
+
+// answerDepth is the depth the answers beyond a verdict search (further
+// witnesses, blocking restrictions): the fixed depth, or without one the
+// verdict's step bound and at least DefaultDepth.
+func (o Options) answerDepth(v *Verdict) int {
+	if o.Depth != 0 {
+		return o.maxDepth()
+	}
+	return max(v.StepBound, DefaultDepth)
 }
 
 func (o Options) maxDepth() int {
@@ -197,6 +214,13 @@ type Verdict struct {
 	// Time is the wall time for the lemma; Encode, Solve and Replay split
 	// it by phase.
 	Time, Encode, Solve, Replay time.Duration
+
+	// Notes, Witnesses and Blocking are what Answer adds (answer.go):
+	// remarks of the static analysis, the further witnesses (each a
+	// verdict of its own), and the restrictions that block a witness.
+	Notes     []string
+	Witnesses []*Verdict
+	Blocking  *Blocking
 }
 
 // Summary is the one-line verdict.

@@ -104,6 +104,26 @@ type VerdictJSON struct {
 	Pos     *rules.Position `json:"pos,omitempty"`
 	// Index is the lemma's 1-based place among the model's lemmas.
 	Index int `json:"index"`
+	// Notes, RulesUsed, Witnesses and Blocking are what Checker.Answer
+	// adds (issue 10): remarks of the static analysis, the multiset of
+	// rules of the trace ("Init ×2, Resp"), further witnesses that use
+	// the rules differently, and what blocks a witness.
+	Notes     []string       `json:"notes,omitempty"`
+	RulesUsed string         `json:"rules_used,omitempty"`
+	Witnesses []*VerdictJSON `json:"witnesses,omitempty"`
+	Blocking  *BlockingJSON  `json:"blocking,omitempty"`
+}
+
+// BlockingJSON is what blocks a witness: a smallest set of restrictions
+// without which one exists within the same bounds (none: there is no
+// witness even without restrictions; reason: the search stopped).
+type BlockingJSON struct {
+	Restrictions []string     `json:"restrictions"`
+	None         bool         `json:"none,omitempty"`
+	Reason       string       `json:"reason,omitempty"`
+	Steps        int          `json:"steps,omitempty"`
+	Text         string       `json:"text"`
+	Witness      *VerdictJSON `json:"witness,omitempty"`
 }
 
 // BindingJSON is the value of one variable of a lemma: a message, or a
@@ -311,6 +331,7 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 		j.Measure = &MeasureJSON{KeyedDeconstructions: m.KeyedDeconstructions, AnalysisLayers: m.AnalysisLayers,
 			ConstructionLayers: m.ConstructionLayers, Exact: v.MeasureExact}
 	}
+	v.answersJSON(j, th, o)
 	return j
 }
 

@@ -157,7 +157,8 @@ func nameValues(th *rules.Theory, tr *rules.Trace, bs []replay.Binding) *rules.T
 		meet(ev.Term)
 	}
 	for _, b := range bs {
-		if b.Term != nil && chosen(b.Term) {
+		// a wildcard of a reach pattern names nothing
+		if b.Term != nil && chosen(b.Term) && !rules.IsWildcard(b.Var) {
 			if v := byKey[b.Term.String()]; v != nil {
 				v.lemma = append(v.lemma, b.Var.Name)
 			}

@@ -110,6 +110,7 @@ func parseSource(name string, src []byte, opts Options, read func(string) ([]byt
 		p.addBuiltinEquation("pairing", e[0], e[1])
 	}
 	p.parseTheory()
+	th.preds = p.preds
 	th.Flags = pp.sortedFlags()
 	for d, on := range pp.defines {
 		if on {

@@ -278,6 +278,9 @@ type Theory struct {
 
 	Files *FileSet
 	funcs map[string]*FuncSym
+	// preds are the model's predicates, for formulas parsed later
+	// (ParseFormula).
+	preds map[string]*predicate
 }
 
 // Func returns the function symbol name, or nil.

@@ -128,17 +128,16 @@ func (p *parser) formulaAtom() Formula {
 		}
 		return &Atom{Kind: AtomFalse, Pos: t.pos}
 	case t.isSym("!") || (t.kind == tIdent && p.peekN(1).isSym("(")):
-		var a Formula
+		var f *Fact
 		if p.try(func() {
-			f := p.fact(ctxFormula)
-			at := p.peek()
-			if !at.isSym("@") {
+			f = p.fact(ctxFormula)
+			if !p.peek().isSym("@") {
 				panic(bailout{})
 			}
-			p.next()
-			a = &Atom{Kind: AtomAction, Fact: f, R: p.timeVar(), Pos: f.Pos}
 		}) {
-			return a
+			// a fact and @: an action, whatever follows
+			p.next()
+			return &Atom{Kind: AtomAction, Fact: f, R: p.timeVar(), Pos: f.Pos}
 		}
 		if _, ok := p.preds[t.text]; ok {
 			return p.predicateCall()
@@ -281,7 +280,19 @@ func (p *parser) resolveFormula(f Formula, outer []Var, what string) Formula {
 	return r.formula(f)
 }
 
-func (r *resolver) lookup(v Var) (Var, bool) {
+func (r *resolver) lookup(v Var, temporal bool) (Var, bool) {
+	// a variable bound with the sort it is written with, or in a time
+	// position as a time point (∃ k #k. A(k) @ k has a message k and a
+	// time point k, as in Tamarin)
+	exact := v
+	if temporal && v.Sort == SortMsg {
+		exact.Sort = SortTemporal
+	}
+	for i := len(r.scope) - 1; i >= 0; i-- {
+		if w := r.scope[i]; w == exact {
+			return w, true
+		}
+	}
 	for i := len(r.scope) - 1; i >= 0; i-- {
 		w := r.scope[i]
 		if w.Name == v.Name && w.Idx == v.Idx && (v.Sort == SortMsg || v.Sort == w.Sort) {
@@ -294,7 +305,7 @@ func (r *resolver) lookup(v Var) (Var, bool) {
 func (r *resolver) term(t *Term, temporal bool) *Term {
 	switch t.Kind {
 	case TVar:
-		w, ok := r.lookup(t.Var)
+		w, ok := r.lookup(t.Var, temporal)
 		if !ok {
 			for i := len(r.scope) - 1; i >= 0; i-- {
 				if s := r.scope[i]; s.Name == t.Var.Name && s.Idx == t.Var.Idx {

@@ -36,6 +36,7 @@ func newCheckCmd() *cobra.Command {
 	var mf modelFlags
 	var cf checkFlags
 	var out outputFlags
+	var af answerFlags
 	cmd := &cobra.Command{
 		Use:   "check FILE",
 		Short: "Check lemmas up to a bound: find counterexamples and witnesses",
@@ -52,6 +53,12 @@ depth reached. Each verdict names its bounds:
                       gave up, unsupported construct)
 
 Every trace is replayed by an independent checker before it is shown.
+
+A lemma that mentions an action no rule records gets a note (it is vacuous
+or trivially false there). For an exists-trace lemma, --witnesses N shows
+up to N witnesses that differ in the multiset of rules they use; without a
+witness, the smallest set of restrictions that blocks one is named
+(--explain shows the witness without them, --no-blocking skips the search).
 
 Output (docs/formats.md): text (default: steps with lets, the adversary's
 deductions, a summary table), json (docs/schema/report.schema.json), dot
@@ -103,6 +110,9 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 					fmt.Fprintf(cmd.ErrOrStderr(), "tracebound: shard %d/%d has no lemma (%d lemmas over %d shards)\n", sh.index, sh.count, all, sh.count)
 				}
 			}
+			if err := af.apply(&cf.opts); err != nil {
+				return err
+			}
 			return runCheck(cmd, run, lemmas, cf, plan)
 		},
 	}
@@ -125,6 +135,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.BoolVar(&cf.opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
 	f.IntVarP(&cf.jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
 	f.StringVar(&cf.shard, "shard", "", "check only shard I of N (I/N, 1-based): a fixed share of the lemmas, balanced by a cost estimate; combine the JSON reports with tracebound merge")
+	af.register(cmd)
 	out.register(cmd)
 	return cmd
 }
@@ -408,7 +419,7 @@ func worse(a, b int) int {
 
 // lemmaChecker checks one lemma (queries.Checker; tests fake it).
 type lemmaChecker interface {
-	Check(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error)
+	Answer(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error)
 }
 
 var newChecker = func(th *rules.Theory, opts queries.Options) lemmaChecker { return queries.NewChecker(th, opts) }
@@ -441,7 +452,7 @@ func checkAll(ctx context.Context, c lemmaChecker, lemmas []*rules.Lemma, jobs i
 	for w := 0; w < jobs; w++ {
 		go func() {
 			for i := range work {
-				v, err := c.Check(ctx, lemmas[i])
+				v, err := c.Answer(ctx, lemmas[i])
 				done[i] <- lemmaResult{lemmas[i], v, err}
 			}
 		}()

@@ -166,12 +166,12 @@ type failingChecker struct {
 	fail string
 }
 
-func (f failingChecker) Check(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error) {
+func (f failingChecker) Answer(ctx context.Context, l *rules.Lemma) (*queries.Verdict, error) {
 	if l.Name == f.fail {
 		return nil, &queries.InternalError{Lemma: l.Name, Err: errors.New("step 2 (R): premise St(~n.1) has no source"),
 			Trace: &rules.Trace{Steps: []*rules.Step{{Name: "R"}}}}
 	}
-	return f.real.Check(ctx, l)
+	return f.real.Answer(ctx, l)
 }
 
 // An internal error (a trace that failed replay) is status 4 with the

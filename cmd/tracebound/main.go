@@ -86,7 +86,7 @@ or reaches a fact?`,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
-	root.AddCommand(newParseCmd(), newCheckCmd(), newMergeCmd(), newVersionCmd())
+	root.AddCommand(newParseCmd(), newCheckCmd(), newReachCmd(), newQueryCmd(), newRulesCmd(), newMergeCmd(), newVersionCmd())
 	return root
 }
 

@@ -67,7 +67,8 @@ func (r *Run) warnings() []string {
 
 // traced returns the verdicts that carry a replayed trace: the attacks
 // (falsified lemmas) first, then the witnesses, each in the lemmas'
-// order.
+// order (a lemma's further witnesses, and its witness without the
+// restrictions that block it, after its own).
 func (r *Run) traced() []*queries.Verdict {
 	var attacks, witnesses []*queries.Verdict
 	for _, v := range r.Verdicts {
@@ -78,6 +79,7 @@ func (r *Run) traced() []*queries.Verdict {
 		default:
 			witnesses = append(witnesses, v)
 		}
+		witnesses = append(witnesses, answerTraces(v)...)
 	}
 	return append(attacks, witnesses...)
 }

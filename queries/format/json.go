@@ -31,9 +31,12 @@ func (r *Run) Report() *queries.Report {
 // WriteJSON writes the JSON report, indented. Object keys come in a
 // fixed order (struct fields, sorted map keys); the timings are the only
 // part that changes from run to run (none with Run.NoTimings).
-func WriteJSON(w io.Writer, r *Run) error {
+func WriteJSON(w io.Writer, r *Run) error { return writeIndented(w, r.Report()) }
+
+// writeIndented writes x as indented JSON, without HTML escapes.
+func writeIndented(w io.Writer, x any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(r.Report())
+	return enc.Encode(x)
 }

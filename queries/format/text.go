@@ -29,10 +29,8 @@ func WriteText(w io.Writer, r *Run) error {
 // time per phase and per depth as well.
 func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 	fmt.Fprintln(w, verdictLine(v))
-	if v.Measure != nil {
-		fmt.Fprintf(w, "  the adversary uses %s (docs/bounds.md)\n", replay.MeasureText(*v.Measure, v.MeasureExact))
-	}
-	WriteTrace(w, r.Theory, v)
+	writeVerdictBody(w, r, v)
+	writeAnswers(w, r, v)
 	if r.Stats {
 		fmt.Fprintf(w, "  time %s: encode %s, solve %s, replay %s\n", Round(v.Time), Round(v.Encode), Round(v.Solve), Round(v.Replay))
 		for _, s := range v.Stats {
@@ -42,6 +40,21 @@ func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 			}
 			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions%s\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions, what)
 		}
+	}
+}
+
+// writeVerdictBody writes what follows a verdict's line: the measure
+// of its trace, the notes and what blocks a witness, and the trace.
+func writeVerdictBody(w io.Writer, r *Run, v *queries.Verdict) {
+	writeMeasure(w, v)
+	writeNotes(w, v)
+	WriteTrace(w, r.Theory, v)
+}
+
+// writeMeasure writes what the adversary of a verdict's trace needs.
+func writeMeasure(w io.Writer, v *queries.Verdict) {
+	if v.Measure != nil {
+		fmt.Fprintf(w, "  the adversary uses %s (docs/bounds.md)\n", replay.MeasureText(*v.Measure, v.MeasureExact))
 	}
 }
 

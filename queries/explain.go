@@ -1,0 +1,249 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+	"github.com/tracebound/tracebound/solver"
+)
+
+// Why is it unreachable (issue 10, --explain)? When a goal has no witness
+// within the bounds and the model has restrictions, the search asks
+// again with every restriction behind a switch of its own
+// (encode.Options.RestrictionSwitches), in one problem for all depths up
+// to the bound: first with the switches free (is there a witness without
+// some restrictions at all?), then with at most 1, 2, … switches off. The
+// first m that gives a witness is the size of a smallest set of
+// restrictions without which a witness exists within the same bounds,
+// and the switches that model turns off are such a set. The witness is
+// replayed on the model without those restrictions, like any trace.
+// Restrictions written as lemmas' helpers (At_most_2_of_X, uniqueness)
+// are where modellers lose states without noticing.
+
+// Explain says what to add to a goal without a witness.
+type Explain uint8
+
+const (
+	// ExplainNone adds nothing.
+	ExplainNone Explain = iota
+	// ExplainRestrictions names a smallest set of restrictions that
+	// blocks a witness, with the length of the witness without them.
+	ExplainRestrictions
+	// ExplainWitness also shows a shortest witness without them.
+	ExplainWitness
+)
+
+// Blocking is what blocks a goal: a smallest set of restrictions
+// without which it has a witness within the same bounds.
+type Blocking struct {
+	// Restrictions are the names of a smallest set of restrictions
+	// without which a witness exists, in the model's order; empty when
+	// there is none (None) or the search stopped (Reason).
+	Restrictions []string
+	// None is set when there is no witness within the bounds even
+	// without any restriction: the rules block the goal.
+	None bool
+	// Reason says why the search stopped without an answer (a timeout,
+	// a construct the encoder does not support).
+	Reason string
+	// Steps is the length of the witness found without Restrictions.
+	Steps int
+	// Witness is a shortest witness without Restrictions (replayed on
+	// the model without them), with ExplainWitness.
+	Witness *Verdict
+	// Time is the time the search took.
+	Time time.Duration
+}
+
+// Text says it in one line.
+func (b *Blocking) Text() string {
+	switch {
+	case b.Reason != "":
+		return "which restrictions block it: unknown (" + b.Reason + ")"
+	case b.None:
+		return "not blocked by restrictions: there is no witness within the bounds even without any restriction"
+	}
+	s := ""
+	if len(b.Restrictions) > 1 {
+		s = "s"
+	}
+	return fmt.Sprintf("blocked by the restriction%s %s: without %s a witness of %d steps exists within the same bounds",
+		s, strings.Join(b.Restrictions, ", "), map[bool]string{true: "them", false: "it"}[len(b.Restrictions) > 1], b.Steps)
+}
+
+// explain sets v.Blocking for a lemma without a witness.
+func (c *Checker) explain(ctx context.Context, l *rules.Lemma, v *Verdict) error {
+	t0 := time.Now()
+	ctx, cancel := c.withTimeout(ctx)
+	defer cancel()
+	b := &Blocking{}
+	v.Blocking = b
+	defer func() { b.Time = time.Since(t0) }()
+	opts := c.opts.Encode
+	opts.RestrictionSwitches = true
+	enc, err := encode.New(c.th, opts)
+	if err != nil {
+		b.Reason = err.Error()
+		return nil
+	}
+	goal := encode.GoalForLemma(l)
+	p, err := enc.EncodeAtMost(goal, c.opts.answerDepth(v))
+	if err != nil {
+		if encode.IsUnsupported(err) {
+			b.Reason = err.Error()
+			return nil
+		}
+		return fmt.Errorf("lemma %s, blocking restrictions: %w", l.Name, err)
+	}
+	sv := solver.New()
+	if err := sv.Assert(p.Assertions...); err != nil {
+		return fmt.Errorf("lemma %s, blocking restrictions: %w", l.Name, err)
+	}
+	drop, tr, err := smallestBlocking(ctx, sv, p, p.B.True, b)
+	if err != nil || tr == nil {
+		if err != nil && !IsInternal(err) {
+			err = fmt.Errorf("lemma %s, blocking restrictions: %w", l.Name, err)
+		}
+		return err
+	}
+	b.Restrictions = c.restrictionNames(drop)
+	without := withoutRestrictions(c.th, b.Restrictions)
+	if _, err := replay.Check(without, tr, goal.Formula); err != nil {
+		return &InternalError{Lemma: l.Name, Err: fmt.Errorf("the witness without %s: %w", strings.Join(b.Restrictions, ", "), err), Trace: tr}
+	}
+	b.Steps = len(tr.Steps)
+	if c.opts.Explain < ExplainWitness {
+		return nil
+	}
+	// a shortest witness without them
+	sv.Push()
+	defer sv.Pop()
+	on := onSwitches(p, drop)
+	if err := sv.Assert(on); err != nil {
+		return err
+	}
+	for k := 0; k <= c.opts.answerDepth(v); k++ {
+		sv.Push()
+		err := sv.Assert(p.Exactly(k))
+		var res solver.Result
+		if err == nil {
+			res, _, err = sv.CheckSat(ctx)
+		}
+		if err == nil && res == solver.Sat {
+			tr, err = p.Decode(sv.Model())
+			if err != nil {
+				sv.Pop()
+				return &InternalError{Lemma: l.Name, Err: err}
+			}
+		}
+		sv.Pop()
+		if err != nil {
+			return err
+		}
+		if res == solver.Unknown {
+			return nil // a timeout: the set is known, the shortest witness not
+		}
+		if res == solver.Sat {
+			break
+		}
+	}
+	rep, err := replay.Check(without, tr, goal.Formula)
+	if err != nil {
+		return &InternalError{Lemma: l.Name, Err: err, Trace: tr}
+	}
+	tr, rep = minimize(without, tr, rep, goal.Formula)
+	wl := *l
+	wl.Name = fmt.Sprintf("%s (without %s)", l.Name, strings.Join(b.Restrictions, ", "))
+	w := &Verdict{Lemma: &wl, Kind: WitnessFound, Depth: len(tr.Steps), Bounds: v.Bounds, Trace: tr, Replayed: rep}
+	plain := &Checker{th: without, opts: c.opts, enc: c.enc}
+	if err := plain.presentShort(ctx, w); err != nil {
+		return err
+	}
+	b.Witness = w
+	return nil
+}
+
+// smallestBlocking finds a smallest set of restrictions of a problem
+// with switches (asserted in sv) without which cond holds on some trace,
+// and that trace; it sets b.None when there is none even without any
+// restriction and b.Reason when the solver stops. The set is the
+// indexes of the restrictions, in the model's order.
+func smallestBlocking(ctx context.Context, sv *solver.Solver, p *encode.Problem, cond *encode.Node, b *Blocking) ([]int, *rules.Trace, error) {
+	check := func(extra ...*encode.Node) (solver.Result, []int, *rules.Trace, error) {
+		sv.Push()
+		defer sv.Pop()
+		if err := sv.Assert(append(extra, cond)...); err != nil {
+			return solver.Unknown, nil, nil, err
+		}
+		res, reason, err := sv.CheckSat(ctx)
+		if err != nil || res != solver.Sat {
+			if res == solver.Unknown && err == nil {
+				b.Reason = "solver: " + reason
+			}
+			return res, nil, nil, err
+		}
+		m := sv.Model()
+		var off []int
+		for i, sw := range p.Switches() {
+			if !m.Bool(sw) {
+				off = append(off, i)
+			}
+		}
+		tr, err := p.Decode(m)
+		if err != nil {
+			return res, nil, nil, &InternalError{Lemma: "(blocking restrictions)", Err: err}
+		}
+		return res, off, tr, nil
+	}
+	res, _, _, err := check()
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case res == solver.Unsat:
+		b.None = true
+		return nil, nil, nil
+	case res == solver.Unknown:
+		return nil, nil, nil
+	}
+	for m := 1; m <= len(p.Switches()); m++ {
+		res, off, tr, err := check(p.AtMostOff(m))
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case res == solver.Unknown:
+			return nil, nil, nil
+		case res == solver.Sat:
+			return off, tr, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("no smallest set of restrictions, though dropping some gives a witness")
+}
+
+// onSwitches returns the condition that every restriction but those of
+// drop holds.
+func onSwitches(p *encode.Problem, drop []int) *encode.Node {
+	var on []*encode.Node
+	for i, sw := range p.Switches() {
+		dropped := false
+		for _, d := range drop {
+			dropped = dropped || d == i
+		}
+		if !dropped {
+			on = append(on, sw)
+		}
+	}
+	return p.B.And(on...)
+}
+
+func (c *Checker) restrictionNames(idx []int) []string {
+	var names []string
+	for _, i := range idx {
+		names = append(names, c.th.Restrictions[i].Name)
+	}
+	return names
+}
