@@ -146,8 +146,9 @@ func chain(acts, atoms []*rules.Atom) bool {
 	return n == len(acts)
 }
 
-// countAtMost asserts that at most c.max steps have the action.
-func (e *enc) countAtMost(c counting) {
+// countAtMost returns the condition that at most c.max steps have the
+// action.
+func (e *enc) countAtMost(c counting) *Node {
 	b := e.b
 	sum := b.Int(0)
 	for _, g := range e.nodes {
@@ -164,5 +165,5 @@ func (e *enc) countAtMost(c counting) {
 			sum = b.Add(sum, b.Ite(b.Or(has...), b.Int(1), b.Int(0)))
 		}
 	}
-	e.assert(b.Le(sum, b.Int(int64(c.max))))
+	return b.Le(sum, b.Int(int64(c.max)))
 }

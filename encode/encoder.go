@@ -478,7 +478,7 @@ func (e *enc) build(goal Goal) error {
 	e.assert(n)
 	for _, r := range e.E.th.Restrictions {
 		if c, ok := countingForm(r.Formula); ok {
-			e.countAtMost(c)
+			e.assert(e.switched(e.countAtMost(c)))
 			continue
 		}
 		n, err := f.encode(r.Formula, "restriction "+r.Name)

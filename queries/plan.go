@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -27,24 +28,16 @@ import (
 //
 // The flows are found by Z3 over integer counts (the solver package).
 
-// absFact is a fact of the abstraction: its symbol and the constants
-// written at its arguments ("" for anything else).
+// absFact is a fact of the abstraction: its symbol and a label per
+// argument: the constant written there, the head of a constructor term
+// written there ("ClientHello/5(…)"), or "" for anything.
 type absFact struct {
 	key    rules.FactKey
 	consts []string
-}
-
-func abstractFact(f *rules.Fact) absFact {
-	a := absFact{key: f.Key(), consts: make([]string, len(f.Args))}
-	for i, t := range f.Args {
-		switch {
-		case t.Kind == rules.TPub || t.Kind == rules.TFresh:
-			a.consts[i] = t.String()
-		case t.Kind == rules.TApp && len(t.Args) == 0:
-			a.consts[i] = t.String()
-		}
-	}
-	return a
+	// excl: at these arguments, producers with these labels do not feed
+	// the premise (the unlabeled variant of a forwarding rule, below:
+	// values with those labels go to the other variants)
+	excl map[int]map[string]bool
 }
 
 // feeds reports whether a conclusion can supply a premise in the
@@ -54,11 +47,296 @@ func (c absFact) feeds(p absFact) bool {
 		return false
 	}
 	for i := range c.consts {
+		if p.excl[i][c.consts[i]] {
+			return false
+		}
 		if c.consts[i] != "" && p.consts[i] != "" && c.consts[i] != p.consts[i] {
 			return false
 		}
 	}
 	return true
+}
+
+// absRule is a rule of the abstraction: a rule of the model, or one of its
+// variants for the labels of the values it forwards.
+type absRule struct {
+	orig         int
+	prems, concs []absFact
+}
+
+// labeler gives the labels of written terms: constants, and heads of
+// function symbols that no equation rewrites and that belong to no
+// built-in equational theory (two such terms with different heads are
+// never equal).
+type labeler struct{ opaque map[string]bool }
+
+func newLabeler(th *rules.Theory) labeler {
+	l := labeler{opaque: th.ReducibleSymbols()}
+	for _, f := range []string{rules.FunExp, rules.FunMult, rules.FunInv, rules.FunXor, rules.FunUnion,
+		rules.FunNatPl, rules.FunDiff, rules.FunFst, rules.FunSnd, "pmult", "em"} {
+		l.opaque[f] = true
+	}
+	return l
+}
+
+func (l labeler) label(t *rules.Term) string {
+	switch {
+	case t.Kind == rules.TPub || t.Kind == rules.TFresh:
+		return t.String()
+	case t.Kind == rules.TApp && l.opaque[t.Name]:
+		return ""
+	case t.Kind == rules.TApp && len(t.Args) == 0:
+		return t.String()
+	case t.Kind == rules.TApp:
+		return fmt.Sprintf("%s/%d(…)", t.Name, len(t.Args))
+	}
+	return ""
+}
+
+func (l labeler) fact(f *rules.Fact, sub map[rules.Var]string) absFact {
+	a := absFact{key: f.Key(), consts: make([]string, len(f.Args))}
+	for i, t := range f.Args {
+		if t.Kind == rules.TVar {
+			a.consts[i] = sub[t.Var]
+			continue
+		}
+		a.consts[i] = l.label(t)
+	}
+	return a
+}
+
+// maxVariants bounds the variants of one rule.
+const maxVariants = 8
+
+// abstractRules returns the abstraction's rules: every live rule, and for
+// a rule that forwards a value (a variable that is a whole argument of a
+// premise and of a conclusion, as in [ MessageOut(m) ] --> [ In'(m) ]) one
+// variant per label its producers give that argument, and an unlabeled
+// variant fed by every producer of another label (or none). A step is an
+// instance of one variant: the one of its forwarded value's producer's
+// label if there is one, else the unlabeled one; so every trace is still
+// a flow of the abstraction. The labels at a fact's argument come from the
+// variants too: they are computed to a fixpoint (a round that is not one
+// only loses precision).
+func abstractRules(th *rules.Theory, rs []*rules.Rule, live []bool, split bool) []absRule {
+	lb := newLabeler(th)
+	type pos struct {
+		key rules.FactKey
+		i   int
+	}
+	type fwd struct {
+		v    rules.Var
+		prem int // the premise that is its source
+		arg  int
+	}
+	// forwarded variables per rule
+	fwds := make([][]fwd, len(rs))
+	for ri, r := range rs {
+		if !live[ri] {
+			continue
+		}
+		inConc := map[rules.Var]bool{}
+		for _, c := range r.Conclusions {
+			if rules.IsReserved(c.Name) {
+				continue
+			}
+			for _, t := range c.Args {
+				if t.Kind == rules.TVar {
+					inConc[t.Var] = true
+				}
+			}
+		}
+		seen := map[rules.Var]bool{}
+		for pi, p := range r.Premises {
+			if rules.IsReserved(p.Name) {
+				continue
+			}
+			for ai, t := range p.Args {
+				if t.Kind == rules.TVar && inConc[t.Var] && !seen[t.Var] {
+					seen[t.Var] = true
+					fwds[ri] = append(fwds[ri], fwd{t.Var, pi, ai})
+				}
+			}
+		}
+	}
+	// useful: the argument positions whose labels tell consumers apart: a
+	// premise writes a label there, or a rule forwards the value from
+	// there to a useful position. Only forwarded values that reach one are
+	// split.
+	useful := map[pos]bool{}
+	for ri, r := range rs {
+		if !live[ri] {
+			continue
+		}
+		for _, p := range r.Premises {
+			for i, t := range p.Args {
+				if t.Kind != rules.TVar && lb.label(t) != "" {
+					useful[pos{p.Key(), i}] = true
+				}
+			}
+		}
+	}
+	concPos := func(r *rules.Rule, v rules.Var) []pos {
+		var out []pos
+		for _, c := range r.Conclusions {
+			if rules.IsReserved(c.Name) {
+				continue
+			}
+			for i, t := range c.Args {
+				if t.Kind == rules.TVar && t.Var == v {
+					out = append(out, pos{c.Key(), i})
+				}
+			}
+		}
+		return out
+	}
+	for changed := true; changed; {
+		changed = false
+		for ri, r := range rs {
+			for _, f := range fwds[ri] {
+				src := pos{r.Premises[f.prem].Key(), f.arg}
+				if useful[src] {
+					continue
+				}
+				for _, cp := range concPos(r, f.v) {
+					if useful[cp] {
+						useful[src], changed = true, true
+						break
+					}
+				}
+			}
+		}
+	}
+	for ri, r := range rs {
+		var keep []fwd
+		for _, f := range fwds[ri] {
+			if !split {
+				break
+			}
+			for _, cp := range concPos(r, f.v) {
+				if useful[cp] {
+					keep = append(keep, f)
+					break
+				}
+			}
+		}
+		fwds[ri] = keep
+	}
+	var out []absRule
+	labels := map[pos]map[string]bool{}
+	for round := 0; round < 8; round++ {
+		out = out[:0]
+		for ri, r := range rs {
+			if !live[ri] {
+				continue
+			}
+			// the forwarded variables to split, while the variants stay few
+			type split struct {
+				f   fwd
+				lbs []string
+			}
+			var splits []split
+			n := 1
+			for _, f := range fwds[ri] {
+				var lbs []string
+				for l := range labels[pos{r.Premises[f.prem].Key(), f.arg}] {
+					if l != "" {
+						lbs = append(lbs, l)
+					}
+				}
+				if len(lbs) == 0 {
+					continue
+				}
+				sort.Strings(lbs)
+				lbs = append(lbs, "") // the unlabeled variant, always
+				if n*len(lbs) > maxVariants {
+					continue
+				}
+				n *= len(lbs)
+				splits = append(splits, split{f, lbs})
+			}
+			for v := 0; v < n; v++ {
+				sub := map[rules.Var]string{}
+				excl := map[int]map[int]map[string]bool{} // premise → argument → labels
+				k := v
+				for _, sp := range splits {
+					l := sp.lbs[k%len(sp.lbs)]
+					k /= len(sp.lbs)
+					sub[sp.f.v] = l
+					if l == "" {
+						if excl[sp.f.prem] == nil {
+							excl[sp.f.prem] = map[int]map[string]bool{}
+						}
+						ex := map[string]bool{}
+						for _, o := range sp.lbs[:len(sp.lbs)-1] {
+							ex[o] = true
+						}
+						excl[sp.f.prem][sp.f.arg] = ex
+					}
+				}
+				ar := absRule{orig: ri}
+				for pi, p := range r.Premises {
+					if rules.IsReserved(p.Name) {
+						continue
+					}
+					a := lb.fact(p, sub)
+					a.excl = excl[pi]
+					ar.prems = append(ar.prems, a)
+				}
+				for _, c := range r.Conclusions {
+					if !rules.IsReserved(c.Name) {
+						ar.concs = append(ar.concs, lb.fact(c, sub))
+					}
+				}
+				out = append(out, ar)
+			}
+		}
+		next := map[pos]map[string]bool{}
+		for _, ar := range out {
+			for _, c := range ar.concs {
+				for i, l := range c.consts {
+					p := pos{c.key, i}
+					if next[p] == nil {
+						next[p] = map[string]bool{}
+					}
+					next[p][l] = true
+				}
+			}
+		}
+		same := len(next) == len(labels)
+		for p, set := range next {
+			if len(set) != len(labels[p]) {
+				same = false
+			}
+		}
+		labels = next
+		if same {
+			break
+		}
+	}
+	return out
+}
+
+// maxFlows bounds the flow problem: past it, variants are not split, and
+// past it without them there is no plan (Z3 takes longer to take in the
+// flow problem than the plan saves).
+const maxFlows = 20000
+
+// countFlows returns the number of (conclusion, premise) pairs that feed.
+func countFlows(ars []absRule) int {
+	n := 0
+	for _, p := range ars {
+		for _, pf := range p.prems {
+			for _, c := range ars {
+				for _, cf := range c.concs {
+					if cf.feeds(pf) {
+						n++
+					}
+				}
+			}
+		}
+	}
+	return n
 }
 
 // planner holds the flow problem of a theory for one goal.
@@ -72,8 +350,8 @@ type planner struct {
 	total *encode.Node
 }
 
-// newPlanner builds the flow problem: counts per rule, flows per
-// (conclusion, premise) pair, and the goal's required actions.
+// newPlanner builds the flow problem: counts per rule and per variant,
+// flows per (conclusion, premise) pair, and the goal's required actions.
 func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*planner, error) {
 	pl := &planner{th: th, rs: E.SlotRules(), b: encode.NewBuilder()}
 	b := pl.b
@@ -81,71 +359,67 @@ func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*plann
 	for i := range pl.rs {
 		pl.live[i] = !E.Dead(i)
 	}
+	ars := abstractRules(th, pl.rs, pl.live, true)
+	if countFlows(ars) > maxFlows {
+		ars = abstractRules(th, pl.rs, pl.live, false)
+		if countFlows(ars) > maxFlows {
+			return nil, fmt.Errorf("plan: more than %d flows", maxFlows)
+		}
+	}
 	var asserts []*encode.Node
+	vcount := make([]*encode.Node, len(ars))
+	sums := make([]*encode.Node, len(pl.rs))
+	for i := range sums {
+		sums[i] = b.Int(0)
+	}
+	for i, ar := range ars {
+		vcount[i] = b.Const(fmt.Sprintf("vcount_%d", i), encode.SortInt)
+		asserts = append(asserts, b.Le(b.Int(0), vcount[i]))
+		sums[ar.orig] = b.Add(sums[ar.orig], vcount[i])
+	}
 	pl.count = make([]*encode.Node, len(pl.rs))
 	pl.total = b.Int(0)
 	for i := range pl.rs {
 		pl.count[i] = b.Const(fmt.Sprintf("count_%d", i), encode.SortInt)
-		if !pl.live[i] {
-			asserts = append(asserts, b.Eq(pl.count[i], b.Int(0)))
-			continue
-		}
-		asserts = append(asserts, b.Le(b.Int(0), pl.count[i]))
+		asserts = append(asserts, b.Eq(pl.count[i], sums[i]))
 		pl.total = b.Add(pl.total, pl.count[i])
 	}
-	type end struct {
-		rule, fact int
-		f          absFact
-	}
-	var prems, concs []end
-	for i, r := range pl.rs {
-		for j, p := range r.Premises {
-			if !rules.IsReserved(p.Name) {
-				prems = append(prems, end{i, j, abstractFact(p)})
-			}
-		}
-		for j, c := range r.Conclusions {
-			if !rules.IsReserved(c.Name) {
-				concs = append(concs, end{i, j, abstractFact(c)})
-			}
-		}
-	}
 	out := map[[2]int][]*encode.Node{} // flows out of a linear conclusion
-	for _, p := range prems {
-		if !pl.live[p.rule] {
-			continue
-		}
-		var in []*encode.Node
-		var producers []*encode.Node
-		for _, c := range concs {
-			if !pl.live[c.rule] || !c.f.feeds(p.f) {
+	for pv, par := range ars {
+		for pj, p := range par.prems {
+			var in, producers []*encode.Node
+			for cv, car := range ars {
+				for cj, c := range car.concs {
+					if !c.feeds(p) {
+						continue
+					}
+					if p.key.Persistent {
+						producers = append(producers, b.Le(b.Int(1), vcount[cv]))
+						continue
+					}
+					y := b.Const(fmt.Sprintf("flow_%d_%d_%d_%d", cv, cj, pv, pj), encode.SortInt)
+					asserts = append(asserts, b.Le(b.Int(0), y))
+					in = append(in, y)
+					out[[2]int{cv, cj}] = append(out[[2]int{cv, cj}], y)
+				}
+			}
+			if p.key.Persistent {
+				asserts = append(asserts, b.Implies(b.Le(b.Int(1), vcount[pv]), b.Or(producers...)))
 				continue
 			}
-			if p.f.key.Persistent {
-				producers = append(producers, b.Le(b.Int(1), pl.count[c.rule]))
-				continue
+			sum := b.Int(0)
+			for _, y := range in {
+				sum = b.Add(sum, y)
 			}
-			y := b.Const(fmt.Sprintf("flow_%d_%d_%d_%d", c.rule, c.fact, p.rule, p.fact), encode.SortInt)
-			asserts = append(asserts, b.Le(b.Int(0), y))
-			in = append(in, y)
-			out[[2]int{c.rule, c.fact}] = append(out[[2]int{c.rule, c.fact}], y)
+			asserts = append(asserts, b.Eq(sum, vcount[pv]))
 		}
-		if p.f.key.Persistent {
-			asserts = append(asserts, b.Implies(b.Le(b.Int(1), pl.count[p.rule]), b.Or(producers...)))
-			continue
-		}
-		sum := b.Int(0)
-		for _, y := range in {
-			sum = b.Add(sum, y)
-		}
-		asserts = append(asserts, b.Eq(sum, pl.count[p.rule]))
 	}
 	for k, ys := range out {
 		sum := b.Int(0)
 		for _, y := range ys {
 			sum = b.Add(sum, y)
 		}
-		asserts = append(asserts, b.Le(sum, pl.count[k[0]]))
+		asserts = append(asserts, b.Le(sum, vcount[k[0]]))
 	}
 	// the goal's actions
 	for _, name := range requiredActionNames(goal) {
