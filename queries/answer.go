@@ -47,10 +47,11 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 	return v, nil
 }
 
-// withTimeout applies Options.Timeout to one search.
+// withTimeout applies Options.Timeout to one search, or without a depth
+// the time budget.
 func (c *Checker) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if c.opts.Timeout > 0 {
-		return context.WithTimeout(ctx, c.opts.Timeout)
+	if d := max(c.opts.Timeout, c.opts.Budget()); d > 0 {
+		return context.WithTimeout(ctx, d)
 	}
 	return context.WithCancel(ctx)
 }

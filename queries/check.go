@@ -99,12 +99,14 @@ func (o Options) Budget() time.Duration {
 
 // answerDepth is the depth the answers beyond a verdict search (further
 // witnesses, blocking restrictions): the fixed depth, or without one the
-// verdict's step bound and at least DefaultDepth.
+// verdict's step bound, at least 1 and at most DefaultDepth (deepening
+// for a time budget may reach depths whose encodings take gigabytes).
+// An answer that searched less deep than the verdict's bound says so.
 func (o Options) answerDepth(v *Verdict) int {
 	if o.Depth != 0 {
 		return o.maxDepth()
 	}
-	return max(v.StepBound, DefaultDepth)
+	return min(max(v.StepBound, 1), DefaultDepth)
 }
 
 func (o Options) maxDepth() int {

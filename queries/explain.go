@@ -105,6 +105,11 @@ func (c *Checker) explain(ctx context.Context, l *rules.Lemma, v *Verdict) error
 		return fmt.Errorf("lemma %s, blocking restrictions: %w", l.Name, err)
 	}
 	drop, tr, err := smallestBlocking(ctx, sv, p, p.B.True, b)
+	if d := c.opts.answerDepth(v); b.None && d < v.StepBound {
+		// searched less deep than the verdict's bound: no claim for it
+		b.None = false
+		b.Reason = fmt.Sprintf("no witness even without restrictions up to %d steps; from there to the verdict's %d not searched", d, v.StepBound)
+	}
 	if err != nil || tr == nil {
 		if err != nil && !IsInternal(err) {
 			err = fmt.Errorf("lemma %s, blocking restrictions: %w", l.Name, err)
