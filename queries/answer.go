@@ -136,6 +136,7 @@ func (v *Verdict) answersJSON(j *VerdictJSON, th *rules.Theory, o Options) {
 	for _, w := range v.Witnesses {
 		wj := w.JSON(th, o)
 		wj.RulesUsed = RulesUsed(w.Trace)
+		wj.Index = j.Index // the lemma's place: a witness is one of its answers
 		j.Witnesses = append(j.Witnesses, wj)
 	}
 	if b := v.Blocking; b != nil {
@@ -145,6 +146,7 @@ func (v *Verdict) answersJSON(j *VerdictJSON, th *rules.Theory, o Options) {
 		}
 		if b.Witness != nil {
 			j.Blocking.Witness = b.Witness.JSON(th, o)
+			j.Blocking.Witness.Index = j.Index
 		}
 	}
 }

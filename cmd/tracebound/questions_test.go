@@ -168,7 +168,7 @@ func TestRulesJSON(t *testing.T) {
 	// and the check report with the answers validates against its schema
 	rsch, err := c.Compile("https://github.com/tracebound/tracebound/docs/schema/report.schema.json")
 	require.NoError(t, err)
-	code, out, errs = runCLI(t, "check", blocked, "--witnesses", "2", "--explain", "-f", "json")
+	code, out, errs = runCLI(t, "check", blocked, "--depth", "8", "--witnesses", "2", "--explain", "-f", "json")
 	require.Equal(t, exitFailed, code, errs)
 	inst, err = jsonschema.UnmarshalJSON(strings.NewReader(out))
 	require.NoError(t, err)
