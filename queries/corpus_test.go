@@ -114,3 +114,21 @@ func TestCorpusSubset(t *testing.T) {
 	}
 	t.Logf("corpus subset: %d lemmas in %s", len(cases), time.Since(start).Round(time.Second))
 }
+
+// TestCorpusNAXOSAttackInChunk: NAXOS_eCK_PFS's 3-step attack must be
+// found with --depth 5, whose deepening once put depth 3 in a problem for
+// at most 5 steps that missed it ("holds up to bound" with a trace within
+// the bounds: the worst kind of bug).
+func TestCorpusNAXOSAttackInChunk(t *testing.T) {
+	path := filepath.Join(corpusDir, "tamarin/ake/dh/NAXOS_eCK_PFS.spthy")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not available (%v)", err)
+	}
+	th := load(t, path)
+	o := DefaultOptions()
+	o.Depth = 5
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("eCK_PFS_key_secrecy"))
+	require.NoError(t, err)
+	require.Equal(t, Falsified, v.Kind, v.Summary())
+	assert.Len(t, v.Trace.Steps, 3)
+}
