@@ -2,7 +2,6 @@ package encode
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/tracebound/tracebound/rules"
 )
@@ -101,61 +100,10 @@ func newDH(a *algebra) *dhAlg {
 		d.addAtom(n, true)
 	}
 	// the model's public constants, which the adversary may use too
-	for _, name := range publicConstants(a.th) {
+	for _, name := range a.th.PublicConstants() {
 		d.addAtom(a.pub(name), true)
 	}
 	return d
-}
-
-// publicConstants returns the public constants the theory writes, sorted.
-func publicConstants(th *rules.Theory) []string {
-	seen := map[string]bool{}
-	visit := func(t *rules.Term) {
-		t.Walk(func(u *rules.Term) bool {
-			if u.Kind == rules.TPub {
-				seen[u.Name] = true
-			}
-			return true
-		})
-	}
-	for _, r := range th.Rules {
-		for _, fs := range [][]*rules.Fact{r.Premises, r.Actions, r.Conclusions} {
-			for _, f := range fs {
-				for _, a := range f.Args {
-					visit(a)
-				}
-			}
-		}
-	}
-	var fs []rules.Formula
-	for _, r := range th.Restrictions {
-		fs = append(fs, r.Formula)
-	}
-	for _, l := range th.Lemmas {
-		fs = append(fs, l.Formula)
-	}
-	for _, f := range fs {
-		rules.WalkFormula(f, func(g rules.Formula) {
-			if a, ok := g.(*rules.Atom); ok {
-				for _, t := range []*rules.Term{a.L, a.R} {
-					if t != nil {
-						visit(t)
-					}
-				}
-				if a.Fact != nil {
-					for _, t := range a.Fact.Args {
-						visit(t)
-					}
-				}
-			}
-		})
-	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // usesDH reports whether a formula applies a DH operator.

@@ -468,11 +468,37 @@ func checkFormulaTerms(th *Theory, rep *reporter) {
 // the protocol sends them.
 func (th *Theory) FreshConstants() map[string]bool {
 	out := map[string]bool{}
-	visit := func(t *Term) {
+	th.WalkTerms(func(u *Term) {
+		if u.Kind == TFresh {
+			out[u.Name] = true
+		}
+	})
+	return out
+}
+
+// PublicConstants returns the names of the public constants ('c') written
+// in the theory's rules, restrictions and lemmas, sorted.
+func (th *Theory) PublicConstants() []string {
+	seen := map[string]bool{}
+	th.WalkTerms(func(u *Term) {
+		if u.Kind == TPub {
+			seen[u.Name] = true
+		}
+	})
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WalkTerms calls visit on every term and subterm written in the theory's
+// rules (premises, actions, conclusions), restrictions and lemmas.
+func (th *Theory) WalkTerms(visit func(*Term)) {
+	walk := func(t *Term) {
 		t.Walk(func(u *Term) bool {
-			if u.Kind == TFresh {
-				out[u.Name] = true
-			}
+			visit(u)
 			return true
 		})
 	}
@@ -480,7 +506,7 @@ func (th *Theory) FreshConstants() map[string]bool {
 		for _, fs := range [][]*Fact{r.Premises, r.Actions, r.Conclusions} {
 			for _, f := range fs {
 				for _, a := range f.Args {
-					visit(a)
+					walk(a)
 				}
 			}
 		}
@@ -493,12 +519,12 @@ func (th *Theory) FreshConstants() map[string]bool {
 			}
 			for _, t := range []*Term{a.L, a.R} {
 				if t != nil {
-					visit(t)
+					walk(t)
 				}
 			}
 			if a.Fact != nil {
 				for _, t := range a.Fact.Args {
-					visit(t)
+					walk(t)
 				}
 			}
 		})
@@ -509,5 +535,4 @@ func (th *Theory) FreshConstants() map[string]bool {
 	for _, l := range th.Lemmas {
 		formula(l.Formula)
 	}
-	return out
 }

@@ -613,7 +613,7 @@ func (a *measurer) exponents() (own, foreign int) {
 		return 0, 0
 	}
 	allowed := map[string]bool{}
-	for _, c := range publicConstantsOf(a.th) {
+	for _, c := range quotedPublicConstants(a.th) {
 		allowed[c] = true
 	}
 	if formulasUseDH(a.th) {
@@ -704,57 +704,6 @@ func factors(t *rules.Term, visit func(*rules.Term)) {
 	visit(t)
 }
 
-// publicConstantsOf returns the public constants a theory writes.
-func publicConstantsOf(th *rules.Theory) []string {
-	seen := map[string]bool{}
-	visit := func(t *rules.Term) {
-		t.Walk(func(u *rules.Term) bool {
-			if u.Kind == rules.TPub {
-				seen["'"+u.Name+"'"] = true
-			}
-			return true
-		})
-	}
-	for _, r := range th.Rules {
-		for _, fs := range [][]*rules.Fact{r.Premises, r.Actions, r.Conclusions} {
-			for _, f := range fs {
-				for _, x := range f.Args {
-					visit(x)
-				}
-			}
-		}
-	}
-	var fs []rules.Formula
-	for _, r := range th.Restrictions {
-		fs = append(fs, r.Formula)
-	}
-	for _, l := range th.Lemmas {
-		fs = append(fs, l.Formula)
-	}
-	for _, f := range fs {
-		rules.WalkFormula(f, func(g rules.Formula) {
-			if at, ok := g.(*rules.Atom); ok {
-				for _, t := range []*rules.Term{at.L, at.R} {
-					if t != nil {
-						visit(t)
-					}
-				}
-				if at.Fact != nil {
-					for _, t := range at.Fact.Args {
-						visit(t)
-					}
-				}
-			}
-		})
-	}
-	out := make([]string, 0, len(seen))
-	for k := range seen {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // formulasUseDH reports whether a lemma or restriction applies a
 // Diffie–Hellman operator.
 func formulasUseDH(th *rules.Theory) bool {
@@ -792,4 +741,14 @@ func abbrev(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// quotedPublicConstants returns the public constants a theory writes, as
+// terms print them ('c').
+func quotedPublicConstants(th *rules.Theory) []string {
+	out := th.PublicConstants()
+	for i, n := range out {
+		out[i] = "'" + n + "'"
+	}
+	return out
 }
