@@ -24,10 +24,14 @@ type inst struct {
 	// knownState: nodes of variables the adversary knows before the step
 	// (from state premises); known adds those of its own In premises.
 	knownState, known map[*Node]bool
-	prem              []*factInst
-	act               []*factInst
-	conc              []*factInst
-	edges             [][]*edge // per premise
+	// sent: nodes of the variables of its In premises under pairs only
+	// (values the adversary sent itself; receiving them back teaches it
+	// nothing, docs/bounds.md)
+	sent  map[*Node]bool
+	prem  []*factInst
+	act   []*factInst
+	conc  []*factInst
+	edges [][]*edge // per premise
 }
 
 type factInst struct {
@@ -76,8 +80,10 @@ func (e *enc) instantiate(g *gnode, ri *ruleInfo) (*inst, error) {
 		in.knownState[in.sigma[v]] = true
 		in.known[in.sigma[v]] = true
 	}
+	in.sent = map[*Node]bool{}
 	for v := range ri.knownIn {
 		in.known[in.sigma[v]] = true
+		in.sent[in.sigma[v]] = true
 	}
 	// the rule's own variables, for decoding
 	in.orig = map[rules.Var]*Node{}

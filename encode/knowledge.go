@@ -60,7 +60,7 @@ func (e *enc) outputs(in *inst) ([]*cell, error) {
 			continue
 		}
 		root := &cell{node: c.args[0], learned: in.active, time: in.node.time, in: in}
-		if e.knownTerm(root.node, in.known) {
+		if e.knownTerm(root.node, in.known) || in.sent[root.node] {
 			continue
 		}
 		cs, err := e.keyFree(root, e.E.opts.Bounds.AnalysisLayers, seen)
@@ -154,8 +154,8 @@ func (e *enc) keyFree(c *cell, budget int, seen map[[2]int]bool) ([]*cell, error
 		if generic {
 			nb--
 		}
-		if c.in != nil && e.knownTerm(child, c.in.known) {
-			continue // the adversary knew it already
+		if c.in != nil && (e.knownTerm(child, c.in.known) || c.in.sent[child]) {
+			continue // the adversary knew it already, or sent it itself
 		}
 		ch := &cell{node: child, learned: e.b.And(c.learned, cond), time: c.time, in: c.in, dec: c.dec}
 		cs, err := e.keyFree(ch, nb, seen)
@@ -169,9 +169,9 @@ func (e *enc) keyFree(c *cell, budget int, seen map[[2]int]bool) ([]*cell, error
 
 // knownTerm reports whether n is a public name, or a fresh name the
 // adversary sent itself at a variable of a pattern (see knownVariables):
-// receiving it teaches the adversary nothing. (A value of unknown
-// structure it sent itself may teach it something: received anew, it is
-// taken apart anew, with a new run of analysis layers.)
+// receiving it teaches the adversary nothing. (A value at a variable of
+// the step's own In premises under pairs is not received either, by the
+// definition of the bounds: inst.sent.)
 func (e *enc) knownTerm(n *Node, known map[*Node]bool) bool {
 	switch n.Kind {
 	case MsgPub, MsgPubVar:

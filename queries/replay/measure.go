@@ -26,6 +26,9 @@ import (
 //     position. Otherwise it is an analysis layer:
 //     its result is a value one layer deeper than its argument (a pattern
 //     position counts as layer 0). AnalysisLayers bounds the layers.
+//     A value at a variable of the Out pattern that occurs in an In
+//     premise of the same rule under pairs only is not received at all:
+//     the adversary sent it itself.
 //   - A keyed deconstruction (an equation whose left side has more than
 //     one argument: a decryption, …) of any known message, whose side
 //     arguments the adversary derives, counts one; KeyedDeconstructions
@@ -177,11 +180,54 @@ type measurer struct {
 	freshConsts map[string]bool
 	dh          bool
 	failed      *rules.KEvent // the event the last failed run could not derive
+	// sent holds the variable occurrences of Out conclusions whose
+	// variable occurs in an In premise of the same rule under pairs only
+	sent map[*rules.Term]bool
+}
+
+// markSent adds the occurrences of r's Out conclusions that hold a value
+// the adversary sent itself in r's In premises (under pairs only: it
+// built or forwarded that message, so it had the value).
+func (a *measurer) markSent(r *rules.Rule) {
+	in := map[rules.Var]bool{}
+	var pairs func(t *rules.Term)
+	pairs = func(t *rules.Term) {
+		switch {
+		case t.Kind == rules.TVar:
+			in[t.Var] = true
+		case t.Kind == rules.TApp && t.Name == rules.FunPair:
+			for _, x := range t.Args {
+				pairs(x)
+			}
+		}
+	}
+	for _, p := range r.Premises {
+		if p.Name == rules.FactIn && len(p.Args) == 1 {
+			pairs(p.Args[0])
+		}
+	}
+	var mark func(t *rules.Term)
+	mark = func(t *rules.Term) {
+		if t.Kind == rules.TVar && in[t.Var] {
+			a.sent[t] = true
+		}
+		for _, x := range t.Args {
+			mark(x)
+		}
+	}
+	for _, c := range r.Conclusions {
+		if c.Name == rules.FactOut {
+			for _, x := range c.Args {
+				mark(x)
+			}
+		}
+	}
 }
 
 func newMeasurer(th *rules.Theory, tr *rules.Trace) *measurer {
 	a := &measurer{th: th, tr: tr, reducible: th.ReducibleSymbols(), public: map[string]bool{},
-		protoFresh: map[string]bool{}, freshConsts: th.FreshConstants(), dh: th.HasBuiltin("diffie-hellman")}
+		protoFresh: map[string]bool{}, freshConsts: th.FreshConstants(), dh: th.HasBuiltin("diffie-hellman"),
+		sent: map[*rules.Term]bool{}}
 	for _, f := range th.Functions {
 		if !f.Private {
 			a.public[f.Name] = true
@@ -211,7 +257,12 @@ func newMeasurer(th *rules.Theory, tr *rules.Trace) *measurer {
 			break
 		}
 	}
+	marked := map[*rules.Rule]bool{}
 	for _, st := range tr.Steps {
+		if !marked[st.Rule] {
+			marked[st.Rule] = true
+			a.markSent(st.Rule)
+		}
 		for _, p := range st.Rule.Premises {
 			if p.Name == rules.FactFr && len(p.Args) == 1 {
 				if v := st.Subst.Apply(p.Args[0]); v.Kind == rules.TFresh {
@@ -238,15 +289,20 @@ func pathOf(t, u *rules.Term) []int {
 
 // status is where a known message sits: at a pattern position (pat, a
 // function application or constant of a written pattern), or a value at
-// an analysis layer.
+// an analysis layer. sent marks a value the adversary sent itself (at a
+// variable of the step's own In premises under pairs): it is not
+// received anew.
 type status struct {
 	pat   *rules.Term
 	layer int
+	sent  bool
 }
 
 // statusOf is the status of a part written as p.
 func (a *measurer) statusOf(p *rules.Term) status {
 	switch {
+	case a.sent[p]:
+		return status{sent: true}
 	case p.Kind == rules.TPub || p.Kind == rules.TFresh:
 		return status{pat: p}
 	case p.Kind == rules.TApp && !a.reducible[p.Name]:
@@ -269,6 +325,9 @@ type knowledge struct {
 }
 
 func (k *knowledge) add(t *rules.Term, st status) {
+	if st.sent {
+		return
+	}
 	key := t.String()
 	for _, s := range k.items[key] {
 		if s.pat == st.pat && (st.pat != nil || s.layer <= st.layer) {
