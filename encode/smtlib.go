@@ -9,9 +9,9 @@ import (
 
 // WriteSMTLIB writes the problem in SMT-LIB 2 (logic ALL), for any
 // other solver or for inspection: the sort Msg, the functions, the
-// constants, every shared subterm as a define-fun, and the assertions,
-// followed by (check-sat).
-func (p *Problem) WriteSMTLIB(w io.Writer) error {
+// constants, every shared subterm as a define-fun, and the assertions
+// (the problem's, then extra), followed by (check-sat).
+func (p *Problem) WriteSMTLIB(w io.Writer, extra ...*Node) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "; tracebound problem at depth %d: %s\n", p.K, p.Stats())
 	fmt.Fprintln(bw, "(set-logic ALL)")
@@ -42,7 +42,7 @@ func (p *Problem) WriteSMTLIB(w io.Writer) error {
 		}
 		fmt.Fprintf(bw, "(define-fun n%d () %s %s)\n", n.id, n.Sort, smtExpr(n))
 	}
-	for _, a := range p.Assertions {
+	for _, a := range append(append([]*Node{}, p.Assertions...), extra...) {
 		def(a)
 		fmt.Fprintf(bw, "(assert %s)\n", smtRef(a))
 	}
@@ -85,6 +85,9 @@ func smtExpr(n *Node) string {
 		op = smtName(n.Fun.Name)
 	default:
 		op = n.opName()
+	}
+	if len(n.Args) == 0 {
+		return op // a constant symbol: no parentheses in SMT-LIB
 	}
 	parts := make([]string, len(n.Args))
 	for i, a := range n.Args {

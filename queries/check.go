@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -54,6 +56,10 @@ type Options struct {
 	// Explain is what Answer says about an exists-trace lemma without a
 	// witness when the model has restrictions (explain.go).
 	Explain Explain
+	// EmitSMTLIB, if set, is a directory where the check of each depth is
+	// written as a self-contained SMT-LIB 2 file (LEMMA-dK.smt2: the
+	// problem, the depth's assertions, check-sat), for other solvers.
+	EmitSMTLIB string
 }
 
 // incrementalChunk is how many depths share one incremental problem: a
@@ -403,9 +409,18 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			}
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
 		}
+		if c.opts.EmitSMTLIB != "" {
+			var extra []*encode.Node
+			if !c.opts.NotIncremental {
+				extra = append(extra, p.Exactly(k))
+			}
+			if err := emitSMTLIB(c.opts.EmitSMTLIB, l.Name, k, p, extra); err != nil {
+				return nil, err
+			}
+		}
 		t1 := time.Now()
 		if !c.opts.NotIncremental {
-			sv.Push()
+			sv.Push(ctx)
 			if err := sv.Assert(p.Exactly(k)); err != nil {
 				return nil, fmt.Errorf("lemma %s, depth %d: %w", l.Name, k, err)
 			}
@@ -633,7 +648,7 @@ func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Prob
 		if sctx.Err() != nil {
 			break
 		}
-		sv.Push()
+		sv.Push(ctx)
 		better := false
 		if err := sv.Assert(small); err == nil {
 			if res, _, err := sv.CheckSat(sctx); err == nil && res == solver.Sat {
@@ -650,4 +665,24 @@ func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Prob
 		}
 	}
 	return tr, rep
+}
+
+// emitSMTLIB writes the check of lemma at depth k (problem p with the
+// extra assertions) to dir/LEMMA-dK.smt2.
+func emitSMTLIB(dir, lemma string, k int, p *encode.Problem, extra []*encode.Node) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--emit-smtlib: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("%s-d%d.smt2", lemma, k)))
+	if err != nil {
+		return fmt.Errorf("--emit-smtlib: %w", err)
+	}
+	werr := p.WriteSMTLIB(f, extra...)
+	if err := f.Close(); werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		return fmt.Errorf("--emit-smtlib: %w", werr)
+	}
+	return nil
 }

@@ -260,7 +260,7 @@ func (e *execSearch) depth(ctx context.Context, sv *solver.Solver, p *encode.Pro
 			fires = append(fires, p.Fires(r))
 		}
 		t1 := time.Now()
-		sv.Push()
+		sv.Push(ctx)
 		err := sv.Assert(on, p.Exactly(k), p.B.Or(fires...))
 		var res solver.Result
 		var reason string

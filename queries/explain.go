@@ -126,14 +126,14 @@ func (c *Checker) explain(ctx context.Context, l *rules.Lemma, v *Verdict) error
 		return nil
 	}
 	// a shortest witness without them
-	sv.Push()
+	sv.Push(ctx)
 	defer sv.Pop()
 	on := onSwitches(p, drop)
 	if err := sv.Assert(on); err != nil {
 		return err
 	}
 	for k := 0; k <= c.opts.answerDepth(v); k++ {
-		sv.Push()
+		sv.Push(ctx)
 		err := sv.Assert(p.Exactly(k))
 		var res solver.Result
 		if err == nil {
@@ -180,7 +180,7 @@ func (c *Checker) explain(ctx context.Context, l *rules.Lemma, v *Verdict) error
 // indexes of the restrictions, in the model's order.
 func smallestBlocking(ctx context.Context, sv *solver.Solver, p *encode.Problem, cond *encode.Node, b *Blocking) ([]int, *rules.Trace, error) {
 	check := func(extra ...*encode.Node) (solver.Result, []int, *rules.Trace, error) {
-		sv.Push()
+		sv.Push(ctx)
 		defer sv.Pop()
 		if err := sv.Assert(append(extra, cond)...); err != nil {
 			return solver.Unknown, nil, nil, err

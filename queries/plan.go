@@ -446,7 +446,7 @@ func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*plann
 func (pl *planner) cheapest(ctx context.Context, max int) ([]int, error) {
 	b := pl.b
 	// is there a flow at all within max? (one call, however large max)
-	pl.sv.Push()
+	pl.sv.Push(ctx)
 	if err := pl.sv.Assert(b.Le(pl.total, b.Int(int64(max)))); err != nil {
 		return nil, err
 	}
@@ -458,7 +458,7 @@ func (pl *planner) cheapest(ctx context.Context, max int) ([]int, error) {
 	hi := int(pl.sv.Model().Int(pl.total))
 	pl.sv.Pop()
 	for n := 0; n <= hi; n++ {
-		pl.sv.Push()
+		pl.sv.Push(ctx)
 		if err := pl.sv.Assert(b.Le(pl.total, b.Int(int64(n)))); err != nil {
 			return nil, err
 		}

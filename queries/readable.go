@@ -202,7 +202,7 @@ func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode
 	v.Encode += encT
 	for j := k; j <= k+readableSlack; j++ {
 		t1 := time.Now()
-		sv.Push()
+		sv.Push(ctx)
 		if err := sv.Assert(p.Exactly(j)); err != nil {
 			return false, fmt.Errorf("lemma %s, distinct agents, depth %d: %w", v.Lemma.Name, j, err)
 		}

@@ -65,7 +65,7 @@ func (c *Checker) moreWitnesses(ctx context.Context, l *rules.Lemma, v *Verdict)
 		}
 		for len(v.Witnesses)+1 < c.opts.Witnesses {
 			t1 := time.Now()
-			sv.Push()
+			sv.Push(ctx)
 			if err := sv.Assert(p.Exactly(k)); err != nil {
 				return fmt.Errorf("lemma %s, witnesses, depth %d: %w", l.Name, k, err)
 			}

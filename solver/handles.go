@@ -73,3 +73,18 @@ func Z3Version() string { return C.GoString(C.Z3_get_full_version()) }
 // runs. The memory limit is enforced by interrupting checks from Go
 // (queries.Options.MemoryLimit), sampling this counter.
 func Z3Memory() uint64 { return uint64(C.Z3_get_estimated_alloc_size()) }
+
+// EvalSMTLIB runs an SMT-LIB 2 script in a new Z3 context of its own
+// (Z3_eval_smtlib2_string) and returns what Z3 printed, e.g. "unsat\n".
+// It lets tests solve the files --emit-smtlib writes independently of
+// the solver that produced the verdict.
+func EvalSMTLIB(script string) string {
+	cfg := C.Z3_mk_config()
+	c := C.Z3_mk_context(cfg)
+	C.Z3_del_config(cfg)
+	defer C.Z3_del_context(c)
+	C.Z3_set_error_handler(c, nil)
+	cs := C.CString(script)
+	defer C.free(unsafe.Pointer(cs))
+	return C.GoString(C.Z3_eval_smtlib2_string(c, cs))
+}

@@ -101,8 +101,8 @@ func TestSIGINTReachesGo(t *testing.T) {
 func TestHandles(t *testing.T) {
 	sv := New()
 	assert.Equal(t, 0, numScopes(sv.ctx, sv.s))
-	sv.Push()
-	sv.Push()
+	sv.Push(context.Background())
+	sv.Push(context.Background())
 	assert.Equal(t, 2, numScopes(sv.ctx, sv.s))
 	sv.Pop()
 	assert.Equal(t, 1, numScopes(sv.ctx, sv.s))
@@ -135,4 +135,43 @@ func finalizeAll() {
 		runtime.GC()
 		<-done
 	}
+}
+
+// A push whose context is done does not panic (Z3 reports "canceled"),
+// and Pop stays balanced with it.
+func TestPushInterrupted(t *testing.T) {
+	sv := pigeonhole(t, 6)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	sv.Push(ctx)
+	sv.Push(context.Background())
+	sv.Pop()
+	sv.Pop()
+	assert.Equal(t, 0, numScopes(sv.ctx, sv.s))
+	res, _, err := sv.CheckSat(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, Unsat, res)
+}
+
+// A Z3 call that ignores the interrupt is abandoned after the grace
+// period: the caller gets Unknown in time, and the solver stays unusable.
+func TestAbandonUnresponsive(t *testing.T) {
+	defer func(g time.Duration) { abandonGrace = g }(abandonGrace)
+	abandonGrace = 100 * time.Millisecond
+	sv := pigeonhole(t, 6)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	release := make(chan struct{})
+	start := time.Now()
+	ok := sv.interruptible(ctx, func() { <-release }) // a call that never looks at the interrupt
+	assert.False(t, ok)
+	assert.Less(t, time.Since(start), time.Second)
+	close(release)
+	res, why, err := sv.CheckSat(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, res)
+	assert.NotEmpty(t, why)
+	require.NoError(t, sv.Assert())
+	sv.Push(context.Background())
+	sv.Pop()
 }

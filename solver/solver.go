@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"time"
 
 	"github.com/aclements/go-z3/z3"
 	"github.com/tracebound/tracebound/encode"
@@ -40,6 +41,12 @@ type Solver struct {
 	funcs map[*encode.Fun]z3.FuncDecl
 	memo  map[*encode.Node]z3.Value
 	model *z3.Model
+	// scopes records for each open scope whether Z3 opened it (false: a
+	// push interrupted by its context, which Pop must not pass to Z3)
+	scopes []bool
+	// abandoned: a Z3 call outlived its context (interruptible); every
+	// later call is a no-op or Unknown
+	abandoned bool
 }
 
 // New returns a solver. Z3's random seeds keep their default (0), so that
@@ -93,6 +100,9 @@ var ErrMemoryLimit = errors.New(MemoryLimit)
 
 // Assert adds formulas to the current scope.
 func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
+	if sv.abandoned {
+		return nil // the next CheckSat is Unknown
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			if isMemout(r) {
@@ -108,11 +118,86 @@ func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
 	return nil
 }
 
-// Push opens a scope; Pop drops the formulas asserted since.
-func (sv *Solver) Push() { sv.s.Push() }
+// Push opens a scope; Pop drops the formulas asserted since. The first
+// push after large assertions is where Z3 internalizes them, which can
+// take as long as a check: Z3 is interrupted when ctx is done. Whether an
+// interrupted push opened its scope is read from Z3 (it may have); either
+// way the push counts as a scope for Pop, and the next CheckSat with that
+// ctx returns Unknown.
+func (sv *Solver) Push(ctx context.Context) {
+	if sv.abandoned || ctx.Err() != nil {
+		sv.scopes = append(sv.scopes, false)
+		return
+	}
+	before := numScopes(sv.ctx, sv.s)
+	ok := sv.interruptible(ctx, func() {
+		defer func() {
+			if r := recover(); r != nil && ctx.Err() == nil {
+				panic(r)
+			}
+		}()
+		sv.s.Push()
+	})
+	sv.scopes = append(sv.scopes, ok && numScopes(sv.ctx, sv.s) > before)
+}
+
+// abandonGrace is how long a Z3 call may run on after its context is
+// done and Z3 was interrupted. Z3 does not look at interrupts everywhere
+// (internalizing large assertions at the first push took over a minute
+// on a corpus model): past the grace the call is abandoned (it runs on in
+// its goroutine, which holds the solver, and its result is dropped) and
+// the solver is unusable, so that a lemma's time limit holds.
+var abandonGrace = 2 * time.Second
+
+// interruptible runs f, interrupting Z3 when ctx is done first. It
+// reports false when f was abandoned (see abandonGrace). A panic of f
+// (go-z3 reports Z3 errors as panics) is raised again here.
+func (sv *Solver) interruptible(ctx context.Context, f func()) bool {
+	if sv.abandoned {
+		return false
+	}
+	done := make(chan any, 1)
+	go func() {
+		defer func() { done <- recover() }()
+		f()
+	}()
+	finish := func(r any) bool {
+		if r != nil {
+			panic(r)
+		}
+		return true
+	}
+	select {
+	case r := <-done:
+		return finish(r)
+	case <-ctx.Done():
+	}
+	sv.ctx.Interrupt()
+	grace := time.NewTimer(abandonGrace)
+	defer grace.Stop()
+	select {
+	case r := <-done:
+		// Z3's interrupt flag stays set (a later push would fail as
+		// "canceled") until a check: an empty solver's check clears it
+		_, _ = z3.NewSolver(sv.ctx).Check()
+		return finish(r)
+	case <-grace.C:
+		sv.abandoned = true
+		return false
+	}
+}
 
 // Pop closes the innermost scope.
-func (sv *Solver) Pop() { sv.s.Pop() }
+func (sv *Solver) Pop() {
+	n := len(sv.scopes) - 1
+	opened := n < 0 || sv.scopes[n]
+	if n >= 0 {
+		sv.scopes = sv.scopes[:n]
+	}
+	if opened && !sv.abandoned {
+		sv.s.Pop()
+	}
+}
 
 // CheckSat checks the formulas asserted so far.
 func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err error) {
@@ -129,16 +214,11 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err err
 	if ctx.Err() != nil {
 		return Unknown, reason(ctx), nil
 	}
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			sv.ctx.Interrupt()
-		case <-done:
-		}
-	}()
-	sat, cerr := sv.s.Check()
-	close(done)
+	var sat bool
+	var cerr error
+	if !sv.interruptible(ctx, func() { sat, cerr = sv.s.Check() }) {
+		return Unknown, reason(ctx), nil
+	}
 	var unk *z3.ErrSatUnknown
 	switch {
 	case errors.As(cerr, &unk):
