@@ -285,14 +285,6 @@ type Checker struct {
 
 // NewChecker prepares th for checking.
 func NewChecker(th *rules.Theory, opts Options) *Checker {
-	if th.HasBuiltin("diffie-hellman") {
-		// Known bug, being fixed: with Diffie-Hellman, a problem for at
-		// most k steps restricted to exactly j < k steps can miss a trace
-		// of j steps (NAXOS_eCK_PFS of the corpus: its 3-step attack is
-		// found at depth 3 and 4, not in the chunk of depths 2-5), so each
-		// depth gets its own exact problem
-		opts.NotIncremental = true
-	}
 	enc, err := encode.New(th, opts.Encode)
 	return &Checker{th: th, opts: opts, enc: enc, err: err}
 }
