@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/tracebound
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build demo test deps vet lint fuzz bench curve corpus clean
+.PHONY: all build demo test deps vet lint fuzz bench curve corpus bench-corpus clean
 
 all: build
 
@@ -54,7 +54,7 @@ lint: deps
 # interrupts) run again under the race detector.
 test: vet
 	$(GO) test -p 1 -timeout 30m ./...
-	$(GO) test -race -timeout 10m -run 'Parallel|StopCauses|MemoryLimitMidCheck|InterruptMidSolve|SecondSignal' ./cmd/tracebound ./queries ./solver
+	$(GO) test -race -timeout 10m -run 'Parallel|StopCauses|MemoryLimitMidCheck|InterruptMidSolve|SecondSignal|PushInterrupted|AbandonUnresponsive' ./cmd/tracebound ./queries ./solver
 
 # Fuzz each front-end fuzz target in turn (not part of `make test`):
 # whole models with parse -> print -> parse, the preprocessor, terms and
@@ -88,6 +88,13 @@ CORPUS_THEORY ?= free
 corpus: build
 	$(GO) build -o bin/tracebound-corpus ./cmd/tracebound-corpus
 	bin/tracebound-corpus -bin $(BIN) -theory $(CORPUS_THEORY) -p 2 -args "-j 1" -tsv corpus-results.tsv -md docs/corpus.md
+
+# Speed against Tamarin on the free and DH lemmas with a trace, one lemma
+# per process (issue 12's score): writes docs/performance-corpus.md and
+# bench-corpus.tsv. About 15 minutes on 2 cores.
+bench-corpus: build
+	$(GO) build -o bin/tracebound-corpus ./cmd/tracebound-corpus
+	bin/tracebound-corpus -bin $(BIN) -theory free,dh -traces -p 2 -args "-j 1" -tsv bench-corpus.tsv -bench docs/performance-corpus.md
 
 clean:
 	rm -rf bin

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -53,7 +54,7 @@ func (r row) traceExpected() bool {
 func main() {
 	corpus := flag.String("corpus", "../shared/corpus", "corpus directory")
 	bin := flag.String("bin", "bin/tracebound", "tracebound binary")
-	theory := flag.String("theory", "free", "rows to run: free, dh, ac or all")
+	theory := flag.String("theory", "free", "rows to run: free, dh, ac, a comma-separated list of them, or all")
 	depth := flag.Int("depth", 12, "tracebound --depth; 0 for none (each lemma deepens until -timeout, its time budget)")
 	timeout := flag.Duration("timeout", 60*time.Second, "time limit per lemma")
 	traces := flag.Bool("traces", false, "run only the rows where Tamarin has a trace (falsified all-traces, verified exists-trace)")
@@ -62,6 +63,7 @@ func main() {
 	md := flag.String("md", "", "Markdown summary (default: standard output only)")
 	extra := flag.String("args", "", "extra arguments for tracebound check, space-separated")
 	par := flag.Int("p", 1, "lemmas run at once (each tracebound process is given -j 1 by the caller's -args if wanted)")
+	bench := flag.String("bench", "", "Markdown speed table of the rows with a trace (tracebound's time, Tamarin's, their ratio; a missed trace counts as ratio 0), e.g. docs/performance-corpus.md")
 	flag.Parse()
 
 	rows, err := readRows(*corpus, *theory, *match)
@@ -129,11 +131,57 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 		}
 	}
+	if *bench != "" {
+		if err := os.WriteFile(*bench, []byte(benchTable(results, strings.Join(shown, " "))), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+		}
+	}
 	for _, r := range results {
 		if r.contradiction {
 			os.Exit(1)
 		}
 	}
+}
+
+// benchTable is the speed table of the rows with a trace: each lemma's
+// time against Tamarin 1.8.0's, the ratio (Tamarin's time over
+// tracebound's; 0 when tracebound missed the trace), the median ratio and
+// the slowest lemmas.
+func benchTable(results []*result, args string) string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	type line struct {
+		r     *result
+		ratio float64
+	}
+	var lines []line
+	var ratios []float64
+	slower := 0
+	for _, r := range results {
+		if !r.traceExpected() || r.tamarinWall <= 0 {
+			continue
+		}
+		ratio := 0.0
+		if r.verdict == "falsified" || r.verdict == "witness found" {
+			ratio = r.tamarinWall / r.wall.Seconds()
+		}
+		if ratio < 1 {
+			slower++
+		}
+		lines = append(lines, line{r, ratio})
+		ratios = append(ratios, ratio)
+	}
+	sort.SliceStable(lines, func(i, j int) bool { return lines[i].ratio < lines[j].ratio })
+	w("## Speed on the corpus's lemmas with a trace\n\n")
+	w("Command: `go run ./cmd/tracebound-corpus %s`, %s. Each lemma is one\n", args, time.Now().UTC().Format("2006-01-02"))
+	w("tracebound process (wall time); Tamarin 1.8.0's times are `tamarin-1.8.0-times.tsv`\n")
+	w("(same kind of machine). Ratio: Tamarin's time / tracebound's; a missed trace counts 0.\n\n")
+	w("Median ratio %.2f× over %d lemmas; %d slower than Tamarin or missed.\n\n", quantile(ratios, 0.5), len(ratios), slower)
+	w("| model | lemma | tracebound | verdict | Tamarin | ratio |\n|---|---|---|---|---|---|\n")
+	for _, l := range lines {
+		w("| %s | %s | %.2f s | %s | %.2f s | %.2f× |\n", l.r.model, l.r.lemma, l.r.wall.Seconds(), l.r.verdict, l.r.tamarinWall, l.ratio)
+	}
+	return b.String()
 }
 
 func readRows(corpus, theory, match string) ([]row, error) {
@@ -160,7 +208,7 @@ func readRows(corpus, theory, match string) ([]row, error) {
 	sc.Scan() // header
 	for sc.Scan() {
 		p := strings.Split(sc.Text(), "\t")
-		if len(p) < 7 || theory != "all" && p[6] != theory {
+		if len(p) < 7 || theory != "all" && !slices.Contains(strings.Split(theory, ","), p[6]) {
 			continue
 		}
 		if match != "" && !strings.Contains(p[0]+" "+p[1], match) {
