@@ -144,11 +144,16 @@ func TestPushInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	sv.Push(ctx)
+	// inside a scope Z3 did not open, nothing is asserted or checked
 	sv.Push(context.Background())
+	require.NoError(t, sv.Assert(encode.NewBuilder().False))
+	res, _, err := sv.CheckSat(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, res)
 	sv.Pop()
 	sv.Pop()
 	assert.Equal(t, 0, numScopes(sv.ctx, sv.s))
-	res, _, err := sv.CheckSat(context.Background())
+	res, _, err = sv.CheckSat(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, Unsat, res)
 }

@@ -41,9 +41,16 @@ type Solver struct {
 	funcs map[*encode.Fun]z3.FuncDecl
 	memo  map[*encode.Node]z3.Value
 	model *z3.Model
+	// reset is an empty solver whose check clears Z3's interrupt flag
+	// (interruptible); like s, it never installs Z3's SIGINT handler
+	reset *z3.Solver
 	// scopes records for each open scope whether Z3 opened it (false: a
-	// push interrupted by its context, which Pop must not pass to Z3)
-	scopes []bool
+	// push interrupted by its context, which Pop must not pass to Z3);
+	// phantoms counts the false ones. While one is open, assertions are
+	// dropped and checks are Unknown, so that nothing asserted for a scope
+	// Z3 did not open lands in the scope below it.
+	scopes   []bool
+	phantoms int
 	// abandoned: a Z3 call outlived its context (interruptible); every
 	// later call is a no-op or Unknown
 	abandoned bool
@@ -56,11 +63,13 @@ func New() *Solver {
 	cfg := z3.NewContextConfig()
 	cfg.SetBool("model", true)
 	ctx := z3.NewContext(cfg)
-	s := z3.NewSolver(ctx)
-	if err := disableCtrlC(ctx, s); err != nil {
-		panic(err) // a Z3 without the ctrl_c parameter: not one tracebound was built for
+	s, reset := z3.NewSolver(ctx), z3.NewSolver(ctx)
+	for _, x := range []*z3.Solver{s, reset} {
+		if err := disableCtrlC(ctx, x); err != nil {
+			panic(err) // a Z3 without the ctrl_c parameter: not one tracebound was built for
+		}
 	}
-	return &Solver{ctx: ctx, s: s, msg: ctx.UninterpretedSort("Msg"),
+	return &Solver{ctx: ctx, s: s, reset: reset, msg: ctx.UninterpretedSort("Msg"),
 		funcs: map[*encode.Fun]z3.FuncDecl{}, memo: map[*encode.Node]z3.Value{}}
 }
 
@@ -100,7 +109,7 @@ var ErrMemoryLimit = errors.New(MemoryLimit)
 
 // Assert adds formulas to the current scope.
 func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
-	if sv.abandoned {
+	if sv.abandoned || sv.phantoms > 0 {
 		return nil // the next CheckSat is Unknown
 	}
 	defer func() {
@@ -122,23 +131,27 @@ func (sv *Solver) Assert(ns ...*encode.Node) (err error) {
 // push after large assertions is where Z3 internalizes them, which can
 // take as long as a check: Z3 is interrupted when ctx is done. Whether an
 // interrupted push opened its scope is read from Z3 (it may have); either
-// way the push counts as a scope for Pop, and the next CheckSat with that
-// ctx returns Unknown.
+// way the push counts as a scope for Pop. A scope Z3 did not open, and
+// every scope pushed inside it, is a phantom: assertions are dropped and
+// checks are Unknown until it is popped.
 func (sv *Solver) Push(ctx context.Context) {
-	if sv.abandoned || ctx.Err() != nil {
-		sv.scopes = append(sv.scopes, false)
-		return
+	opened := false
+	if !sv.abandoned && sv.phantoms == 0 && ctx.Err() == nil {
+		before := numScopes(sv.ctx, sv.s)
+		ok := sv.interruptible(ctx, func() {
+			defer func() {
+				if r := recover(); r != nil && ctx.Err() == nil {
+					panic(r)
+				}
+			}()
+			sv.s.Push()
+		})
+		opened = ok && numScopes(sv.ctx, sv.s) > before
 	}
-	before := numScopes(sv.ctx, sv.s)
-	ok := sv.interruptible(ctx, func() {
-		defer func() {
-			if r := recover(); r != nil && ctx.Err() == nil {
-				panic(r)
-			}
-		}()
-		sv.s.Push()
-	})
-	sv.scopes = append(sv.scopes, ok && numScopes(sv.ctx, sv.s) > before)
+	sv.scopes = append(sv.scopes, opened)
+	if !opened {
+		sv.phantoms++
+	}
 }
 
 // abandonGrace is how long a Z3 call may run on after its context is
@@ -179,7 +192,7 @@ func (sv *Solver) interruptible(ctx context.Context, f func()) bool {
 	case r := <-done:
 		// Z3's interrupt flag stays set (a later push would fail as
 		// "canceled") until a check: an empty solver's check clears it
-		_, _ = z3.NewSolver(sv.ctx).Check()
+		_, _ = sv.reset.Check()
 		return finish(r)
 	case <-grace.C:
 		sv.abandoned = true
@@ -194,7 +207,10 @@ func (sv *Solver) Pop() {
 	if n >= 0 {
 		sv.scopes = sv.scopes[:n]
 	}
-	if opened && !sv.abandoned {
+	switch {
+	case !opened:
+		sv.phantoms--
+	case !sv.abandoned:
 		sv.s.Pop()
 	}
 }
@@ -211,7 +227,7 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err err
 		}
 	}()
 	sv.model = nil
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || sv.phantoms > 0 {
 		return Unknown, reason(ctx), nil
 	}
 	var sat bool
