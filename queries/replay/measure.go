@@ -182,6 +182,8 @@ type measurer struct {
 	failed      *rules.KEvent // the event the last failed run could not derive
 	// sent holds the variable occurrences of Out conclusions whose
 	// variable occurs in an In premise of the same rule under pairs only
+	// (the encoder's knownVariables computes its own version on the
+	// refined rules; this one is written from the definition)
 	sent map[*rules.Term]bool
 }
 
@@ -195,7 +197,7 @@ func (a *measurer) markSent(r *rules.Rule) {
 		switch {
 		case t.Kind == rules.TVar:
 			in[t.Var] = true
-		case t.Kind == rules.TApp && t.Name == rules.FunPair:
+		case t.IsApp(rules.FunPair):
 			for _, x := range t.Args {
 				pairs(x)
 			}
