@@ -57,6 +57,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.Execute()
+	if perr := stopProfile(); perr != nil {
+		fmt.Fprintln(stderr, "tracebound: --cpuprofile:", perr)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -85,6 +88,7 @@ or reaches a fact?`,
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	addProfileFlags(root)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newParseCmd(), newCheckCmd(), newReachCmd(), newQueryCmd(), newRulesCmd(), newMergeCmd(), newVersionCmd())
 	return root
