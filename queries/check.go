@@ -60,6 +60,10 @@ type Options struct {
 	// written as a self-contained SMT-LIB 2 file (LEMMA-dK.smt2: the
 	// problem, the depth's assertions, check-sat), for other solvers.
 	EmitSMTLIB string
+	// ChunkNodes: a problem shared by several depths (incremental
+	// solving) larger than this many nodes is replaced by one per depth;
+	// 0 means DefaultChunkNodes.
+	ChunkNodes int
 }
 
 // incrementalChunk is how many depths share one incremental problem: a
@@ -67,6 +71,41 @@ type Options struct {
 // the solver learned. 4 was the best compromise measured on the examples
 // (chunks of 3, 4, 5, 7 and 10; NSPK attack and NSL proofs to depth 8 and 10).
 const incrementalChunk = 4
+
+// DefaultChunkNodes is Options.ChunkNodes's default. Z3's work on a
+// problem grows faster than its size (its first push after the
+// assertions, docs/performance.md), and the deepest depths of a chunk
+// grow the problem most: JKL_TS2_2004's responder key, depths 6–9, is
+// 77 400 nodes and took 81 s to a trace at depth 6, where depth 6 alone
+// is 33 423 nodes and took 7.5 s.
+const DefaultChunkNodes = 40000
+
+func (o Options) chunkNodes() int {
+	if o.ChunkNodes == 0 {
+		return DefaultChunkNodes
+	}
+	return o.ChunkNodes
+}
+
+// presentMin is the least time the presentation of a trace (simpler
+// exponents, distinct agents) may take; otherwise it may take as long as
+// the search that found the trace.
+const presentMin = 2 * time.Second
+
+// encodeChunk encodes the problem of the chunk of depths from k on: at
+// most incrementalChunk depths, none beyond max, each to be checked
+// under Problem.Exactly. A problem for several depths that is larger than
+// o.ChunkNodes, or that cannot be built (a restriction expands beyond the
+// limit), is replaced by the one of depth k alone. The problem's K is the
+// chunk's last depth.
+func (o Options) encodeChunk(enc *encode.Encoder, goal encode.Goal, k, max int) (*encode.Problem, error) {
+	upTo := min(k+incrementalChunk-1, max)
+	p, err := enc.EncodeAtMost(goal, upTo)
+	if upTo > k && (encode.IsUnsupported(err) || err == nil && p.B.Nodes() > o.chunkNodes()) {
+		return enc.EncodeAtMost(goal, k)
+	}
+	return p, err
+}
 
 // DefaultBudget is the time per lemma that deepening without a Depth
 // spends (see the README's "Limits" for what it finds on the corpus).
@@ -381,9 +420,11 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo
 			// steps, each depth checked under "exactly k" in a scope
-			upTo = min(k+incrementalChunk-1, c.opts.maxDepth())
-			n := upTo
-			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.enc.EncodeAtMost(goal, n) })
+			from := k
+			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.opts.encodeChunk(c.enc, goal, from, c.opts.maxDepth()) })
+			if err == nil {
+				upTo = p.K
+			}
 		}
 		if errors.Is(err, errAbandoned) {
 			return stopped(), nil
@@ -474,8 +515,12 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 	if err != nil {
 		return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 	}
+	// making the trace readable may at most double the time the search
+	// took (and may take presentMin)
+	pctx, cancel := context.WithTimeout(ctx, max(v.Encode+v.Solve, presentMin))
+	defer cancel()
 	if want >= 0 {
-		tr, rep = c.simpler(ctx, sv, p, want, goal.Formula, tr, rep, solveT)
+		tr, rep = c.simpler(pctx, sv, p, want, goal.Formula, tr, rep, solveT)
 	}
 	tr, rep = minimize(c.th, tr, rep, goal.Formula)
 	if m, exact, err := replay.Measure(c.th, tr); err == nil {
@@ -496,7 +541,7 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 		v.Kind = Falsified
 	}
 	if want >= 0 {
-		if err := c.present(ctx, v, goal); err != nil {
+		if err := c.present(pctx, v, goal); err != nil {
 			return nil, err
 		}
 	}
@@ -629,11 +674,11 @@ func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
 
 // simpler looks for a trace of the same length with simpler exponents
 // (encode.Problem.Small), easier to read, in the solver that just found tr
-// at depth k; the look costs no more than twice the search did (at least
-// two seconds, at most ten). It returns tr itself when there is none.
+// at depth k; the look costs no more than the search of depth k did (at
+// least a second, at most five). It returns tr itself when there is none.
 func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Problem, k int, goal rules.Formula,
 	tr *rules.Trace, rep *replay.Result, solveT time.Duration) (*rules.Trace, *replay.Result) {
-	budget := min(max(2*solveT, 2*time.Second), 10*time.Second)
+	budget := min(max(solveT, time.Second), 5*time.Second)
 	sctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	for _, small := range p.Small() {

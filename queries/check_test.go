@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tracebound/tracebound/encode"
 	"github.com/tracebound/tracebound/queries/replay"
 	"github.com/tracebound/tracebound/rules"
 )
@@ -285,4 +286,27 @@ end
 	}
 	_, err = replay.Check(th, &tr, nil)
 	assert.ErrorContains(t, err, "not in the state")
+}
+
+// A chunk of depths shares one problem unless the problem is larger than
+// Options.ChunkNodes; then its first depth gets a problem of its own.
+func TestEncodeChunk(t *testing.T) {
+	th := load(t, "../examples/nsl.spthy")
+	goal := encode.GoalForLemma(th.Lemma("responder_nonce_secrecy"))
+	c := NewChecker(th, DefaultOptions())
+	require.NoError(t, c.err)
+	p, err := c.opts.encodeChunk(c.enc, goal, 5, 12)
+	require.NoError(t, err)
+	assert.Equal(t, 5+incrementalChunk-1, p.K)
+	assert.Less(t, p.B.Nodes(), DefaultChunkNodes, "the example's chunk fits the default")
+	o := DefaultOptions()
+	o.ChunkNodes = 1 << 30
+	p, err = o.encodeChunk(c.enc, goal, 11, 12)
+	require.NoError(t, err)
+	assert.Equal(t, 12, p.K, "no depth beyond the maximum")
+
+	o.ChunkNodes = p.B.Nodes() - 1
+	p, err = o.encodeChunk(c.enc, goal, 11, 12)
+	require.NoError(t, err)
+	assert.Equal(t, 11, p.K, "a chunk larger than ChunkNodes is one depth")
 }

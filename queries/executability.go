@@ -188,15 +188,9 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 		}
 		if k > upTo {
 			t1 := time.Now()
-			upTo = min(k+incrementalChunk-1, x.Depth)
-			p, err = enc.EncodeAtMost(goal, upTo)
-			if encode.IsUnsupported(err) && upTo > k {
-				// a problem for the chunk is too large (a restriction
-				// expands beyond the limit): one for this depth may not be
-				upTo = k
-				p, err = enc.EncodeAtMost(goal, upTo)
-			}
+			p, err = opts.encodeChunk(enc, goal, k, x.Depth)
 			if err == nil {
+				upTo = p.K
 				sv = solver.New()
 				err = sv.Assert(p.Assertions...)
 			}

@@ -185,7 +185,7 @@ func (c *Checker) readable(ctx context.Context, v *Verdict, goal encode.Goal) er
 func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode.Goal, rule []coincidence) (bool, error) {
 	k := v.Depth
 	t0 := time.Now()
-	p, err := c.enc.EncodeAtMost(g, k+readableSlack)
+	p, err := c.opts.encodeChunk(c.enc, g, k, k+readableSlack)
 	if err != nil {
 		// e.g. a goal the encoder cannot take: keep the shortest trace
 		return false, nil
@@ -200,7 +200,7 @@ func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode
 	}
 	encT := time.Since(t0)
 	v.Encode += encT
-	for j := k; j <= k+readableSlack; j++ {
+	for j := k; j <= p.K; j++ {
 		t1 := time.Now()
 		sv.Push(ctx)
 		if err := sv.Assert(p.Exactly(j)); err != nil {

@@ -26,7 +26,19 @@ import (
 // The depth defaults to verdictDepth, the adversary bounds to the defaults.
 // Each model's expectations were worked out by hand (and agree with
 // Tamarin where Tamarin has an answer).
-func TestVerdicts(t *testing.T) {
+func TestVerdicts(t *testing.T) { checkVerdicts(t, func(*Options) {}) }
+
+// TestVerdictsPerDepth checks the same expectations with one problem per
+// depth wherever a chunk of depths would share one (Options.ChunkNodes):
+// the chunk's size changes how fast a depth is answered, never what.
+func TestVerdictsPerDepth(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	checkVerdicts(t, func(o *Options) { o.ChunkNodes = 1 })
+}
+
+func checkVerdicts(t *testing.T, tweak func(*Options)) {
 	files, err := filepath.Glob("testdata/verdicts/*.spthy")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
@@ -42,7 +54,9 @@ func TestVerdicts(t *testing.T) {
 			for _, x := range exps {
 				l := th.Lemma(x.lemma)
 				require.NotNil(t, l, "lemma %s", x.lemma)
-				v, err := NewChecker(th, x.opts).Check(context.Background(), l)
+				o := x.opts
+				tweak(&o)
+				v, err := NewChecker(th, o).Check(context.Background(), l)
 				require.NoError(t, err, "%s %s", x.lemma, x.line)
 				assert.Equal(t, x.kind, v.Kind, "%s: %s", x.line, v.Summary())
 				if x.steps >= 0 && v.Trace != nil {

@@ -43,15 +43,15 @@ func (c *Checker) moreWitnesses(ctx context.Context, l *rules.Lemma, v *Verdict)
 	for k := v.Depth; k <= c.opts.answerDepth(v); k++ {
 		if k > upTo {
 			t0 := time.Now()
-			upTo = min(k+incrementalChunk-1, c.opts.answerDepth(v))
 			var err error
-			p, err = c.enc.EncodeAtMost(goal, upTo)
+			p, err = c.opts.encodeChunk(c.enc, goal, k, c.opts.answerDepth(v))
 			if err != nil {
 				if encode.IsUnsupported(err) {
 					return nil
 				}
 				return fmt.Errorf("lemma %s, witnesses: %w", l.Name, err)
 			}
+			upTo = p.K
 			sv = solver.New()
 			if err := sv.Assert(p.Assertions...); err != nil {
 				return fmt.Errorf("lemma %s, witnesses: %w", l.Name, err)
