@@ -37,6 +37,7 @@ func (e *enc) synth(x, t *Node, c int) *Node {
 		e.synthMemo[key] = b.True
 		return b.True
 	}
+	defer e.knowledgeQuery()()
 	switch x.Kind {
 	case MsgPub, MsgPubVar:
 		n = b.True

@@ -334,16 +334,20 @@ func (p *Problem) Stats() string {
 // solver never enumerates interleavings. Nodes are sorted by rule, and
 // nodes of the same rule by time, so that each graph has one encoding.
 type enc struct {
-	E         *Encoder
-	b         *Builder
-	a         *algebra
-	k         int
-	nodes     []*gnode // nodes[0] is node 1
-	cells     []*cell
-	asserts   []*Node
-	consumers map[*factInst][]*Node // edges out of each linear conclusion
-	instances int
-	synthMemo map[[4]int]*Node
+	E       *Encoder
+	b       *Builder
+	a       *algebra
+	k       int
+	nodes   []*gnode // nodes[0] is node 1
+	cells   []*cell
+	asserts []*Node
+	// the nodes by phase of the encoding, and the knowledge queries'
+	// count (phase)
+	parts                            []Part
+	kDepth, kStart, kNodes, kCounted int
+	consumers                        map[*factInst][]*Node // edges out of each linear conclusion
+	instances                        int
+	synthMemo                        map[[4]int]*Node
 	// noDH > 0 leaves the DH abilities out of synth (for bases, which
 	// are no exponentiations)
 	noDH      int
@@ -495,6 +499,7 @@ func (e *enc) build(goal Goal) error {
 	if !e.E.opts.NoPrune && !e.usedLast && e.goalWitness {
 		e.needed(goal)
 	}
+	e.phase("needed steps")
 	return nil
 }
 
@@ -564,12 +569,55 @@ func (e *enc) depthNodes() error {
 	return nil
 }
 
-// PhaseDebug, when set, is called with the node count after each phase of
-// an encoding (for measurements).
-var PhaseDebug func(phase string, nodes int)
+// Part is what one phase of an encoding added to its problem.
+type Part struct {
+	Name  string
+	Nodes int
+}
 
+// phase records the nodes built since the previous phase as the part
+// name. A knowledge query is built where it is first asked, so the parts
+// are what each phase built, not what each phase alone would need.
+// The nodes the adversary's knowledge queries (synth, knownIn) build are
+// the part "knowledge queries", whatever phase asks them.
 func (e *enc) phase(name string) {
-	if PhaseDebug != nil {
-		PhaseDebug(name, e.b.Nodes())
+	prev := 0
+	for _, p := range e.parts {
+		prev += p.Nodes
+	}
+	k := e.kNodes - e.kCounted
+	e.kCounted = e.kNodes
+	if n := e.b.Nodes() - prev - k; n > 0 {
+		e.parts = append(e.parts, Part{Name: name, Nodes: n})
+	}
+	if k == 0 {
+		return
+	}
+	for i := range e.parts {
+		if e.parts[i].Name == knowledgePart {
+			e.parts[i].Nodes += k
+			return
+		}
+	}
+	e.parts = append(e.parts, Part{Name: knowledgePart, Nodes: k})
+}
+
+const knowledgePart = "knowledge queries"
+
+// knowledgeQuery counts the nodes built until the returned function is
+// called as the knowledge queries' (the outermost query only).
+func (e *enc) knowledgeQuery() func() {
+	if e.kDepth == 0 {
+		e.kStart = e.b.Nodes()
+	}
+	e.kDepth++
+	return func() {
+		if e.kDepth--; e.kDepth == 0 {
+			e.kNodes += e.b.Nodes() - e.kStart
+		}
 	}
 }
+
+// Parts returns the problem's nodes by the phase of the encoding that
+// built them, in the order of the phases (--stats shows them).
+func (p *Problem) Parts() []Part { return p.e.parts }

@@ -285,6 +285,7 @@ func (e *enc) knownIn(x, t *Node, whole bool) *Node {
 	if n, ok := e.knownMemo[key]; ok {
 		return n
 	}
+	defer e.knowledgeQuery()()
 	b := e.b
 	owner := e.owners[t.id]
 	if owner == nil {

@@ -210,6 +210,10 @@ type DepthStat struct {
 	Result     string        `json:"result"`
 	// Readable marks the search for a trace with distinct agents.
 	Readable bool `json:"readable,omitempty"`
+	// Parts: the nodes of a problem built for this depth, by the phase of
+	// the encoding that built them (none when the depth shares the
+	// problem of an earlier one).
+	Parts []encode.Part `json:"-"`
 }
 
 // Verdict is the answer for one lemma.
@@ -415,6 +419,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		}
 		t0 := time.Now()
 		var err error
+		built := c.opts.NotIncremental || k > upTo
 		if c.opts.NotIncremental {
 			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
 		} else if k > upTo {
@@ -461,7 +466,11 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		res, reason, err := sv.CheckSat(ctx)
 		solveT := time.Since(t1)
 		v.Solve += solveT
-		v.Stats = append(v.Stats, DepthStat{Depth: k, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(p.Assertions), Result: res.String()})
+		st := DepthStat{Depth: k, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(p.Assertions), Result: res.String()}
+		if built {
+			st.Parts = p.Parts()
+		}
+		v.Stats = append(v.Stats, st)
 		if c.opts.Progress != nil {
 			c.opts.Progress(l.Name, k, time.Since(start))
 		}

@@ -596,7 +596,7 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo
 		solveT := time.Since(t2)
 		v.Solve += solveT
 		v.Stats = append(v.Stats, DepthStat{Depth: sum, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(p.Assertions),
-			Result: res.String() + " (plan)"})
+			Result: res.String() + " (plan)", Parts: p.Parts()})
 		if err != nil {
 			return lo, false, err
 		}

@@ -209,7 +209,11 @@ func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode
 		res, _, err := sv.CheckSat(ctx)
 		solveT := time.Since(t1)
 		v.Solve += solveT
-		v.Stats = append(v.Stats, DepthStat{Depth: j, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(asserts), Result: res.String(), Readable: true})
+		st := DepthStat{Depth: j, Encode: encT, Solve: solveT, Nodes: p.B.Nodes(), Assertions: len(asserts), Result: res.String(), Readable: true}
+		if j == k {
+			st.Parts = p.Parts()
+		}
+		v.Stats = append(v.Stats, st)
 		encT = 0
 		if err != nil || res == solver.Unknown {
 			// a timeout or the solver giving up: keep the shortest trace

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/tracebound/tracebound/encode"
 	"github.com/tracebound/tracebound/queries"
 	"github.com/tracebound/tracebound/rules"
 )
@@ -333,4 +334,12 @@ func TestJSONBindings(t *testing.T) {
 	assert.Equal(t, "m1", *tag.Pub)
 	assert.True(t, tag.Constant, "'m1' is a constant of the model")
 	assert.Equal(t, "$A", v.Trace.Steps[5].Subst["A"])
+}
+
+func TestPartsLine(t *testing.T) {
+	parts := []encode.Part{{Name: "instances", Nodes: 10}, {Name: "knowledge queries", Nodes: 85}, {Name: "premises", Nodes: 4}, {Name: "formulas", Nodes: 1}}
+	assert.Equal(t, "knowledge queries 85%, instances 10%, premises 4%, formulas 1%", partsLine(parts))
+	parts = append(parts, encode.Part{Name: "needed steps", Nodes: 0})
+	assert.NotContains(t, partsLine(parts), "needed", "parts under 1% are left out")
+	assert.Empty(t, partsLine(nil))
 }

@@ -3,10 +3,12 @@ package format
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/tracebound/tracebound/encode"
 	"github.com/tracebound/tracebound/queries"
 	"github.com/tracebound/tracebound/queries/replay"
 	"github.com/tracebound/tracebound/rules"
@@ -39,6 +41,9 @@ func WriteVerdict(w io.Writer, r *Run, v *queries.Verdict) {
 				what = ", distinct agents"
 			}
 			fmt.Fprintf(w, "    depth %2d: %-7s encode %-10s solve %-10s %d nodes, %d assertions%s\n", s.Depth, s.Result, Round(s.Encode), Round(s.Solve), s.Nodes, s.Assertions, what)
+			if line := partsLine(s.Parts); line != "" {
+				fmt.Fprintf(w, "              nodes by part: %s\n", line)
+			}
 		}
 	}
 }
@@ -282,4 +287,26 @@ func WriteSummary(w io.Writer, r *Run, times bool) {
 		fmt.Fprintln(tw, line)
 	}
 	tw.Flush()
+}
+
+// partsLine shows a problem's nodes by the phase of the encoding that
+// built them, largest first, as shares of the whole ("premises 61%"), the
+// parts under 1% left out.
+func partsLine(parts []encode.Part) string {
+	total := 0
+	for _, p := range parts {
+		total += p.Nodes
+	}
+	if total == 0 {
+		return ""
+	}
+	sorted := slices.Clone(parts)
+	slices.SortStableFunc(sorted, func(a, b encode.Part) int { return b.Nodes - a.Nodes })
+	var out []string
+	for _, p := range sorted {
+		if pct := 100 * p.Nodes / total; pct >= 1 {
+			out = append(out, fmt.Sprintf("%s %d%%", p.Name, pct))
+		}
+	}
+	return strings.Join(out, ", ")
 }
