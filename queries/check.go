@@ -88,8 +88,8 @@ func (o Options) chunkNodes() int {
 }
 
 // presentMin is the least time the presentation of a trace (simpler
-// exponents, distinct agents) may take; otherwise it may take as long as
-// the search that found the trace.
+// exponents, distinct agents) may take under a time limit; otherwise it
+// may take as long as the search that found the trace.
 const presentMin = 2 * time.Second
 
 // encodeChunk encodes the problem of the chunk of depths from k on: at
@@ -524,10 +524,15 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 	if err != nil {
 		return nil, &InternalError{Lemma: l.Name, Err: err, Trace: tr}
 	}
-	// making the trace readable may at most double the time the search
-	// took (and may take presentMin)
-	pctx, cancel := context.WithTimeout(ctx, max(v.Encode+v.Solve, presentMin))
-	defer cancel()
+	// under a time limit, making the trace readable may at most double
+	// the time the search took (and may take presentMin); with --depth
+	// alone the trace shown does not depend on the machine's speed
+	pctx := ctx
+	if c.opts.Depth == 0 || c.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, max(v.Encode+v.Solve, presentMin))
+		defer cancel()
+	}
 	if want >= 0 {
 		tr, rep = c.simpler(pctx, sv, p, want, goal.Formula, tr, rep, solveT)
 	}
@@ -683,11 +688,11 @@ func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
 
 // simpler looks for a trace of the same length with simpler exponents
 // (encode.Problem.Small), easier to read, in the solver that just found tr
-// at depth k; the look costs no more than the search of depth k did (at
-// least a second, at most five). It returns tr itself when there is none.
+// at depth k; the look costs no more than twice the search did (at least
+// two seconds, at most ten). It returns tr itself when there is none.
 func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Problem, k int, goal rules.Formula,
 	tr *rules.Trace, rep *replay.Result, solveT time.Duration) (*rules.Trace, *replay.Result) {
-	budget := min(max(solveT, time.Second), 5*time.Second)
+	budget := min(max(2*solveT, 2*time.Second), 10*time.Second)
 	sctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	for _, small := range p.Small() {
