@@ -65,6 +65,10 @@ type Options struct {
 	// own (Problem.Switches), so that a search can drop restrictions:
 	// which ones block a goal (switches.go).
 	RestrictionSwitches bool
+	// EagerEdges encodes every premise's sources with one equality per
+	// source and argument, never through numbered sources (for
+	// comparison: graph.go, premises).
+	EagerEdges bool
 }
 
 // DefaultOptions returns the default options.
@@ -341,6 +345,7 @@ type enc struct {
 	nodes   []*gnode // nodes[0] is node 1
 	cells   []*cell
 	asserts []*Node
+	concIDs map[*factInst]int // numbered conclusions (graph.go)
 	// the nodes by phase of the encoding, and the knowledge queries'
 	// count (phase)
 	parts                            []Part
@@ -417,7 +422,7 @@ func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
 	b := NewBuilder()
 	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
 		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
-		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{}}
+		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{}, concIDs: map[*factInst]int{}}
 	if err := e.build(goal); err != nil {
 		return nil, err
 	}

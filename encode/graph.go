@@ -139,25 +139,54 @@ func (e *enc) premises(in *inst) error {
 			continue
 		}
 		key := p.f.Key()
-		var lits []*Node
+		type source struct {
+			g   *gnode
+			src *inst
+			ci  int
+		}
+		var cands []source
 		for _, g := range e.nodes {
 			if g == in.node {
 				continue
 			}
 			for _, src := range g.insts {
 				for ci, c := range src.conc {
-					if c.f.Key() != key {
-						continue
+					if c.f.Key() == key && mayEqualAll(p.args, c.args) {
+						cands = append(cands, source{g, src, ci})
 					}
-					eqs := make([]*Node, len(c.args))
-					for j := range c.args {
-						eqs[j] = b.Eq(p.args[j], c.args[j])
+				}
+			}
+		}
+		// with many sources, the premise names its source by a number
+		// and reads the arguments through functions of it (arity
+		// functions instead of one equality per source and argument)
+		var srcID *Node
+		if len(cands) >= edgeFunctionSources && len(p.args) >= 2 && !e.E.opts.EagerEdges {
+			srcID = b.FreshConst("source", SortInt)
+			for j, x := range p.args {
+				e.assert(b.Implies(in.active, b.Eq(x, b.App(e.concArg(key, j, x.Sort), srcID))))
+			}
+		}
+		var lits []*Node
+		for _, cand := range cands {
+			{
+				g, src, ci := cand.g, cand.src, cand.ci
+				{
+					c := src.conc[ci]
+					var lit, eq *Node
+					if srcID != nil {
+						lit, eq = b.Eq(srcID, b.Int(int64(e.concID(c)))), b.True
+					} else {
+						eqs := make([]*Node, len(c.args))
+						for j := range c.args {
+							eqs[j] = b.Eq(p.args[j], c.args[j])
+						}
+						eq = b.And(eqs...)
+						if eq == b.False {
+							continue
+						}
+						lit = b.FreshConst("edge", SortBool)
 					}
-					eq := b.And(eqs...)
-					if eq == b.False {
-						continue
-					}
-					lit := b.FreshConst("edge", SortBool)
 					e.assert(b.Implies(lit, b.And(in.active, src.active, eq, b.Lt(g.time, in.node.time))))
 					if !key.Persistent {
 						e.consumers[c] = append(e.consumers[c], lit)
@@ -264,4 +293,68 @@ func positiveActions(n *nnf, out map[string]bool, goal bool) {
 	for _, c := range n.flatten(nnfAnd) {
 		walk(c, goal && c.kind == nnfEx)
 	}
+}
+
+// edgeFunctionSources is the number of sources from which a premise names
+// its source by a number (premises, above).
+const edgeFunctionSources = 4
+
+// concID numbers a conclusion for the premises that name their source.
+// Its arguments are the values of the functions concArg at its number.
+func (e *enc) concID(c *factInst) int {
+	if id, ok := e.concIDs[c]; ok {
+		return id
+	}
+	id := len(e.concIDs)
+	e.concIDs[c] = id
+	key := c.f.Key()
+	for j, x := range c.args {
+		e.assert(e.b.Eq(e.b.App(e.concArg(key, j, x.Sort), e.b.Int(int64(id))), x))
+	}
+	return id
+}
+
+// concArg is the function from a conclusion's number to its argument j,
+// for facts of key.
+func (e *enc) concArg(key rules.FactKey, j int, s Sort) *Fun {
+	return e.b.Func(fmt.Sprintf("arg_%s_%d_%d_%t", key.Name, key.Arity, j, key.Persistent), []Sort{SortInt}, s)
+}
+
+// mayEqualAll reports whether the argument lists may be equal: false when
+// an argument pair differs statically (b.Eq would fold it to false).
+func mayEqualAll(xs, ys []*Node) bool {
+	for i := range xs {
+		if !mayEqual(xs[i], ys[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// mayEqual is false when x and y differ statically: integer literals,
+// messages with different known heads, constants of different values,
+// constructor applications with an argument pair that differs.
+func mayEqual(x, y *Node) bool {
+	if x == y {
+		return true
+	}
+	switch x.Sort {
+	case SortInt, SortReal:
+		return x.Op != OpIntLit || y.Op != OpIntLit || x.Lit == y.Lit
+	case SortMsg:
+		hx, hy := msgHead(x), msgHead(y)
+		if hx == "" || hy == "" {
+			return true
+		}
+		if hx != hy {
+			return false
+		}
+		switch {
+		case x.Kind == MsgCtor && y.Kind == MsgCtor:
+			return len(x.Args) == len(y.Args) && mayEqualAll(x.Args, y.Args)
+		case x.Kind == MsgPub && y.Kind == MsgPub, x.Kind == MsgFresh && y.Kind == MsgFresh:
+			return x.Lit == y.Lit
+		}
+	}
+	return true
 }

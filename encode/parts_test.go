@@ -35,3 +35,49 @@ end`
 	assert.True(t, names[knowledgePart], "%v", p.Parts())
 	assert.True(t, names["premises"], "%v", p.Parts())
 }
+
+// A premise with many possible sources names its source by a number
+// (graph.go): NSL's depth-6 problem is smaller that way than with one
+// equality per source and argument.
+func TestNumberedSources(t *testing.T) {
+	th, diags := rules.Load("../examples/nsl.spthy", rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	goal := GoalForLemma(th.Lemma("responder_nonce_secrecy"))
+	size := func(eager bool) int {
+		o := DefaultOptions()
+		o.EagerEdges = eager
+		E, err := New(th, o)
+		require.NoError(t, err)
+		p, err := E.EncodeAtMost(goal, 6)
+		require.NoError(t, err)
+		return p.B.Nodes()
+	}
+	assert.Less(t, size(false), size(true))
+}
+
+// mayEqual agrees with Builder.Eq: false exactly where Eq folds to false.
+func TestMayEqual(t *testing.T) {
+	th, diags := rules.Parse("m.spthy", []byte("theory M begin\nbuiltins: hashing\nend"), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	b := NewBuilder()
+	a := newAlgebra(b, th)
+	x, y := b.FreshConst("x", SortMsg), b.FreshConst("y", SortMsg)
+	pa, pb := a.pub("a"), a.pub("b")
+	h := func(m *Node) *Node {
+		n, err := a.apply("h", []*Node{m})
+		require.NoError(t, err)
+		return n
+	}
+	pair := func(m, n *Node) *Node {
+		p, err := a.apply(rules.FunPair, []*Node{m, n})
+		require.NoError(t, err)
+		return p
+	}
+	for _, c := range []struct{ x, y *Node }{
+		{x, y}, {pa, pb}, {pa, x}, {h(pa), h(pb)}, {h(x), h(pa)}, {pair(pa, x), pair(pb, y)},
+		{pair(x, pa), pair(y, pa)}, {h(pa), pair(pa, pa)}, {a.fresh("n", 1), a.fresh("n", 2)}, {a.fresh("n", 1), pa},
+		{b.Int(1), b.Int(2)}, {b.Int(1), b.FreshConst("i", SortInt)},
+	} {
+		assert.Equal(t, b.Eq(c.x, c.y) != b.False, mayEqual(c.x, c.y), "%v = %v", c.x, c.y)
+	}
+}

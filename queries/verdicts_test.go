@@ -38,6 +38,16 @@ func TestVerdictsPerDepth(t *testing.T) {
 	checkVerdicts(t, func(o *Options) { o.ChunkNodes = 1 })
 }
 
+// TestVerdictsEagerEdges checks them with every premise's sources
+// encoded by equalities (encode.Options.EagerEdges) instead of numbered
+// sources: two encodings of the same graphs.
+func TestVerdictsEagerEdges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	checkVerdicts(t, func(o *Options) { o.Encode.EagerEdges = true })
+}
+
 func checkVerdicts(t *testing.T, tweak func(*Options)) {
 	files, err := filepath.Glob("testdata/verdicts/*.spthy")
 	require.NoError(t, err)
