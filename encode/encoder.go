@@ -419,15 +419,24 @@ func (p *Problem) Exactly(j int) *Node {
 }
 
 func (E *Encoder) encode(goal Goal, k int, atMost bool) (*Problem, error) {
+	return E.newEnc(k, atMost).problem(goal)
+}
+
+// newEnc starts an encoding of at most (or exactly) k steps.
+func (E *Encoder) newEnc(k int, atMost bool) *enc {
 	b := NewBuilder()
-	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
+	return &enc{E: E, b: b, a: newAlgebra(b, E.th), k: k, atMost: atMost, consumers: map[*factInst][]*Node{},
 		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
 		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{}, concIDs: map[*factInst]int{}}
+}
+
+// problem builds the encoding's problem for goal.
+func (e *enc) problem(goal Goal) (*Problem, error) {
 	if err := e.build(goal); err != nil {
 		return nil, err
 	}
-	p := &Problem{B: b, K: k, e: e}
-	p.Assertions = append(b.TakeAxioms(), e.asserts...)
+	p := &Problem{B: e.b, K: e.k, e: e}
+	p.Assertions = append(e.b.TakeAxioms(), e.asserts...)
 	return p, nil
 }
 

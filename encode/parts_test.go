@@ -81,3 +81,19 @@ func TestMayEqual(t *testing.T) {
 		assert.Equal(t, b.Eq(c.x, c.y) != b.False, mayEqual(c.x, c.y), "%v = %v", c.x, c.y)
 	}
 }
+
+// Slot problems number their premises' sources too (EncodeSlots once
+// built its encoding without the numbering's table and panicked).
+func TestSlotsNumberedSources(t *testing.T) {
+	th, diags := rules.Load("../examples/nsl.spthy", rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	E, err := New(th, DefaultOptions())
+	require.NoError(t, err)
+	slots := make([]int, len(E.rules))
+	for i := range slots {
+		slots[i] = edgeFunctionSources
+	}
+	p, err := E.EncodeSlots(GoalForLemma(th.Lemma("executable")), slots, 0)
+	require.NoError(t, err)
+	assert.NotEmpty(t, p.e.concIDs, "some premise has %d sources or more", edgeFunctionSources)
+}

@@ -26,17 +26,9 @@ func (E *Encoder) EncodeSlots(goal Goal, slots []int, k int) (*Problem, error) {
 	for _, n := range slots {
 		total += n
 	}
-	b := NewBuilder()
-	e := &enc{E: E, b: b, a: newAlgebra(b, E.th), k: total, atMost: true, consumers: map[*factInst][]*Node{},
-		synthMemo: map[[4]int]*Node{}, owners: map[int]*Node{}, uses: map[*gnode][]*Node{},
-		decUses: map[int][]*Node{}, witness: map[*gnode][]*Node{}, outEdges: map[*gnode][]*Node{}, knownMemo: map[[3]int]*Node{},
-		slots: slots, slotLimit: k}
-	if err := e.build(goal); err != nil {
-		return nil, err
-	}
-	p := &Problem{B: b, K: total, e: e}
-	p.Assertions = append(b.TakeAxioms(), e.asserts...)
-	return p, nil
+	e := E.newEnc(total, true)
+	e.slots, e.slotLimit = slots, k
+	return e.problem(goal)
 }
 
 // slotNodes creates the nodes of a slot problem: slots[i] nodes for rule
