@@ -97,9 +97,14 @@ const presentMin = 2 * time.Second
 // under Problem.Exactly. A problem for several depths that is larger than
 // o.ChunkNodes, or that cannot be built (a restriction expands beyond the
 // limit), is replaced by the one of depth k alone. The problem's K is the
-// chunk's last depth.
-func (o Options) encodeChunk(enc *encode.Encoder, goal encode.Goal, k, max int) (*encode.Problem, error) {
+// chunk's last depth. prev is the problem of the depths before k, or nil:
+// when it is larger than o.ChunkNodes already, so is the chunk's (an
+// encoding for more depths is larger), and only depth k is encoded.
+func (o Options) encodeChunk(enc *encode.Encoder, goal encode.Goal, k, max int, prev *encode.Problem) (*encode.Problem, error) {
 	upTo := min(k+incrementalChunk-1, max)
+	if prev != nil && prev.B.Nodes() > o.chunkNodes() {
+		upTo = k
+	}
 	p, err := enc.EncodeAtMost(goal, upTo)
 	if upTo > k && (encode.IsUnsupported(err) || err == nil && p.B.Nodes() > o.chunkNodes()) {
 		return enc.EncodeAtMost(goal, k)
@@ -425,8 +430,10 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo
 			// steps, each depth checked under "exactly k" in a scope
-			from := k
-			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.opts.encodeChunk(c.enc, goal, from, c.opts.maxDepth()) })
+			from, prev := k, p
+			p, sv, err = prepare(ctx, func() (*encode.Problem, error) {
+				return c.opts.encodeChunk(c.enc, goal, from, c.opts.maxDepth(), prev)
+			})
 			if err == nil {
 				upTo = p.K
 			}

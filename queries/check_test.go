@@ -295,18 +295,31 @@ func TestEncodeChunk(t *testing.T) {
 	goal := encode.GoalForLemma(th.Lemma("responder_nonce_secrecy"))
 	c := NewChecker(th, DefaultOptions())
 	require.NoError(t, c.err)
-	p, err := c.opts.encodeChunk(c.enc, goal, 5, 12)
+	p, err := c.opts.encodeChunk(c.enc, goal, 5, 12, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 5+incrementalChunk-1, p.K)
 	assert.Less(t, p.B.Nodes(), DefaultChunkNodes, "the example's chunk fits the default")
 	o := DefaultOptions()
 	o.ChunkNodes = 1 << 30
-	p, err = o.encodeChunk(c.enc, goal, 11, 12)
+	p, err = o.encodeChunk(c.enc, goal, 11, 12, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 12, p.K, "no depth beyond the maximum")
 
 	o.ChunkNodes = p.B.Nodes() - 1
-	p, err = o.encodeChunk(c.enc, goal, 11, 12)
+	p, err = o.encodeChunk(c.enc, goal, 11, 12, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 11, p.K, "a chunk larger than ChunkNodes is one depth")
+
+	// after a problem larger than ChunkNodes only the next depth is
+	// encoded: the chunk's would be larger still, and replaced
+	o.ChunkNodes = 1000
+	p5, err := o.encodeChunk(c.enc, goal, 5, 12, nil)
+	require.NoError(t, err)
+	require.Equal(t, 5, p5.K)
+	p6, err := o.encodeChunk(c.enc, goal, 6, 12, p5)
+	require.NoError(t, err)
+	assert.Equal(t, 6, p6.K)
+	big, err := c.enc.EncodeAtMost(goal, 9)
+	require.NoError(t, err)
+	assert.Greater(t, big.B.Nodes(), p5.B.Nodes(), "an encoding for more depths is larger")
 }

@@ -188,7 +188,7 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 		}
 		if k > upTo {
 			t1 := time.Now()
-			p, err = opts.encodeChunk(enc, goal, k, x.Depth)
+			p, err = opts.encodeChunk(enc, goal, k, x.Depth, p)
 			if err == nil {
 				upTo = p.K
 				sv = solver.New()

@@ -185,7 +185,7 @@ func (c *Checker) readable(ctx context.Context, v *Verdict, goal encode.Goal) er
 func (c *Checker) searchDistinct(ctx context.Context, v *Verdict, goal, g encode.Goal, rule []coincidence) (bool, error) {
 	k := v.Depth
 	t0 := time.Now()
-	p, err := c.opts.encodeChunk(c.enc, g, k, k+readableSlack)
+	p, err := c.opts.encodeChunk(c.enc, g, k, k+readableSlack, nil)
 	if err != nil {
 		// e.g. a goal the encoder cannot take: keep the shortest trace
 		return false, nil

@@ -44,7 +44,7 @@ func (c *Checker) moreWitnesses(ctx context.Context, l *rules.Lemma, v *Verdict)
 		if k > upTo {
 			t0 := time.Now()
 			var err error
-			p, err = c.opts.encodeChunk(c.enc, goal, k, c.opts.answerDepth(v))
+			p, err = c.opts.encodeChunk(c.enc, goal, k, c.opts.answerDepth(v), p)
 			if err != nil {
 				if encode.IsUnsupported(err) {
 					return nil
