@@ -169,33 +169,29 @@ func (e *enc) premises(in *inst) error {
 		}
 		var lits []*Node
 		for _, cand := range cands {
-			{
-				g, src, ci := cand.g, cand.src, cand.ci
-				{
-					c := src.conc[ci]
-					var lit, eq *Node
-					if srcID != nil {
-						lit, eq = b.Eq(srcID, b.Int(int64(e.concID(c)))), b.True
-					} else {
-						eqs := make([]*Node, len(c.args))
-						for j := range c.args {
-							eqs[j] = b.Eq(p.args[j], c.args[j])
-						}
-						eq = b.And(eqs...)
-						if eq == b.False {
-							continue
-						}
-						lit = b.FreshConst("edge", SortBool)
-					}
-					e.assert(b.Implies(lit, b.And(in.active, src.active, eq, b.Lt(g.time, in.node.time))))
-					if !key.Persistent {
-						e.consumers[c] = append(e.consumers[c], lit)
-					}
-					lits = append(lits, lit)
-					in.edges[pi] = append(in.edges[pi], &edge{lit: lit, from: src, conc: ci})
-					e.outEdges[g] = append(e.outEdges[g], lit)
+			g, src, ci := cand.g, cand.src, cand.ci
+			c := src.conc[ci]
+			var lit, eq *Node
+			if srcID != nil {
+				lit, eq = b.Eq(srcID, b.Int(int64(e.concID(c)))), b.True
+			} else {
+				eqs := make([]*Node, len(c.args))
+				for j := range c.args {
+					eqs[j] = b.Eq(p.args[j], c.args[j])
 				}
+				eq = b.And(eqs...)
+				if eq == b.False {
+					continue
+				}
+				lit = b.FreshConst("edge", SortBool)
 			}
+			e.assert(b.Implies(lit, b.And(in.active, src.active, eq, b.Lt(g.time, in.node.time))))
+			if !key.Persistent {
+				e.consumers[c] = append(e.consumers[c], lit)
+			}
+			lits = append(lits, lit)
+			in.edges[pi] = append(in.edges[pi], &edge{lit: lit, from: src, conc: ci})
+			e.outEdges[g] = append(e.outEdges[g], lit)
 		}
 		e.assert(b.Implies(in.active, b.Or(lits...)))
 	}

@@ -322,4 +322,17 @@ func TestEncodeChunk(t *testing.T) {
 	big, err := c.enc.EncodeAtMost(goal, 9)
 	require.NoError(t, err)
 	assert.Greater(t, big.B.Nodes(), p5.B.Nodes(), "an encoding for more depths is larger")
+
+	// the skip itself: a chunk that would fit is not tried after a
+	// problem over the limit
+	chunk, err := DefaultOptions().encodeChunk(c.enc, goal, 5, 12, nil)
+	require.NoError(t, err)
+	require.Equal(t, 8, chunk.K)
+	o.ChunkNodes = chunk.B.Nodes()
+	p, err = o.encodeChunk(c.enc, goal, 5, 12, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 8, p.K, "the chunk fits")
+	p, err = o.encodeChunk(c.enc, goal, 5, 12, big)
+	require.NoError(t, err)
+	assert.Equal(t, 5, p.K, "after a problem over the limit, depth 5 alone")
 }
