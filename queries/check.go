@@ -64,7 +64,25 @@ type Options struct {
 	// solving) larger than this many nodes is replaced by one per depth;
 	// 0 means DefaultChunkNodes.
 	ChunkNodes int
+	// Forward says when the forward search (forward.go) looks for a
+	// trace: by default once the deepening meets a problem larger than
+	// ChunkNodes.
+	Forward ForwardMode
 }
+
+// ForwardMode says when a check runs the forward search.
+type ForwardMode uint8
+
+const (
+	// ForwardAuto: once, before solving the first problem larger than
+	// ChunkNodes (short traces are found faster, and shortest, by
+	// deepening).
+	ForwardAuto ForwardMode = iota
+	// ForwardFirst: before the deepening.
+	ForwardFirst
+	// ForwardOff: never.
+	ForwardOff
+)
 
 // incrementalChunk is how many depths share one incremental problem: a
 // larger problem than needed slows each depth, a new problem loses what
@@ -257,10 +275,13 @@ type Verdict struct {
 	// lets one agent play two roles: the length of that shortest trace
 	// (readable.go). It equals Depth then.
 	Shortest int
-	// AtLeast is set for a trace found from a plan (plan.go) that is
-	// longer than the abstraction's lower bound: a shortest trace has at
-	// least AtLeast steps, and Trace may not be one.
+	// AtLeast is set for a trace found from a plan (plan.go) or by the
+	// forward search (forward.go) that is longer than what the deepening
+	// or the abstraction showed: a shortest trace has at least AtLeast
+	// steps, and Trace may not be one.
 	AtLeast int
+	// Forward marks a trace found by the forward search.
+	Forward bool
 	// Measure is what the adversary of Trace needs, by the bounds'
 	// definitions (docs/bounds.md); MeasureExact is false when its keyed
 	// deconstructions are only an upper bound.
@@ -287,6 +308,9 @@ func (v *Verdict) Summary() string {
 	}
 	if v.AtLeast > 0 {
 		shortest = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
+		if v.Forward {
+			shortest = fmt.Sprintf(" (forward search; a shortest trace has at least %d steps)", v.AtLeast)
+		}
 	}
 	var s string
 	switch v.Kind {
@@ -411,6 +435,13 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		v.Depth = lo - 1
 		v.Stats = append(v.Stats, DepthStat{Depth: lo - 1, Result: "none below " + fmt.Sprint(lo) + " (abstraction)"})
 	}
+	searched := false
+	if c.opts.Forward == ForwardFirst {
+		searched = true
+		if done, err := c.forward(ctx, v, goal); err != nil || done {
+			return v, err
+		}
+	}
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver
@@ -453,6 +484,12 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				return v, nil
 			}
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
+		}
+		if built && !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes() {
+			searched = true
+			if done, err := c.forward(ctx, v, goal); err != nil || done {
+				return v, err
+			}
 		}
 		if c.opts.EmitSMTLIB != "" {
 			var extra []*encode.Node

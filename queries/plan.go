@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -38,6 +39,10 @@ type absFact struct {
 	// the premise (the unlabeled variant of a forwarding rule, below:
 	// values with those labels go to the other variants)
 	excl map[int]map[string]bool
+	// skel: with deep labels, each argument's label as a term skeleton
+	// ("_" for anything), which two labels must unify for one to feed
+	// the other
+	skel []*rules.Term
 }
 
 // feeds reports whether a conclusion can supply a premise in the
@@ -50,7 +55,30 @@ func (c absFact) feeds(p absFact) bool {
 		if p.excl[i][c.consts[i]] {
 			return false
 		}
-		if c.consts[i] != "" && p.consts[i] != "" && c.consts[i] != p.consts[i] {
+		if c.consts[i] != "" && p.consts[i] != "" && c.consts[i] != p.consts[i] &&
+			(c.skel == nil || p.skel == nil || !skelCompatible(c.skel[i], p.skel[i])) {
+			return false
+		}
+	}
+	return true
+}
+
+// skelCompatible reports whether two skeletons can stand for one term.
+func skelCompatible(a, b *rules.Term) bool {
+	switch {
+	case a.Kind == rules.TVar || b.Kind == rules.TVar:
+		return true
+	case a.Kind != b.Kind:
+		return false
+	case a.Kind == rules.TFresh:
+		return true
+	case a.Kind == rules.TPub:
+		return a.Name == b.Name || a.Name == skelAnyName || b.Name == skelAnyName
+	case a.Name != b.Name || len(a.Args) != len(b.Args):
+		return false
+	}
+	for i := range a.Args {
+		if !skelCompatible(a.Args[i], b.Args[i]) {
 			return false
 		}
 	}
@@ -68,7 +96,16 @@ type absRule struct {
 // function symbols that no equation rewrites and that belong to no
 // built-in equational theory (two such terms with different heads are
 // never equal).
-type labeler struct{ opaque map[string]bool }
+//
+// With depth > 0 (deep labels) a label is the term's skeleton to that
+// many levels of function applications, "_" for variables, names and
+// what the equations may change: <'1', x> and <'2', y> are told apart,
+// which the head alone ("pair/2(…)") does not.
+type labeler struct {
+	opaque map[string]bool
+	depth  int
+	skels  map[string]*rules.Term // deep labels' skeletons by label
+}
 
 func newLabeler(th *rules.Theory) labeler {
 	l := labeler{opaque: th.ReducibleSymbols()}
@@ -79,7 +116,25 @@ func newLabeler(th *rules.Theory) labeler {
 	return l
 }
 
+// newDeepLabeler returns a labeler of skeletons depth levels deep.
+func newDeepLabeler(th *rules.Theory, depth int) labeler {
+	l := newLabeler(th)
+	l.depth, l.skels = depth, map[string]*rules.Term{}
+	return l
+}
+
+const skelAnyName = "_"
+
+var (
+	skelAny   = rules.NewVar(skelAnyName, 0, rules.SortMsg)
+	skelFresh = rules.NewFreshConst(skelAnyName) // some fresh name
+	skelPub   = rules.NewPub(skelAnyName)        // some public name
+)
+
 func (l labeler) label(t *rules.Term) string {
+	if l.depth > 0 {
+		return l.skelLabel(l.skeleton(t, l.depth, false))
+	}
 	switch {
 	case t.Kind == rules.TPub || t.Kind == rules.TFresh:
 		return t.String()
@@ -93,20 +148,95 @@ func (l labeler) label(t *rules.Term) string {
 	return ""
 }
 
-func (l labeler) fact(f *rules.Fact, sub map[rules.Var]string) absFact {
-	a := absFact{key: f.Key(), consts: make([]string, len(f.Args))}
-	for i, t := range f.Args {
-		if t.Kind == rules.TVar {
-			a.consts[i] = sub[t.Var]
-			continue
+func (l labeler) skelLabel(sk *rules.Term) string {
+	if sk.Kind == rules.TVar {
+		return ""
+	}
+	s := sk.String()
+	l.skels[s] = sk
+	return s
+}
+
+// skeleton returns t to d levels of applications, skelAny elsewhere. A
+// ground term of a state (concrete) is in normal form: its head is what
+// it is even where an equation might rewrite a pattern, and a fresh or
+// public name is one (some fresh name, some public name for a search's
+// placeholder).
+func (l labeler) skeleton(t *rules.Term, d int, concrete bool) *rules.Term {
+	switch {
+	case t.Kind == rules.TPub && strings.HasPrefix(t.Name, fwdPlaceholder):
+		return skelPub
+	case t.Kind == rules.TPub:
+		return t
+	case t.Kind == rules.TFresh, t.Kind == rules.TVar && t.Var.Sort == rules.SortFresh:
+		return skelFresh
+	case t.Kind == rules.TVar && t.Var.Sort == rules.SortPub:
+		return skelPub
+	case t.Kind != rules.TApp:
+		return skelAny
+	case l.opaque[t.Name] && !concrete:
+		return skelAny
+	case len(t.Args) == 0:
+		return t
+	}
+	args := make([]*rules.Term, len(t.Args))
+	for i, a := range t.Args {
+		args[i] = skelAny
+		if d > 1 && !l.opaque[t.Name] {
+			args[i] = l.skeleton(a, d-1, concrete)
 		}
-		a.consts[i] = l.label(t)
+	}
+	return rules.NewApp(t.Name, args...)
+}
+
+// concreteFact returns the abstract fact of a ground fact of a state.
+func (l labeler) concreteFact(f *rules.Fact) absFact {
+	a := absFact{key: f.Key(), consts: make([]string, len(f.Args)), skel: make([]*rules.Term, len(f.Args))}
+	for i, t := range f.Args {
+		a.skel[i] = l.skeleton(t, l.depth, true)
+		a.consts[i] = l.skelLabel(a.skel[i])
 	}
 	return a
 }
 
-// maxVariants bounds the variants of one rule.
+func (l labeler) fact(f *rules.Fact, sub map[rules.Var]string) absFact {
+	a := absFact{key: f.Key(), consts: make([]string, len(f.Args))}
+	if l.depth > 0 {
+		a.skel = make([]*rules.Term, len(f.Args))
+	}
+	for i, t := range f.Args {
+		if t.Kind == rules.TVar {
+			a.consts[i] = sub[t.Var]
+			if a.consts[i] == "" && l.depth > 0 {
+				a.consts[i] = l.label(t) // the variable's sort
+			}
+		} else {
+			a.consts[i] = l.label(t)
+		}
+		if a.skel != nil {
+			a.skel[i] = skelAny
+			if sk, ok := l.skels[a.consts[i]]; ok {
+				a.skel[i] = sk
+			}
+		}
+	}
+	return a
+}
+
+// maxVariants bounds the variants of one rule (for the flow problem:
+// each is a count for Z3).
 const maxVariants = 8
+
+// deepVariants bounds them for deep labels (the forward search, where a
+// variant costs only time in its heuristic).
+const deepVariants = 64
+
+func (l labeler) maxVariants() int {
+	if l.depth > 0 {
+		return deepVariants
+	}
+	return maxVariants
+}
 
 // abstractRules returns the abstraction's rules: every live rule, and for
 // a rule that forwards a value (a variable that is a whole argument of a
@@ -118,8 +248,7 @@ const maxVariants = 8
 // a flow of the abstraction. The labels at a fact's argument come from the
 // variants too: they are computed to a fixpoint (a round that is not one
 // only loses precision).
-func abstractRules(th *rules.Theory, rs []*rules.Rule, live []bool, split bool) []absRule {
-	lb := newLabeler(th)
+func abstractRules(lb labeler, rs []*rules.Rule, live []bool, split bool) []absRule {
 	type pos struct {
 		key rules.FactKey
 		i   int
@@ -249,7 +378,7 @@ func abstractRules(th *rules.Theory, rs []*rules.Rule, live []bool, split bool) 
 				}
 				sort.Strings(lbs)
 				lbs = append(lbs, "") // the unlabeled variant, always
-				if n*len(lbs) > maxVariants {
+				if n*len(lbs) > lb.maxVariants() {
 					continue
 				}
 				n *= len(lbs)
@@ -359,9 +488,9 @@ func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*plann
 	for i := range pl.rs {
 		pl.live[i] = !E.Dead(i)
 	}
-	ars := abstractRules(th, pl.rs, pl.live, true)
+	ars := abstractRules(newLabeler(th), pl.rs, pl.live, true)
 	if countFlows(ars) > maxFlows {
-		ars = abstractRules(th, pl.rs, pl.live, false)
+		ars = abstractRules(newLabeler(th), pl.rs, pl.live, false)
 		if countFlows(ars) > maxFlows {
 			return nil, fmt.Errorf("plan: more than %d flows", maxFlows)
 		}

@@ -133,6 +133,7 @@ witness found); 1 a lemma falsified or without witness up to the bound;
 	f.BoolVar(&cf.opts.Encode.NoPrune, "no-prune", false, "keep traces with steps that play no part (for comparison)")
 	f.BoolVar(&cf.opts.Shortest, "shortest", false, "show a shortest trace even when one agent plays two roles in it (by default a trace with distinct agents, at most 2 steps longer, is shown)")
 	f.BoolVar(&cf.opts.NotIncremental, "no-incremental", false, "encode each depth anew instead of solving depths incrementally (for comparison)")
+	registerForward(cmd, &cf.opts)
 	f.StringVar(&cf.opts.EmitSMTLIB, "emit-smtlib", "", "write the check of each depth as an SMT-LIB 2 file (LEMMA-dK.smt2) into this directory, for other solvers")
 	f.IntVarP(&cf.jobs, "jobs", "j", runtime.NumCPU(), "lemmas checked in parallel (one Z3 context each)")
 	f.StringVar(&cf.shard, "shard", "", "check only shard I of N (I/N, 1-based): a fixed share of the lemmas, balanced by a cost estimate; combine the JSON reports with tracebound merge")

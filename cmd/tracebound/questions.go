@@ -27,6 +27,29 @@ func registerSearch(cmd *cobra.Command, opts *queries.Options, timeout string) {
 	f.IntVar(&opts.Encode.Bounds.AnalysisLayers, "adv-analyse", def.AnalysisLayers, "one-argument deconstructions (pairs, getMessage, …) in a row on values below a pattern's variables")
 	f.IntVar(&opts.Encode.Bounds.ConstructionLayers, "adv-construct", def.ConstructionLayers, "layers of function applications the adversary builds where a pattern has a variable")
 	f.IntVar(&opts.Encode.Bounds.SubtermLevels, "subterm-levels", def.SubtermLevels, "levels below the known structure of a value that the subterm relation << looks")
+	registerForward(cmd, opts)
+}
+
+// forwardFlag is --forward: when the forward search looks for a trace.
+type forwardFlag struct{ m *queries.ForwardMode }
+
+var forwardNames = []string{queries.ForwardAuto: "auto", queries.ForwardFirst: "first", queries.ForwardOff: "off"}
+
+func (f forwardFlag) String() string { return forwardNames[*f.m] }
+func (f forwardFlag) Type() string   { return "auto|first|off" }
+func (f forwardFlag) Set(s string) error {
+	for i, n := range forwardNames {
+		if n == s {
+			*f.m = queries.ForwardMode(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("want auto, first or off")
+}
+
+func registerForward(cmd *cobra.Command, opts *queries.Options) {
+	cmd.Flags().Var(forwardFlag{&opts.Forward}, "forward",
+		"when the forward search (concrete states, no adversary but forwarding, for long traces) runs: auto (before the first problem over the chunk limit), first (before the deepening), off")
 }
 
 // answerFlags are --witnesses, --explain and --no-blocking.

@@ -27,7 +27,8 @@ type evaluator struct {
 	points []timepoint
 	kterms []*rules.Term
 	kacts  [][]*rules.Fact
-	univ   []*rules.Term
+	univ   []*rules.Term // every subterm of the trace, built on first use
+	built  bool
 }
 
 func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
@@ -43,6 +44,22 @@ func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 		ev.kacts = append(ev.kacts, ev.knowledgeActions(i))
 	}
 	sort.SliceStable(ev.points, func(i, j int) bool { return ev.points[i].time < ev.points[j].time })
+	return ev
+}
+
+// Holds evaluates f on a trace of ground steps without knowledge events,
+// such as a search's partial trace (a prefix of the trace it will
+// return, which Check replays in full).
+func Holds(th *rules.Theory, steps []*Step, f rules.Formula) (bool, error) {
+	return newEvaluator(th, &rules.Trace{}, &Result{Steps: steps}).holds(f)
+}
+
+// subterms returns every subterm of the trace, computing it once.
+func (ev *evaluator) subterms() []*rules.Term {
+	if ev.built {
+		return ev.univ
+	}
+	ev.built = true
 	seen := map[string]bool{}
 	addAll := func(t *rules.Term) {
 		t.Walk(func(s *rules.Term) bool {
@@ -53,7 +70,7 @@ func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 			return true
 		})
 	}
-	for _, st := range res.Steps {
+	for _, st := range ev.res.Steps {
 		for _, fs := range [][]*rules.Fact{st.Premises, st.Actions, st.Conclusions} {
 			for _, f := range fs {
 				for _, a := range f.Args {
@@ -65,7 +82,7 @@ func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 	for _, t := range ev.kterms {
 		addAll(t)
 	}
-	return ev
+	return ev.univ
 }
 
 type evalEnv struct {
@@ -360,7 +377,7 @@ func factHasVar(f *rules.Fact, x rules.Var) bool {
 
 // universe is every subterm of the trace and every ground subterm of f.
 func (ev *evaluator) universe(f rules.Formula) []*rules.Term {
-	out := append([]*rules.Term{}, ev.univ...)
+	out := append([]*rules.Term{}, ev.subterms()...)
 	rules.WalkFormula(f, func(g rules.Formula) {
 		if a, ok := g.(*rules.Atom); ok {
 			for _, t := range []*rules.Term{a.L, a.R} {

@@ -1,0 +1,1133 @@
+package queries
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tracebound/tracebound/encode"
+
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// The forward search: a second way to find a trace, for the long ones
+// the deepening cannot reach (a 25-step TLS handshake is a problem of
+// millions of nodes). It runs the model's rules on concrete states, as
+// the multiset semantics does, from the empty state; the next state to
+// grow is the one whose goal looks nearest (greedy best-first search).
+//
+//   - Nearness is measured in the plans' abstraction (plan.go) with
+//     deletions ignored: from the abstract facts of a state, the summed
+//     costs of the rule instances that would give the goal's actions
+//     (h_add, as in classical planning). A state from which the
+//     abstraction cannot reach the goal at all is dropped: every trace is
+//     a flow of the abstraction, so no trace from it has the goal.
+//   - Fresh names are new constants; a public variable that no premise
+//     binds gets a placeholder, which a later match may identify with a
+//     name or another placeholder (the choice is deferred to when it
+//     matters); placeholders left at the end are distinct names.
+//   - In premises are fed only by messages the trace sent (Out) as they
+//     are: the adversary forwards, it builds nothing. A goal or
+//     restriction that speaks of the adversary's knowledge (K, KU) is not
+//     searched.
+//   - Restrictions without an existential (after negations are pushed
+//     inward) cannot become true again once false on a prefix, so a state
+//     violating one is dropped; the others are checked on a candidate.
+//
+// The search only ever proposes a trace: the caller replays it with the
+// replay checker like every other trace. It is not a proof of anything
+// when it finds nothing, and the trace it finds need not be a shortest
+// one. It is deterministic: the same model, goal and limits give the same
+// trace on every machine.
+
+// fwdExpansions is how many states the search grows before it gives up.
+const fwdExpansions = 20000
+
+// fwdPlaceholder starts the name of a placeholder for a public variable;
+// no name the parser reads starts with it.
+const fwdPlaceholder = "?"
+
+type fwdSearch struct {
+	th       *rules.Theory
+	rs       []*rules.Rule
+	names    []string // the steps' names of the rules
+	live     []bool
+	goal     rules.Formula
+	goalActs map[string]bool // action names the goal mentions
+	required []string
+	closed   []fwdRestr // restrictions that stay false once false
+	open     []fwdRestr
+	eqs      []fwdEq
+	hasIn    bool
+
+	lb      labeler
+	ars     []absRule
+	absIDs  map[string]int
+	absList []absFact
+	feeds   [][]fwdPrem // per abstract fact: the premises it feeds
+	concIDs [][]int     // per abstract rule: its conclusions' ids
+	nPrems  []int
+	goalArs [][]int // per required action: the abstract rules that record it
+	// Expanded counts the states grown by the last run.
+	Expanded int
+}
+
+type fwdRestr struct {
+	f     rules.Formula
+	names map[string]bool
+}
+
+type fwdPrem struct{ rule, prem int }
+
+// fwdNode is a state of the search: the facts, the messages sent, and
+// the step that led to it from its parent.
+type fwdNode struct {
+	parent *fwdNode
+	step   *fwdStep
+	depth  int
+	facts  []*fwdFact
+	outs   []*rules.Term
+	// u identifies placeholders with names or other placeholders; it is
+	// already applied to facts and outs, not to the steps before.
+	u      map[string]*rules.Term
+	fresh  int // names made so far (fresh names and placeholders)
+	h, seq int
+	// helpful are the rules of a relaxed plan that can fire here
+	helpful []bool
+	// preferred: the step is of a rule helpful in the parent
+	preferred bool
+}
+
+type fwdFact struct {
+	f     *rules.Fact
+	src   rules.Source
+	ident string
+	abs   int
+}
+
+type fwdStep struct {
+	rule    int
+	subst   rules.Subst
+	sources []rules.Source
+	rep     *replay.Step
+	unified bool // a match identified placeholders
+}
+
+// newForward prepares the search for goal, or fails when the model or the
+// goal is outside what it handles.
+func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
+	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal),
+		required: requiredActionNames(goal), lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
+	if mentionsKnowledge(goal) {
+		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
+	}
+	count := map[string]int{}
+	for _, r := range rs {
+		count[r.Name]++
+		name := r.Name
+		if count[r.Name] > 1 {
+			name = fmt.Sprintf("%s#%d", r.Name, count[r.Name])
+		}
+		fs.names = append(fs.names, name)
+		for _, p := range r.Premises {
+			if p.Name == rules.FactIn {
+				fs.hasIn = true
+			}
+		}
+	}
+	for _, r := range th.Restrictions {
+		if mentionsKnowledge(r.Formula) {
+			return nil, fmt.Errorf("forward search: restriction %s speaks of the adversary's knowledge", r.Name)
+		}
+		fr := fwdRestr{f: r.Formula, names: actionNames(r.Formula)}
+		if eq, ok := equalityRestriction(r.Formula); ok {
+			fs.eqs = append(fs.eqs, eq)
+		}
+		if prefixClosed(r.Formula) {
+			fs.closed = append(fs.closed, fr)
+		} else {
+			fs.open = append(fs.open, fr)
+		}
+	}
+	fs.ars = abstractRules(fs.lb, rs, live, true)
+	fs.nPrems = make([]int, len(fs.ars))
+	for ri, ar := range fs.ars {
+		fs.nPrems[ri] = len(ar.prems)
+		var ids []int
+		for _, c := range ar.concs {
+			ids = append(ids, fs.intern(c))
+		}
+		fs.concIDs = append(fs.concIDs, ids)
+	}
+	for _, name := range fs.required {
+		var rs []int
+		for ai, ar := range fs.ars {
+			for _, a := range fs.rs[ar.orig].Actions {
+				if a.Name == name {
+					rs = append(rs, ai)
+					break
+				}
+			}
+		}
+		fs.goalArs = append(fs.goalArs, rs)
+	}
+	return fs, nil
+}
+
+// intern returns the id of an abstract fact, computing what it feeds the
+// first time.
+func (fs *fwdSearch) intern(a absFact) int {
+	var b strings.Builder
+	b.WriteString(a.key.Name)
+	fmt.Fprintf(&b, "/%v/%d", a.key.Persistent, a.key.Arity)
+	for _, c := range a.consts {
+		b.WriteByte(0)
+		b.WriteString(c)
+	}
+	k := b.String()
+	if id, ok := fs.absIDs[k]; ok {
+		return id
+	}
+	id := len(fs.absList)
+	fs.absIDs[k] = id
+	fs.absList = append(fs.absList, a)
+	var feeds []fwdPrem
+	for ri, ar := range fs.ars {
+		for pi, p := range ar.prems {
+			if a.feeds(p) {
+				feeds = append(feeds, fwdPrem{ri, pi})
+			}
+		}
+	}
+	fs.feeds = append(fs.feeds, feeds)
+	return id
+}
+
+// abstract returns the abstract fact of a ground fact: its arguments'
+// labels, with fresh names and placeholders unlabeled (a rule writes a
+// variable there).
+func (fs *fwdSearch) abstract(f *rules.Fact) int {
+	return fs.intern(fs.lb.concreteFact(f))
+}
+
+// fwdLabelDepth is how deep the search's abstraction looks into terms.
+const fwdLabelDepth = 6
+
+const fwdInf = 1 << 30
+
+// fwdWeight weighs the heuristic against the length so far.
+var fwdWeight = 2
+
+var fwdTrace func(*fwdNode)
+var fwdCosts func(ruleCost, cost []int)
+
+// heuristic returns the summed abstract costs of the goal's actions from
+// n's facts, or -1 when the abstraction cannot reach one of them, and
+// the helpful rules: those of a relaxed plan to the goal (following each
+// premise back to the fact that gave its cost) that can fire in n
+// already. A step of a helpful rule is likelier to be progress.
+func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
+	if len(fs.required) == 0 {
+		return 0, nil
+	}
+	cost := make([]int, len(fs.absList))
+	by := make([]int, len(fs.absList)) // the abstract rule that gave a fact its cost
+	for i := range cost {
+		cost[i], by[i] = fwdInf, -1
+	}
+	ruleCost := make([]int, len(fs.ars))
+	left := append([]int(nil), fs.nPrems...)
+	sum := make([]int, len(fs.ars))
+	got := make([][]int, len(fs.ars)) // the fact that fed each premise, +1
+	for i := range ruleCost {
+		ruleCost[i] = fwdInf
+		got[i] = make([]int, len(fs.ars[i].prems))
+	}
+	q := &fwdHeap{}
+	push := func(id, c, r int) {
+		if c < cost[id] {
+			cost[id], by[id] = c, r
+			heap.Push(q, fwdItem{id, c})
+		}
+	}
+	fire := func(ri int) {
+		ruleCost[ri] = 1 + sum[ri]
+		for _, id := range fs.concIDs[ri] {
+			push(id, ruleCost[ri], ri)
+		}
+	}
+	for ri := range fs.ars {
+		if left[ri] == 0 {
+			fire(ri)
+		}
+	}
+	for _, f := range n.facts {
+		push(f.abs, 0, -1)
+	}
+	for q.Len() > 0 {
+		it := heap.Pop(q).(fwdItem)
+		if it.cost > cost[it.id] {
+			continue
+		}
+		for _, fp := range fs.feeds[it.id] {
+			if got[fp.rule][fp.prem] != 0 {
+				continue
+			}
+			got[fp.rule][fp.prem] = it.id + 1
+			sum[fp.rule] += it.cost
+			if left[fp.rule]--; left[fp.rule] == 0 {
+				fire(fp.rule)
+			}
+		}
+	}
+	if fwdCosts != nil {
+		fwdCosts(ruleCost, cost)
+	}
+	h := 0
+	var plan []int
+	for _, ars := range fs.goalArs {
+		best, bestR := fwdInf, -1
+		for _, ri := range ars {
+			if ruleCost[ri] < best {
+				best, bestR = ruleCost[ri], ri
+			}
+		}
+		if best == fwdInf {
+			return -1, nil
+		}
+		h += best
+		plan = append(plan, bestR)
+	}
+	helpful := make([]bool, len(fs.rs))
+	marked := make([]bool, len(fs.ars))
+	for len(plan) > 0 {
+		ri := plan[len(plan)-1]
+		plan = plan[:len(plan)-1]
+		if marked[ri] {
+			continue
+		}
+		marked[ri] = true
+		now := true
+		for _, g := range got[ri] {
+			if id := g - 1; cost[id] > 0 {
+				now = false
+				if by[id] >= 0 {
+					plan = append(plan, by[id])
+				}
+			}
+		}
+		if now {
+			helpful[fs.ars[ri].orig] = true
+		}
+	}
+	return h, helpful
+}
+
+type fwdItem struct{ id, cost int }
+type fwdHeap []fwdItem
+
+func (h fwdHeap) Len() int           { return len(h) }
+func (h fwdHeap) Less(i, j int) bool { return h[i].cost < h[j].cost }
+func (h fwdHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *fwdHeap) Push(x any)        { *h = append(*h, x.(fwdItem)) }
+func (h *fwdHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// nodeHeap orders states by heuristic, then by length, then by age.
+type nodeHeap []*fwdNode
+
+func (h nodeHeap) Len() int { return len(h) }
+func (h nodeHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	if fa, fb := a.depth+fwdWeight*a.h, b.depth+fwdWeight*b.h; fa != fb {
+		return fa < fb
+	}
+	if a.h != b.h {
+		return a.h < b.h
+	}
+	if a.depth != b.depth {
+		return a.depth < b.depth
+	}
+	return a.seq < b.seq
+}
+func (h nodeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *nodeHeap) Push(x any)   { *h = append(*h, x.(*fwdNode)) }
+func (h *nodeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// run searches for a trace of at most maxDepth steps with the goal,
+// growing at most maxExpand states. It returns nil when it finds none.
+// Two queues, as in Fast Downward: every new state goes to the first,
+// the states a helpful rule led to also to the second, and the search
+// takes from the second fwdPreferred times as often.
+func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.Trace, error) {
+	root := &fwdNode{u: map[string]*rules.Term{}}
+	root.h, root.helpful = fs.heuristic(root)
+	if root.h < 0 {
+		return nil, nil
+	}
+	all, pref := &nodeHeap{root}, &nodeHeap{}
+	seen := map[uint64]bool{fs.key(root): true}
+	done := map[*fwdNode]bool{}
+	seq := 0
+	fs.Expanded = 0
+	for turn := 0; fs.Expanded < maxExpand; turn++ {
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		q := all
+		if pref.Len() > 0 && (turn%(fwdPreferred+1) != 0 || all.Len() == 0) {
+			q = pref
+		}
+		if q.Len() == 0 {
+			break
+		}
+		n := heap.Pop(q).(*fwdNode)
+		if done[n] || n.depth >= maxDepth {
+			continue
+		}
+		done[n] = true
+		if fwdTrace != nil {
+			fwdTrace(n)
+		}
+		fs.Expanded++
+		for ri, r := range fs.rs {
+			if !fs.live[ri] {
+				continue
+			}
+			for _, c := range fs.successors(n, ri, r) {
+				k := fs.key(c)
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				ok, err := fs.admissible(c)
+				if err != nil {
+					return nil, err
+				}
+				if !ok {
+					continue
+				}
+				if tr, err := fs.reached(c); err != nil || tr != nil {
+					return tr, err
+				}
+				if c.h, c.helpful = fs.heuristic(c); c.h < 0 {
+					continue
+				}
+				seq++
+				c.seq = seq
+				heap.Push(all, c)
+				if n.helpful[ri] {
+					heap.Push(pref, c)
+				}
+			}
+		}
+	}
+	return nil, nil
+}
+
+// fwdPreferred: how many states the search takes from the queue of
+// helpful steps for each one from the queue of all.
+const fwdPreferred = 3
+
+// key hashes a state, its facts and messages as a multiset, up to the
+// names of fresh values and placeholders: they are numbered in the order
+// they occur in the facts sorted with the names left out (an
+// approximation of isomorphism that may merge a few states that differ;
+// the search is not complete anyway).
+func (fs *fwdSearch) key(n *fwdNode) uint64 {
+	type item struct{ shape, full string }
+	items := make([]item, 0, len(n.facts)+len(n.outs))
+	for _, f := range n.facts {
+		items = append(items, item{nameless(f.ident), f.ident})
+	}
+	for _, t := range n.outs {
+		s := "Out:" + t.String()
+		items = append(items, item{nameless(s), s})
+	}
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].shape != items[j].shape {
+			return items[i].shape < items[j].shape
+		}
+		return items[i].full < items[j].full
+	})
+	h := fnv.New64a()
+	num := map[string]int{}
+	for _, it := range items {
+		h.Write([]byte(renumber(it.full, num)))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
+}
+
+// nameless and renumber work on printed terms: the search's fresh names
+// and placeholders are the only names with '#' in them (NAME#N).
+func nameless(s string) string {
+	if !strings.Contains(s, "#") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '#' {
+			for i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
+				i++
+			}
+			b.WriteByte('#')
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+func renumber(s string, num map[string]int) string {
+	if !strings.Contains(s, "#") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] != '#' {
+			b.WriteByte(s[i])
+			continue
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		id := s[i+1 : j]
+		k, ok := num[id]
+		if !ok {
+			k = len(num)
+			num[id] = k
+		}
+		fmt.Fprintf(&b, "#%d", k)
+		i = j - 1
+	}
+	return b.String()
+}
+
+// steps returns the replayed steps of n's trace with its placeholders
+// identified as n says.
+func (fs *fwdSearch) steps(n *fwdNode) []*replay.Step {
+	var out []*replay.Step
+	for m := n; m.step != nil; m = m.parent {
+		out = append(out, m.step.rep)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	if len(n.u) == 0 {
+		return out
+	}
+	for i, st := range out {
+		out[i] = &replay.Step{Premises: fs.resolveFacts(st.Premises, n.u), Actions: fs.resolveFacts(st.Actions, n.u),
+			Conclusions: fs.resolveFacts(st.Conclusions, n.u)}
+	}
+	return out
+}
+
+// admissible reports whether n's trace satisfies the restrictions that
+// stay false once false, as far as its last step can change them.
+func (fs *fwdSearch) admissible(n *fwdNode) (bool, error) {
+	var steps []*replay.Step
+	for _, r := range fs.closed {
+		if !n.step.unified && !mentionsAny(r.names, n.step.rep.Actions) {
+			continue
+		}
+		if steps == nil {
+			steps = fs.steps(n)
+		}
+		ok, err := replay.Holds(fs.th, steps, r.f)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// reached returns n's trace when it has the goal and satisfies every
+// restriction.
+func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
+	if !n.step.unified && !mentionsAny(fs.goalActs, n.step.rep.Actions) && len(fs.goalActs) > 0 {
+		return nil, nil
+	}
+	steps := fs.steps(n)
+	ok, err := replay.Holds(fs.th, steps, fs.goal)
+	if err != nil || !ok {
+		return nil, err
+	}
+	for _, r := range fs.open {
+		if ok, err := replay.Holds(fs.th, steps, r.f); err != nil || !ok {
+			return nil, err
+		}
+	}
+	return fs.trace(n), nil
+}
+
+func mentionsAny(names map[string]bool, acts []*rules.Fact) bool {
+	for _, a := range acts {
+		if names[a.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// binding is a partial match of a rule's premises: values of the rule's
+// variables and placeholders identified so far.
+type binding struct {
+	s    rules.Subst
+	u    map[string]*rules.Term
+	used []int // facts consumed or read, by index in the state
+	srcs []rules.Source
+}
+
+// successors returns the states one instance of rule r leads to from n.
+func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
+	bs := []binding{{s: rules.Subst{}, u: map[string]*rules.Term{}, srcs: make([]rules.Source, len(r.Premises))}}
+	// state premises first, In premises after them, Fr last
+	order := make([]int, 0, len(r.Premises))
+	for pass := 0; pass < 3; pass++ {
+		for pi, p := range r.Premises {
+			kind := 0
+			switch p.Name {
+			case rules.FactIn:
+				kind = 1
+			case rules.FactFr:
+				kind = 2
+			}
+			if kind == pass {
+				order = append(order, pi)
+			}
+		}
+	}
+	fresh := n.fresh
+	for _, pi := range order {
+		p := r.Premises[pi]
+		var next []binding
+		for _, b := range bs {
+			switch p.Name {
+			case rules.FactFr:
+				if len(p.Args) != 1 || p.Args[0].Kind != rules.TVar || p.Args[0].Var.Sort != rules.SortFresh {
+					return nil
+				}
+				if _, ok := b.s[p.Args[0].Var]; ok {
+					return nil
+				}
+				fresh++
+				s := b.s.Copy()
+				s[p.Args[0].Var] = rules.NewFreshConst(fmt.Sprintf("%s#%d", p.Args[0].Var.Name, fresh))
+				b.s = s
+				b.srcs = append([]rules.Source(nil), b.srcs...)
+				b.srcs[pi] = rules.Source{Step: -1}
+				next = append(next, b)
+			case rules.FactIn:
+				if len(p.Args) != 1 {
+					return nil
+				}
+				for _, t := range n.outs {
+					for _, b2 := range fs.match(p.Args[0], t, b) {
+						b2.srcs = append([]rules.Source(nil), b2.srcs...)
+						b2.srcs[pi] = rules.Source{Step: -1}
+						next = append(next, b2)
+					}
+				}
+			default:
+				for fi, f := range n.facts {
+					if f.f.Name != p.Name || f.f.Persistent != p.Persistent || len(f.f.Args) != len(p.Args) {
+						continue
+					}
+					if !p.Persistent && usedIn(b.used, fi) {
+						continue
+					}
+					for _, b2 := range fs.matchArgs(p.Args, f.f.Args, b) {
+						b2.used = append(append([]int(nil), b.used...), fi)
+						b2.srcs = append([]rules.Source(nil), b.srcs...)
+						b2.srcs[pi] = f.src
+						next = append(next, b2)
+					}
+				}
+			}
+		}
+		bs = next
+		if len(bs) == 0 {
+			return nil
+		}
+	}
+	var out []*fwdNode
+	for _, b := range bs {
+		if c := fs.child(n, ri, r, b, fresh); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func usedIn(used []int, i int) bool {
+	for _, j := range used {
+		if i == j {
+			return true
+		}
+	}
+	return false
+}
+
+// child builds the state an instance leads to, or nil when a variable of
+// the rule has no value (a message only the adversary could choose).
+func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh int) *fwdNode {
+	s := b.s.Copy()
+	for _, v := range r.Vars() {
+		if _, ok := s[v]; ok {
+			continue
+		}
+		if v.Sort != rules.SortPub {
+			return nil
+		}
+		fresh++
+		s[v] = rules.NewPub(fmt.Sprintf("%s%s#%d", fwdPlaceholder, v.Name, fresh))
+	}
+	b.u = fs.eqUnify(r, s, b.u)
+	u := n.u
+	if len(b.u) > 0 {
+		u = make(map[string]*rules.Term, len(n.u)+len(b.u))
+		for k, v := range n.u {
+			u[k] = v
+		}
+		for k, v := range b.u {
+			u[k] = v
+		}
+		for v, t := range s {
+			s[v] = fs.th.Normalize(resolve(t, u))
+		}
+	}
+	inst := func(fs2 []*rules.Fact) []*rules.Fact {
+		out := make([]*rules.Fact, len(fs2))
+		for i, f := range fs2 {
+			g := f.Subst(s)
+			for k, a := range g.Args {
+				g.Args[k] = fs.th.Normalize(a)
+			}
+			g.Annotations = nil
+			out[i] = g
+		}
+		return out
+	}
+	step := &fwdStep{rule: ri, subst: s, sources: b.srcs, unified: len(b.u) > 0,
+		rep: &replay.Step{Premises: inst(r.Premises), Actions: inst(r.Actions), Conclusions: inst(r.Conclusions)}}
+	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u, fresh: fresh}
+	for fi, f := range n.facts {
+		if !f.f.Persistent && usedIn(b.used, fi) {
+			continue
+		}
+		c.facts = append(c.facts, f)
+	}
+	c.outs = n.outs
+	for ci, f := range step.rep.Conclusions {
+		switch {
+		case f.Name == rules.FactOut:
+			if fs.hasIn {
+				c.outs = append(append([]*rules.Term(nil), c.outs...), f.Args[0])
+			}
+		case rules.IsReserved(f.Name):
+		default:
+			c.facts = append(c.facts, fs.newFact(f, rules.Source{Step: n.depth, Conclusion: ci}))
+		}
+	}
+	if len(b.u) > 0 {
+		// placeholders identified: the state's facts and messages follow
+		for i, f := range c.facts {
+			g := fs.resolveFacts([]*rules.Fact{f.f}, u)[0]
+			if g.Ident() != f.ident {
+				c.facts[i] = fs.newFact(g, f.src)
+			}
+		}
+		outs := make([]*rules.Term, len(c.outs))
+		for i, t := range c.outs {
+			outs[i] = fs.th.Normalize(resolve(t, u))
+		}
+		c.outs = outs
+	}
+	// persistent facts are a set
+	seen := map[string]bool{}
+	kept := c.facts[:0:0]
+	for _, f := range c.facts {
+		if f.f.Persistent {
+			if seen[f.ident] {
+				continue
+			}
+			seen[f.ident] = true
+		}
+		kept = append(kept, f)
+	}
+	c.facts = kept
+	return c
+}
+
+// eqUnify identifies the placeholders that an equality restriction
+// (All … #i. A(…)@i ==> s = t) asks to be equal in the rule's actions:
+// that is the choice of values for public variables deferred until
+// something decides it. It returns u extended.
+func (fs *fwdSearch) eqUnify(r *rules.Rule, s rules.Subst, u map[string]*rules.Term) map[string]*rules.Term {
+	for _, a := range r.Actions {
+		for _, eq := range fs.eqs {
+			if a.Name != eq.act.Name || len(a.Args) != len(eq.act.Args) {
+				continue
+			}
+			m := rules.Subst{}
+			ok := true
+			for i, p := range eq.act.Args {
+				ok = ok && rules.Match(p, fs.th.Normalize(resolve(s.Apply(a.Args[i]), u)), m)
+			}
+			if !ok {
+				continue
+			}
+			l, r := fs.th.Normalize(m.Apply(eq.l)), fs.th.Normalize(m.Apply(eq.r))
+			if !l.IsGround() || !r.IsGround() || l.Equal(r) {
+				continue
+			}
+			if u2, ok := unifyNames(l, r, u); ok {
+				u = u2
+			}
+		}
+	}
+	return u
+}
+
+// fwdEq is an equality restriction: All vars #i. act@i ==> l = r.
+type fwdEq struct {
+	act  *rules.Fact
+	l, r *rules.Term
+}
+
+// equalityRestriction recognises an equality restriction.
+func equalityRestriction(f rules.Formula) (fwdEq, bool) {
+	q, ok := f.(*rules.Quant)
+	if !ok || q.Exists {
+		return fwdEq{}, false
+	}
+	imp, ok := q.Body.(*rules.Conn)
+	if !ok || imp.Op != rules.Imp {
+		return fwdEq{}, false
+	}
+	g, ok1 := imp.L.(*rules.Atom)
+	e, ok2 := imp.R.(*rules.Atom)
+	if !ok1 || !ok2 || g.Kind != rules.AtomAction || e.Kind != rules.AtomEq {
+		return fwdEq{}, false
+	}
+	return fwdEq{act: g.Fact, l: e.L, r: e.R}, true
+}
+
+func (fs *fwdSearch) newFact(f *rules.Fact, src rules.Source) *fwdFact {
+	return &fwdFact{f: f, src: src, ident: f.Ident(), abs: fs.abstract(f)}
+}
+
+func (fs *fwdSearch) resolveFacts(facts []*rules.Fact, u map[string]*rules.Term) []*rules.Fact {
+	out := make([]*rules.Fact, len(facts))
+	for i, f := range facts {
+		g := *f
+		g.Args = make([]*rules.Term, len(f.Args))
+		for k, a := range f.Args {
+			g.Args[k] = fs.th.Normalize(resolve(a, u))
+		}
+		out[i] = &g
+	}
+	return out
+}
+
+func isPlaceholder(t *rules.Term) bool {
+	return t.Kind == rules.TPub && strings.HasPrefix(t.Name, fwdPlaceholder)
+}
+
+// resolve replaces the placeholders u identifies in t.
+func resolve(t *rules.Term, u map[string]*rules.Term) *rules.Term {
+	if len(u) == 0 {
+		return t
+	}
+	return t.Map(func(s *rules.Term) *rules.Term {
+		for isPlaceholder(s) {
+			v, ok := u[s.Name]
+			if !ok {
+				break
+			}
+			s = v
+		}
+		return s
+	})
+}
+
+func (fs *fwdSearch) matchArgs(ps, ts []*rules.Term, b binding) []binding {
+	out := []binding{b}
+	for i := range ps {
+		var next []binding
+		for _, b1 := range out {
+			next = append(next, fs.match(ps[i], ts[i], b1)...)
+		}
+		out = next
+		if len(out) == 0 {
+			return nil
+		}
+	}
+	return out
+}
+
+// match matches the rule's pattern p against the state's term t: values
+// of variables, placeholders identified with names or each other; modulo
+// Diffie–Hellman where p applies its operators (there with placeholders
+// as they are).
+func (fs *fwdSearch) match(p, t *rules.Term, b binding) []binding {
+	switch {
+	case p.Kind == rules.TVar:
+		if old, ok := b.s[p.Var]; ok {
+			if u, ok := unifyNames(old, t, b.u); ok {
+				return []binding{{s: b.s, u: u, used: b.used, srcs: b.srcs}}
+			}
+			return nil
+		}
+		if !p.Var.Sort.Admits(t) {
+			return nil
+		}
+		s := b.s.Copy()
+		s[p.Var] = t
+		return []binding{{s: s, u: b.u, used: b.used, srcs: b.srcs}}
+	case p.Kind != rules.TApp:
+		if u, ok := unifyNames(p, t, b.u); ok {
+			return []binding{{s: b.s, u: u, used: b.used, srcs: b.srcs}}
+		}
+		return nil
+	case rules.IsDHSymbol(p.Name):
+		var out []binding
+		for _, s := range fs.th.MatchDH(p, fs.th.Normalize(resolve(t, b.u)), b.s) {
+			out = append(out, binding{s: s, u: b.u, used: b.used, srcs: b.srcs})
+		}
+		return out
+	}
+	if t.Kind != rules.TApp || t.Name != p.Name || len(t.Args) != len(p.Args) {
+		return nil
+	}
+	return fs.matchArgs(p.Args, t.Args, b)
+}
+
+// unifyNames decides whether two ground terms are equal once some
+// placeholders are identified with names or other placeholders, and
+// returns the identifications (u extended; u itself is not changed).
+func unifyNames(a, b *rules.Term, u map[string]*rules.Term) (map[string]*rules.Term, bool) {
+	a, b = resolve(a, u), resolve(b, u)
+	if a.Equal(b) {
+		return u, true
+	}
+	switch {
+	case isPlaceholder(a) && b.Kind == rules.TPub:
+		return bind(u, a.Name, b), true
+	case isPlaceholder(b) && a.Kind == rules.TPub:
+		return bind(u, b.Name, a), true
+	case a.Kind == rules.TApp && b.Kind == rules.TApp && a.Name == b.Name && len(a.Args) == len(b.Args) &&
+		!rules.IsDHSymbol(a.Name):
+		for i := range a.Args {
+			var ok bool
+			if u, ok = unifyNames(a.Args[i], b.Args[i], u); !ok {
+				return nil, false
+			}
+		}
+		return u, true
+	}
+	return nil, false
+}
+
+func bind(u map[string]*rules.Term, name string, t *rules.Term) map[string]*rules.Term {
+	v := make(map[string]*rules.Term, len(u)+1)
+	for k, x := range u {
+		v[k] = x
+	}
+	v[name] = t
+	return v
+}
+
+// trace builds n's trace: placeholders identified as n says, the rest
+// named after their variables, fresh names after theirs.
+func (fs *fwdSearch) trace(n *fwdNode) *rules.Trace {
+	var chain []*fwdNode
+	for m := n; m.step != nil; m = m.parent {
+		chain = append(chain, m)
+	}
+	taken := map[string]bool{}
+	for _, m := range chain {
+		for _, t := range m.step.subst {
+			t.Walk(func(s *rules.Term) bool {
+				if (s.Kind == rules.TPub || s.Kind == rules.TFresh) && !strings.Contains(s.Name, "#") {
+					taken[kindKey(s)+s.Name] = true
+				}
+				return true
+			})
+		}
+	}
+	rename := map[string]*rules.Term{}
+	readable := func(s *rules.Term) *rules.Term {
+		if !strings.Contains(s.Name, "#") || (s.Kind != rules.TPub && s.Kind != rules.TFresh) {
+			return s
+		}
+		key := kindKey(s) + s.Name
+		if r, ok := rename[key]; ok {
+			return r
+		}
+		base := strings.TrimPrefix(s.Name[:strings.LastIndex(s.Name, "#")], fwdPlaceholder)
+		name := base
+		for i := 2; taken[kindKey(s)+name]; i++ {
+			name = fmt.Sprintf("%s.%d", base, i)
+		}
+		taken[kindKey(s)+name] = true
+		r := &rules.Term{Kind: s.Kind, Name: name}
+		rename[key] = r
+		return r
+	}
+	tr := &rules.Trace{}
+	for i := len(chain) - 1; i >= 0; i-- {
+		st := chain[i].step
+		s := rules.Subst{}
+		for v, t := range st.subst {
+			s[v] = fs.th.Normalize(resolve(t, n.u).Map(readable))
+		}
+		tr.Steps = append(tr.Steps, &rules.Step{Rule: fs.rs[st.rule], Name: fs.names[st.rule], Subst: s, Sources: st.sources})
+	}
+	return tr
+}
+
+// actionNames returns the names of the action atoms of f.
+func actionNames(f rules.Formula) map[string]bool {
+	out := map[string]bool{}
+	rules.WalkFormula(f, func(g rules.Formula) {
+		if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction {
+			out[a.Fact.Name] = true
+		}
+	})
+	return out
+}
+
+// mentionsKnowledge reports whether f has a K, KU or KD atom.
+func mentionsKnowledge(f rules.Formula) bool {
+	found := false
+	rules.WalkFormula(f, func(g rules.Formula) {
+		if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction {
+			switch a.Fact.Name {
+			case rules.FactK, rules.FactKU, rules.FactKD:
+				found = true
+			}
+		}
+	})
+	return found
+}
+
+// prefixClosed reports whether f, once false on a trace, is false on
+// every extension of it: with negations pushed inward it has no
+// existential quantifier and no last(#i) (a guarded universal over the
+// trace's timepoints only gains instances; the atoms about the points it
+// had keep their values).
+func prefixClosed(f rules.Formula) bool {
+	ok := true
+	var walk func(f rules.Formula, pos bool)
+	walk = func(f rules.Formula, pos bool) {
+		switch f := f.(type) {
+		case *rules.Atom:
+			if f.Kind == rules.AtomLast {
+				ok = false
+			}
+		case *rules.Not:
+			walk(f.F, !pos)
+		case *rules.Quant:
+			if f.Exists == pos {
+				ok = false
+			}
+			walk(f.Body, pos)
+		case *rules.Conn:
+			switch f.Op {
+			case rules.And, rules.Or:
+				walk(f.L, pos)
+				walk(f.R, pos)
+			case rules.Imp:
+				walk(f.L, !pos)
+				walk(f.R, pos)
+			default: // <=>: both polarities
+				walk(f.L, pos)
+				walk(f.L, !pos)
+				walk(f.R, pos)
+				walk(f.R, !pos)
+			}
+		}
+	}
+	walk(f, true)
+	return ok
+}
+
+// forward runs the forward search for the goal and, when it finds a
+// trace, makes it v's: replayed, minimised, measured. done reports a
+// trace.
+func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal) (done bool, err error) {
+	rs := c.enc.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range rs {
+		live[i] = !c.enc.Dead(i)
+	}
+	t0 := time.Now()
+	fs, err := newForward(c.th, rs, live, goal.Formula)
+	if err != nil {
+		return false, nil
+	}
+	tr, err := fs.run(ctx, c.opts.maxDepth(), fwdExpansions)
+	if err != nil {
+		return false, fmt.Errorf("lemma %s: forward search: %w", v.Lemma.Name, err)
+	}
+	searchT := time.Since(t0)
+	v.Solve += searchT
+	st := DepthStat{Depth: v.Depth, Solve: searchT, Result: fmt.Sprintf("none (forward search, %d states)", fs.Expanded)}
+	if tr == nil {
+		v.Stats = append(v.Stats, st)
+		return false, nil
+	}
+	t1 := time.Now()
+	rep, err := replay.Check(c.th, tr, goal.Formula)
+	if err != nil {
+		return false, &InternalError{Lemma: v.Lemma.Name, Err: fmt.Errorf("forward search: %w", err), Trace: tr}
+	}
+	tr, rep = minimize(c.th, tr, rep, goal.Formula)
+	m, exact, err := replay.Measure(c.th, tr)
+	if err != nil {
+		return false, &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: tr}
+	}
+	v.Measure, v.MeasureExact = &m, exact
+	v.Replay = time.Since(t1)
+	st.Depth, st.Result = len(tr.Steps), fmt.Sprintf("sat (forward search, %d states)", fs.Expanded)
+	v.Stats = append(v.Stats, st)
+	if len(tr.Steps) > v.Depth+1 {
+		v.AtLeast = v.Depth + 1
+	}
+	v.Trace, v.Replayed, v.Forward = tr, rep, true
+	v.Depth = len(tr.Steps)
+	v.Kind = WitnessFound
+	if v.Lemma.Quantifier != rules.ExistsTrace {
+		v.Kind = Falsified
+	}
+	if c.opts.Budget() > 0 {
+		v.StepBound = len(tr.Steps)
+		v.Bounds = c.enc.Describe(goal, v.StepBound)
+	}
+	return true, nil
+}
+
+func kindKey(t *rules.Term) string {
+	if t.Kind == rules.TFresh {
+		return "~"
+	}
+	return "$"
+}
