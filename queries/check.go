@@ -427,7 +427,18 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	}
 	// the abstraction's lower bound on a trace's length, and for long
 	// traces a witness from a plan (plan.go)
-	lo, done, err := c.planned(ctx, v, goal)
+	searched := false
+	forward := func() (bool, error) {
+		searched = true
+		return c.forward(ctx, v, goal)
+	}
+	// the forward search runs before the plans' slot problems (long
+	// traces) unless it is off
+	var beforePlans func() (bool, error)
+	if c.opts.Forward != ForwardOff {
+		beforePlans = forward
+	}
+	lo, done, err := c.planned(ctx, v, goal, beforePlans)
 	if err != nil || done {
 		return v, err
 	}
@@ -435,10 +446,8 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		v.Depth = lo - 1
 		v.Stats = append(v.Stats, DepthStat{Depth: lo - 1, Result: "none below " + fmt.Sprint(lo) + " (abstraction)"})
 	}
-	searched := false
-	if c.opts.Forward == ForwardFirst {
-		searched = true
-		if done, err := c.forward(ctx, v, goal); err != nil || done {
+	if c.opts.Forward == ForwardFirst && !searched {
+		if done, err := forward(); err != nil || done {
 			return v, err
 		}
 	}
@@ -486,8 +495,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
 		}
 		if built && !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes() {
-			searched = true
-			if done, err := c.forward(ctx, v, goal); err != nil || done {
+			if done, err := forward(); err != nil || done {
 				return v, err
 			}
 		}

@@ -367,10 +367,10 @@ func goalOf(l *rules.Lemma) rules.Formula {
 // engineAnswer asks the engine whether a trace of at most k steps has the
 // lemma's goal property.
 func engineAnswer(th *rules.Theory, l *rules.Lemma, k int, enc encode.Options) (bool, *Verdict, error) {
-	c := NewChecker(th, Options{Depth: k, Encode: enc})
+	c := NewChecker(th, Options{Depth: k, Encode: enc, Forward: ForwardOff})
 	if k == 0 {
 		// Depth 0 means the default; ask for the empty trace alone
-		c = NewChecker(th, Options{Depth: -1, Encode: enc})
+		c = NewChecker(th, Options{Depth: -1, Encode: enc, Forward: ForwardOff})
 	}
 	v, err := c.Check(context.Background(), l)
 	if err != nil {

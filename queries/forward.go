@@ -63,6 +63,7 @@ type fwdSearch struct {
 	closed   []fwdRestr // restrictions that stay false once false
 	open     []fwdRestr
 	eqs      []fwdEq
+	observed map[string]bool // action names the goal or a restriction mentions
 	hasIn    bool
 
 	lb      labeler
@@ -92,6 +93,10 @@ type fwdNode struct {
 	depth  int
 	facts  []*fwdFact
 	outs   []*rules.Term
+	// acts are the trace's actions the goal or a restriction mentions:
+	// part of the state for the search (two traces that end in one
+	// multiset of facts differ if they differ there)
+	acts []string
 	// u identifies placeholders with names or other placeholders; it is
 	// already applied to facts and outs, not to the steps before.
 	u      map[string]*rules.Term
@@ -125,6 +130,12 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		required: requiredActionNames(goal), lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
 	if mentionsKnowledge(goal) {
 		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
+	}
+	fs.observed = actionNames(goal)
+	for _, r := range th.Restrictions {
+		for a := range actionNames(r.Formula) {
+			fs.observed[a] = true
+		}
 	}
 	count := map[string]int{}
 	for _, r := range rs {
@@ -430,7 +441,7 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 				seq++
 				c.seq = seq
 				heap.Push(all, c)
-				if n.helpful[ri] {
+				if n.helpful != nil && n.helpful[ri] {
 					heap.Push(pref, c)
 				}
 			}
@@ -456,6 +467,10 @@ func (fs *fwdSearch) key(n *fwdNode) uint64 {
 	}
 	for _, t := range n.outs {
 		s := "Out:" + t.String()
+		items = append(items, item{nameless(s), s})
+	}
+	for _, a := range n.acts {
+		s := "Act:" + a
 		items = append(items, item{nameless(s), s})
 	}
 	sort.Slice(items, func(i, j int) bool {
@@ -735,6 +750,12 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh i
 		c.facts = append(c.facts, f)
 	}
 	c.outs = n.outs
+	c.acts = n.acts
+	for _, a := range step.rep.Actions {
+		if fs.observed[a.Name] {
+			c.acts = append(c.acts[:len(c.acts):len(c.acts)], a.Ident())
+		}
+	}
 	for ci, f := range step.rep.Conclusions {
 		switch {
 		case f.Name == rules.FactOut:
@@ -759,6 +780,15 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh i
 			outs[i] = fs.th.Normalize(resolve(t, u))
 		}
 		c.outs = outs
+		acts := make([]string, 0, len(c.acts))
+		for m := c; m.step != nil; m = m.parent {
+			for _, a := range fs.resolveFacts(m.step.rep.Actions, u) {
+				if fs.observed[a.Name] {
+					acts = append(acts, a.Ident())
+				}
+			}
+		}
+		c.acts = acts
 	}
 	// persistent facts are a set
 	seen := map[string]bool{}

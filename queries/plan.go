@@ -672,10 +672,11 @@ const planTries = 6
 // planned computes the abstraction's lower bound on the length of a trace
 // with the goal (depths below it hold none), and when that bound is
 // planThreshold or more, looks for a trace from the cheapest plans with
-// slot problems. It reports done when the verdict is decided: a trace was
-// found, or no flow of the abstraction reaches the goal within the depth
-// (then no trace does).
-func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo int, done bool, err error) {
+// slot problems; before them it calls before (the forward search), which
+// may decide the verdict. It reports done when the verdict is decided: a
+// trace was found, or no flow of the abstraction reaches the goal within
+// the depth (then no trace does).
+func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal, before func() (bool, error)) (lo int, done bool, err error) {
 	t0 := time.Now()
 	pl, err := newPlanner(c.th, c.enc, goal.Formula)
 	if err != nil {
@@ -703,6 +704,14 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal) (lo
 	}
 	if lo < planThreshold || c.opts.NotIncremental {
 		return lo, false, nil
+	}
+	if lo > 0 {
+		v.Depth = lo - 1
+	}
+	if before != nil {
+		if done, err := before(); err != nil || done {
+			return lo, done, err
+		}
 	}
 	for try := 0; try < planTries && counts != nil && ctx.Err() == nil; try++ {
 		sum := 0

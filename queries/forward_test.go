@@ -1,0 +1,184 @@
+package queries
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tracebound/tracebound/encode"
+	"github.com/tracebound/tracebound/queries/replay"
+	"github.com/tracebound/tracebound/rules"
+)
+
+// forwardCheck checks lemma of src with the forward search first, at
+// depth.
+func forwardCheck(t *testing.T, src, lemma string, depth int) *Verdict {
+	t.Helper()
+	th := parseModel(t, "forward", src)
+	o := DefaultOptions()
+	o.Depth, o.Forward = depth, ForwardFirst
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma(lemma))
+	require.NoError(t, err)
+	return v
+}
+
+// A chain of n states, one rule each: the search walks it without
+// detours (the heuristic counts the rules left), and the trace has
+// exactly the chain's steps.
+func TestForwardChain(t *testing.T) {
+	const n = 24
+	var b strings.Builder
+	b.WriteString("theory Chain begin\n")
+	b.WriteString("rule Start: [ Fr(~id) ] --> [ S(~id, '0') ]\n")
+	// noise: rules that always fire and lead nowhere
+	b.WriteString("rule Noise: [ Fr(~n) ] --> [ Junk(~n) ]\nrule Noise2: [ Junk(n) ] --> [ Junk2(n) ]\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "rule Step%d: [ S(id, '%d') ] --[ At%d(id) ]-> [ S(id, '%d') ]\n", i, i, i, i+1)
+	}
+	fmt.Fprintf(&b, "lemma end: exists-trace \"Ex id #i. At%d(id) @ #i\"\nend\n", n-1)
+	v := forwardCheck(t, b.String(), "end", 40)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.True(t, v.Forward)
+	assert.Len(t, v.Trace.Steps, n+1)
+}
+
+// Public variables no premise binds get placeholders; a later premise
+// match or an equality restriction decides which name they are.
+const modelPlaceholders = `theory Placeholders begin
+builtins: hashing
+restriction eq: "All x y #i. Eq(x, y) @ #i ==> x = y"
+restriction neq: "All x y #i. Neq(x, y) @ #i ==> not (x = y)"
+rule Register: [ Fr(~k) ] --> [ !Key($A, ~k) ]
+rule Start: [ Fr(~id) ] --> [ Sess(~id, $A, $B) ]
+rule Use: [ Sess(id, A, B), !Key(A, k) ] --[ Neq(A, B), Done(id, h(k)) ]-> [ Used(id, B) ]
+rule Named: [ Used(id, B) ] --[ Eq(B, 'server'), Named(id) ]-> [ ]
+lemma done: exists-trace "Ex id x #i. Done(id, x) @ #i"
+lemma named: exists-trace "Ex id #i. Named(id) @ #i"
+lemma two_named: exists-trace "Ex id1 id2 #i #j. Named(id1) @ #i & Named(id2) @ #j & not (id1 = id2)"
+end`
+
+func TestForwardPlaceholders(t *testing.T) {
+	for _, tc := range []struct {
+		lemma string
+		steps int
+	}{{"done", 3}, {"named", 4}, {"two_named", 7}} {
+		t.Run(tc.lemma, func(t *testing.T) {
+			v := forwardCheck(t, modelPlaceholders, tc.lemma, 10)
+			require.Equal(t, WitnessFound, v.Kind, v.Summary())
+			require.True(t, v.Forward)
+			assert.Len(t, v.Trace.Steps, tc.steps)
+			// the trace's names are the model's: no placeholder left
+			for _, st := range v.Trace.Steps {
+				for _, t2 := range st.Subst {
+					assert.NotContains(t, t2.String(), fwdPlaceholder)
+					assert.NotContains(t, t2.String(), "#")
+				}
+			}
+		})
+	}
+}
+
+// Restrictions that stay false once false prune the search; a state they
+// block is never grown. The lemma's only witness avoids the blocked rule.
+func TestForwardRestrictions(t *testing.T) {
+	src := `theory Restr begin
+restriction once: "All #i #j. Once() @ #i & Once() @ #j ==> #i = #j"
+restriction later: "All x #i. Need(x) @ #i ==> Ex #j. Have(x) @ #j"
+rule A: [ Fr(~x) ] --[ Once() ]-> [ T(~x) ]
+rule B: [ T(x) ] --[ Need(x), Goal() ]-> [ U(x) ]
+rule C: [ U(x) ] --[ Have(x) ]-> [ ]
+lemma goal: exists-trace "Ex #i. Goal() @ #i"
+lemma twice: exists-trace "Ex #i #j. Goal() @ #i & Goal() @ #j & not (#i = #j)"
+end`
+	v := forwardCheck(t, src, "goal", 6)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.Len(t, v.Trace.Steps, 3, "Need(x) needs Have(x): C after B")
+	v = forwardCheck(t, src, "twice", 6)
+	assert.Equal(t, NoWitnessUpToBound, v.Kind, v.Summary())
+}
+
+func TestPrefixClosed(t *testing.T) {
+	th := parseModel(t, "pc", `theory PC begin
+rule R: [ ] --[ A('1'), B('1') ]-> [ ]
+restriction r1: "All x #i. A(x) @ #i ==> not (x = '2')"
+restriction r2: "All x #i. A(x) @ #i ==> Ex #j. B(x) @ #j"
+restriction r3: "not (Ex x #i. A(x) @ #i & B(x) @ #i)"
+restriction r4: "All #i. A('1') @ #i ==> last(#i)"
+restriction r5: "All x #i #j. A(x) @ #i & A(x) @ #j ==> #i = #j"
+end`)
+	want := map[string]bool{"r1": true, "r2": false, "r3": true, "r4": false, "r5": true}
+	for _, r := range th.Restrictions {
+		assert.Equal(t, want[r.Name], prefixClosed(r.Formula), r.Name)
+	}
+}
+
+// The forward search is an engine of its own (concrete states, its own
+// matching, no solver): every trace it finds on the random models of the
+// differential tests must be one the SMT engine finds at its length, when
+// the trace is within the engine's bounds. A disagreement is a bug in one
+// of them; the trace replays, so it is the engine's "none".
+func TestForwardAgainstEngine(t *testing.T) {
+	models := 120
+	if testing.Short() {
+		models = 30
+	}
+	found := 0
+	for seed := int64(1); seed <= int64(models); seed++ {
+		src := genModel(seed)
+		th := parseModel(t, fmt.Sprintf("rand%d", seed), src)
+		E, err := encode.New(th, encode.DefaultOptions())
+		if err != nil {
+			continue
+		}
+		rs := E.SlotRules()
+		live := make([]bool, len(rs))
+		for i := range rs {
+			live[i] = !E.Dead(i)
+		}
+		for _, l := range th.Lemmas {
+			goal := encode.GoalForLemma(l)
+			fs, err := newForward(th, rs, live, goal.Formula)
+			if err != nil {
+				continue
+			}
+			tr, err := fs.run(context.Background(), 3, 3000)
+			require.NoError(t, err)
+			if tr == nil {
+				continue
+			}
+			_, err = replay.Check(th, tr, goal.Formula)
+			require.NoError(t, err, "seed %d lemma %s: the forward trace does not replay\n%s", seed, l.Name, src)
+			enc := diffEncode(1)
+			if ok, exact := replay.Within(th, tr, replayBounds(enc)); !ok || !exact {
+				continue
+			}
+			found++
+			sat, _, err := engineAnswer(th, l, len(tr.Steps), enc)
+			require.NoError(t, err)
+			assert.True(t, sat, "seed %d lemma %s: the forward search has a trace of %d steps within the bounds, the engine none\n%s",
+				seed, l.Name, len(tr.Steps), src)
+		}
+	}
+	t.Logf("%d forward traces compared", found)
+	assert.Positive(t, found)
+}
+
+// The state key forgets the names the search made up: two states that
+// differ only in them are one.
+func TestForwardKey(t *testing.T) {
+	fs := &fwdSearch{}
+	mk := func(names ...string) *fwdNode {
+		n := &fwdNode{}
+		for _, nm := range names {
+			f := &rules.Fact{Name: "S", Args: []*rules.Term{rules.NewFreshConst(nm)}}
+			n.facts = append(n.facts, &fwdFact{f: f, ident: f.Ident()})
+		}
+		return n
+	}
+	assert.Equal(t, fs.key(mk("x#1", "x#2")), fs.key(mk("x#7", "x#3")))
+	assert.NotEqual(t, fs.key(mk("x#1", "x#1")), fs.key(mk("x#1", "x#2")))
+}
