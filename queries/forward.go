@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"sort"
 	"strings"
 	"time"
 
@@ -64,6 +63,8 @@ type fwdSearch struct {
 	open     []fwdRestr
 	eqs      []fwdEq
 	observed map[string]bool // action names the goal or a restriction mentions
+	reducible map[string]bool
+	norm      map[*rules.Term]bool // needsNorm's answers
 	hasIn    bool
 
 	lb      labeler
@@ -92,15 +93,16 @@ type fwdNode struct {
 	step   *fwdStep
 	depth  int
 	facts  []*fwdFact
-	outs   []*rules.Term
-	// acts are the trace's actions the goal or a restriction mentions:
-	// part of the state for the search (two traces that end in one
-	// multiset of facts differ if they differ there)
-	acts []string
+	outs   []fwdOut
+	// acts are the hashes of the trace's actions the goal or a
+	// restriction mentions: part of the state for the search (two traces
+	// that end in one multiset of facts differ if they differ there)
+	acts []uint64
+	// trail is the trace so far, with placeholders identified as u says
+	trail []*replay.Step
 	// u identifies placeholders with names or other placeholders; it is
 	// already applied to facts and outs, not to the steps before.
 	u      map[string]*rules.Term
-	fresh  int // names made so far (fresh names and placeholders)
 	h, seq int
 	// helpful are the rules of a relaxed plan that can fire here
 	helpful []bool
@@ -112,6 +114,7 @@ type fwdFact struct {
 	f     *rules.Fact
 	src   rules.Source
 	ident string
+	hash  uint64
 	abs   int
 }
 
@@ -120,7 +123,8 @@ type fwdStep struct {
 	subst   rules.Subst
 	sources []rules.Source
 	rep     *replay.Step
-	unified bool // a match identified placeholders
+	unified bool   // a match identified placeholders
+	sig     uint64 // the instance's signature (child)
 }
 
 // newForward prepares the search for goal, or fails when the model or the
@@ -132,6 +136,7 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
 	}
 	fs.observed = actionNames(goal)
+	fs.reducible, fs.norm = th.ReducibleSymbols(), map[*rules.Term]bool{}
 	for _, r := range th.Restrictions {
 		for a := range actionNames(r.Formula) {
 			fs.observed[a] = true
@@ -454,105 +459,27 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 // helpful steps for each one from the queue of all.
 const fwdPreferred = 3
 
-// key hashes a state, its facts and messages as a multiset, up to the
-// names of fresh values and placeholders: they are numbered in the order
-// they occur in the facts sorted with the names left out (an
-// approximation of isomorphism that may merge a few states that differ;
-// the search is not complete anyway).
+// key hashes a state: its facts, messages and observed actions as a
+// multiset (a sum of spread hashes). The names the search makes are
+// named after the instances that make them (child), so two orders of
+// independent steps reach one key.
 func (fs *fwdSearch) key(n *fwdNode) uint64 {
-	type item struct{ shape, full string }
-	items := make([]item, 0, len(n.facts)+len(n.outs))
+	var k uint64
 	for _, f := range n.facts {
-		items = append(items, item{nameless(f.ident), f.ident})
+		k += mix64(f.hash)
 	}
-	for _, t := range n.outs {
-		s := "Out:" + t.String()
-		items = append(items, item{nameless(s), s})
+	for _, o := range n.outs {
+		k += mix64(o.hash ^ 0x9e3779b97f4a7c15)
 	}
 	for _, a := range n.acts {
-		s := "Act:" + a
-		items = append(items, item{nameless(s), s})
+		k += a
 	}
-	sort.Slice(items, func(i, j int) bool {
-		if items[i].shape != items[j].shape {
-			return items[i].shape < items[j].shape
-		}
-		return items[i].full < items[j].full
-	})
-	h := fnv.New64a()
-	num := map[string]int{}
-	for _, it := range items {
-		h.Write([]byte(renumber(it.full, num)))
-		h.Write([]byte{0})
-	}
-	return h.Sum64()
-}
-
-// nameless and renumber work on printed terms: the search's fresh names
-// and placeholders are the only names with '#' in them (NAME#N).
-func nameless(s string) string {
-	if !strings.Contains(s, "#") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '#' {
-			for i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
-				i++
-			}
-			b.WriteByte('#')
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
-func renumber(s string, num map[string]int) string {
-	if !strings.Contains(s, "#") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != '#' {
-			b.WriteByte(s[i])
-			continue
-		}
-		j := i + 1
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		id := s[i+1 : j]
-		k, ok := num[id]
-		if !ok {
-			k = len(num)
-			num[id] = k
-		}
-		fmt.Fprintf(&b, "#%d", k)
-		i = j - 1
-	}
-	return b.String()
+	return k
 }
 
 // steps returns the replayed steps of n's trace with its placeholders
 // identified as n says.
-func (fs *fwdSearch) steps(n *fwdNode) []*replay.Step {
-	var out []*replay.Step
-	for m := n; m.step != nil; m = m.parent {
-		out = append(out, m.step.rep)
-	}
-	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-		out[i], out[j] = out[j], out[i]
-	}
-	if len(n.u) == 0 {
-		return out
-	}
-	for i, st := range out {
-		out[i] = &replay.Step{Premises: fs.resolveFacts(st.Premises, n.u), Actions: fs.resolveFacts(st.Actions, n.u),
-			Conclusions: fs.resolveFacts(st.Conclusions, n.u)}
-	}
-	return out
-}
+func (fs *fwdSearch) steps(n *fwdNode) []*replay.Step { return n.trail }
 
 // admissible reports whether n's trace satisfies the restrictions that
 // stay false once false, as far as its last step can change them.
@@ -608,6 +535,7 @@ type binding struct {
 	u    map[string]*rules.Term
 	used []int // facts consumed or read, by index in the state
 	srcs []rules.Source
+	sig  uint64 // the facts and messages matched, as a multiset
 }
 
 // successors returns the states one instance of rule r leads to from n.
@@ -629,23 +557,19 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 			}
 		}
 	}
-	fresh := n.fresh
 	for _, pi := range order {
 		p := r.Premises[pi]
 		var next []binding
 		for _, b := range bs {
 			switch p.Name {
 			case rules.FactFr:
+				// named with the instance (child)
 				if len(p.Args) != 1 || p.Args[0].Kind != rules.TVar || p.Args[0].Var.Sort != rules.SortFresh {
 					return nil
 				}
 				if _, ok := b.s[p.Args[0].Var]; ok {
 					return nil
 				}
-				fresh++
-				s := b.s.Copy()
-				s[p.Args[0].Var] = rules.NewFreshConst(fmt.Sprintf("%s#%d", p.Args[0].Var.Name, fresh))
-				b.s = s
 				b.srcs = append([]rules.Source(nil), b.srcs...)
 				b.srcs[pi] = rules.Source{Step: -1}
 				next = append(next, b)
@@ -653,10 +577,11 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 				if len(p.Args) != 1 {
 					return nil
 				}
-				for _, t := range n.outs {
-					for _, b2 := range fs.match(p.Args[0], t, b) {
+				for _, o := range n.outs {
+					for _, b2 := range fs.match(p.Args[0], o.t, b) {
 						b2.srcs = append([]rules.Source(nil), b2.srcs...)
 						b2.srcs[pi] = rules.Source{Step: -1}
+						b2.sig = b.sig + mix64(o.hash)
 						next = append(next, b2)
 					}
 				}
@@ -672,6 +597,7 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 						b2.used = append(append([]int(nil), b.used...), fi)
 						b2.srcs = append([]rules.Source(nil), b.srcs...)
 						b2.srcs[pi] = f.src
+						b2.sig = b.sig + mix64(f.hash)
 						next = append(next, b2)
 					}
 				}
@@ -684,11 +610,28 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 	}
 	var out []*fwdNode
 	for _, b := range bs {
-		if c := fs.child(n, ri, r, b, fresh); c != nil {
+		if c := fs.child(n, ri, r, b); c != nil {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// mix64 spreads a hash (splitmix64's finaliser), so that sums of hashes
+// make a multiset's hash.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+func hashString(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
 }
 
 func usedIn(used []int, i int) bool {
@@ -702,17 +645,32 @@ func usedIn(used []int, i int) bool {
 
 // child builds the state an instance leads to, or nil when a variable of
 // the rule has no value (a message only the adversary could choose).
-func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh int) *fwdNode {
+func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNode {
+	// the instance's signature: the rule, what it matched, and how many
+	// instances with the same signature the trace has: the names it makes
+	// are named after it, so that two orders of independent steps reach
+	// states with the same names (one state for the search)
+	sig := mix64(uint64(ri)+1) + b.sig
+	occ := uint64(0)
+	for m := n; m.step != nil; m = m.parent {
+		if m.step.sig == sig {
+			occ++
+		}
+	}
+	name := mix64(sig ^ mix64(occ))
 	s := b.s.Copy()
 	for _, v := range r.Vars() {
 		if _, ok := s[v]; ok {
 			continue
 		}
-		if v.Sort != rules.SortPub {
+		switch v.Sort {
+		case rules.SortFresh:
+			s[v] = rules.NewFreshConst(fmt.Sprintf("%s#%x", v.Name, name))
+		case rules.SortPub:
+			s[v] = rules.NewPub(fmt.Sprintf("%s%s#%x", fwdPlaceholder, v.Name, name))
+		default:
 			return nil
 		}
-		fresh++
-		s[v] = rules.NewPub(fmt.Sprintf("%s%s#%d", fwdPlaceholder, v.Name, fresh))
 	}
 	b.u = fs.eqUnify(r, s, b.u)
 	u := n.u
@@ -728,67 +686,78 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh i
 			s[v] = fs.th.Normalize(resolve(t, u))
 		}
 	}
+	renorm := len(b.u) > 0 // values changed: normalise everything
 	inst := func(fs2 []*rules.Fact) []*rules.Fact {
 		out := make([]*rules.Fact, len(fs2))
 		for i, f := range fs2 {
 			g := f.Subst(s)
 			for k, a := range g.Args {
-				g.Args[k] = fs.th.Normalize(a)
+				if renorm || fs.needsNorm(f.Args[k]) {
+					g.Args[k] = fs.th.Normalize(a)
+				}
 			}
 			g.Annotations = nil
 			out[i] = g
 		}
 		return out
 	}
-	step := &fwdStep{rule: ri, subst: s, sources: b.srcs, unified: len(b.u) > 0,
+	step := &fwdStep{rule: ri, subst: s, sources: b.srcs, unified: len(b.u) > 0, sig: sig,
 		rep: &replay.Step{Premises: inst(r.Premises), Actions: inst(r.Actions), Conclusions: inst(r.Conclusions)}}
-	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u, fresh: fresh}
+	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u}
 	for fi, f := range n.facts {
 		if !f.f.Persistent && usedIn(b.used, fi) {
 			continue
 		}
 		c.facts = append(c.facts, f)
 	}
-	c.outs = n.outs
-	c.acts = n.acts
+	c.outs, c.acts = n.outs, n.acts
 	for _, a := range step.rep.Actions {
 		if fs.observed[a.Name] {
-			c.acts = append(c.acts[:len(c.acts):len(c.acts)], a.Ident())
+			c.acts = append(c.acts[:len(c.acts):len(c.acts)], mix64(hashString(a.Ident())))
 		}
 	}
 	for ci, f := range step.rep.Conclusions {
 		switch {
 		case f.Name == rules.FactOut:
 			if fs.hasIn {
-				c.outs = append(append([]*rules.Term(nil), c.outs...), f.Args[0])
+				c.outs = append(c.outs[:len(c.outs):len(c.outs)], fwdOut{f.Args[0], hashString(f.Args[0].String())})
 			}
 		case rules.IsReserved(f.Name):
 		default:
 			c.facts = append(c.facts, fs.newFact(f, rules.Source{Step: n.depth, Conclusion: ci}))
 		}
 	}
-	if len(b.u) > 0 {
-		// placeholders identified: the state's facts and messages follow
+	if len(b.u) == 0 {
+		c.trail = append(n.trail[:len(n.trail):len(n.trail)], step.rep)
+	} else {
+		// placeholders identified: the state, the messages and the
+		// trace so far follow
 		for i, f := range c.facts {
 			g := fs.resolveFacts([]*rules.Fact{f.f}, u)[0]
 			if g.Ident() != f.ident {
 				c.facts[i] = fs.newFact(g, f.src)
 			}
 		}
-		outs := make([]*rules.Term, len(c.outs))
-		for i, t := range c.outs {
-			outs[i] = fs.th.Normalize(resolve(t, u))
+		outs := make([]fwdOut, len(c.outs))
+		for i, o := range c.outs {
+			t := fs.th.Normalize(resolve(o.t, u))
+			outs[i] = fwdOut{t, hashString(t.String())}
 		}
 		c.outs = outs
-		acts := make([]string, 0, len(c.acts))
+		c.trail = make([]*replay.Step, c.depth)
+		c.acts = nil
+		i := c.depth - 1
 		for m := c; m.step != nil; m = m.parent {
-			for _, a := range fs.resolveFacts(m.step.rep.Actions, u) {
+			st := m.step.rep
+			c.trail[i] = &replay.Step{Premises: fs.resolveFacts(st.Premises, u), Actions: fs.resolveFacts(st.Actions, u),
+				Conclusions: fs.resolveFacts(st.Conclusions, u)}
+			for _, a := range c.trail[i].Actions {
 				if fs.observed[a.Name] {
-					acts = append(acts, a.Ident())
+					c.acts = append(c.acts, mix64(hashString(a.Ident())))
 				}
 			}
+			i--
 		}
-		c.acts = acts
 	}
 	// persistent facts are a set
 	seen := map[string]bool{}
@@ -804,6 +773,30 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding, fresh i
 	}
 	c.facts = kept
 	return c
+}
+
+// fwdOut is a message sent, with its hash.
+type fwdOut struct {
+	t    *rules.Term
+	hash uint64
+}
+
+// needsNorm reports whether a rule's term applies a symbol that an
+// equation or the Diffie–Hellman theory may rewrite: written around
+// normal values, any other term is normal already.
+func (fs *fwdSearch) needsNorm(t *rules.Term) bool {
+	if v, ok := fs.norm[t]; ok {
+		return v
+	}
+	found := false
+	t.Walk(func(u *rules.Term) bool {
+		if u.Kind == rules.TApp && (fs.reducible[u.Name] || rules.IsDHSymbol(u.Name)) {
+			found = true
+		}
+		return !found
+	})
+	fs.norm[t] = found
+	return found
 }
 
 // eqUnify identifies the placeholders that an equality restriction
@@ -860,8 +853,32 @@ func equalityRestriction(f rules.Formula) (fwdEq, bool) {
 	return fwdEq{act: g.Fact, l: e.L, r: e.R}, true
 }
 
+// inequalityRestriction recognises an inequality restriction:
+// All vars #i. act@i ==> not (l = r).
+func inequalityRestriction(f rules.Formula) (fwdEq, bool) {
+	q, ok := f.(*rules.Quant)
+	if !ok || q.Exists {
+		return fwdEq{}, false
+	}
+	imp, ok := q.Body.(*rules.Conn)
+	if !ok || imp.Op != rules.Imp {
+		return fwdEq{}, false
+	}
+	g, ok1 := imp.L.(*rules.Atom)
+	n, ok2 := imp.R.(*rules.Not)
+	if !ok1 || !ok2 || g.Kind != rules.AtomAction {
+		return fwdEq{}, false
+	}
+	e, ok := n.F.(*rules.Atom)
+	if !ok || e.Kind != rules.AtomEq {
+		return fwdEq{}, false
+	}
+	return fwdEq{act: g.Fact, l: e.L, r: e.R}, true
+}
+
 func (fs *fwdSearch) newFact(f *rules.Fact, src rules.Source) *fwdFact {
-	return &fwdFact{f: f, src: src, ident: f.Ident(), abs: fs.abstract(f)}
+	id := f.Ident()
+	return &fwdFact{f: f, src: src, ident: id, hash: hashString(id), abs: fs.abstract(f)}
 }
 
 func (fs *fwdSearch) resolveFacts(facts []*rules.Fact, u map[string]*rules.Term) []*rules.Fact {

@@ -167,18 +167,30 @@ func TestForwardAgainstEngine(t *testing.T) {
 	assert.Positive(t, found)
 }
 
-// The state key forgets the names the search made up: two states that
-// differ only in them are one.
+// Two orders of independent steps reach one state: the names the search
+// makes are named after the instances that make them.
 func TestForwardKey(t *testing.T) {
-	fs := &fwdSearch{}
-	mk := func(names ...string) *fwdNode {
-		n := &fwdNode{}
-		for _, nm := range names {
-			f := &rules.Fact{Name: "S", Args: []*rules.Term{rules.NewFreshConst(nm)}}
-			n.facts = append(n.facts, &fwdFact{f: f, ident: f.Ident()})
+	th := parseModel(t, "key", `theory Key begin
+rule A: [ Fr(~x) ] --> [ S(~x) ]
+rule B: [ Fr(~y) ] --> [ T(~y) ]
+lemma l: exists-trace "Ex #i. Never() @ #i"
+end`)
+	E, err := encode.New(th, encode.DefaultOptions())
+	require.NoError(t, err)
+	rs := E.SlotRules()
+	fs, err := newForward(th, rs, []bool{true, true}, th.Lemmas[0].Formula)
+	require.NoError(t, err)
+	root := &fwdNode{u: map[string]*rules.Term{}}
+	walk := func(order ...int) *fwdNode {
+		n := root
+		for _, ri := range order {
+			cs := fs.successors(n, ri, rs[ri])
+			require.Len(t, cs, 1)
+			n = cs[0]
 		}
 		return n
 	}
-	assert.Equal(t, fs.key(mk("x#1", "x#2")), fs.key(mk("x#7", "x#3")))
-	assert.NotEqual(t, fs.key(mk("x#1", "x#1")), fs.key(mk("x#1", "x#2")))
+	assert.Equal(t, fs.key(walk(0, 1)), fs.key(walk(1, 0)))
+	assert.NotEqual(t, fs.key(walk(0, 0)), fs.key(walk(0)))
+	assert.NotEqual(t, fs.key(walk(0, 0)), fs.key(walk(0, 1)))
 }

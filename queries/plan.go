@@ -103,12 +103,24 @@ type absRule struct {
 // which the head alone ("pair/2(…)") does not.
 type labeler struct {
 	opaque map[string]bool
+	// eqs and neqs are the theory's restrictions "A(…) ==> s = t" and
+	// "A(…) ==> not (s = t)": a rule's action that makes a premise's
+	// variable equal (or unequal) to a constant narrows that premise
+	eqs, neqs []fwdEq
 	depth  int
 	skels  map[string]*rules.Term // deep labels' skeletons by label
 }
 
 func newLabeler(th *rules.Theory) labeler {
 	l := labeler{opaque: th.ReducibleSymbols()}
+	for _, r := range th.Restrictions {
+		if eq, ok := equalityRestriction(r.Formula); ok {
+			l.eqs = append(l.eqs, eq)
+		}
+		if neq, ok := inequalityRestriction(r.Formula); ok {
+			l.neqs = append(l.neqs, neq)
+		}
+	}
 	for _, f := range []string{rules.FunExp, rules.FunMult, rules.FunInv, rules.FunXor, rules.FunUnion,
 		rules.FunNatPl, rules.FunDiff, rules.FunFst, rules.FunSnd, "pmult", "em"} {
 		l.opaque[f] = true
@@ -187,6 +199,73 @@ func (l labeler) skeleton(t *rules.Term, d int, concrete bool) *rules.Term {
 		}
 	}
 	return rules.NewApp(t.Name, args...)
+}
+
+// restricted returns the values the restrictions force or forbid for
+// r's variables through r's actions: a variable v with an action that an
+// equality restriction turns into v = c (c ground) is c in every trace
+// that satisfies the restrictions; one turned into not (v = c) is not c.
+func (l labeler) restricted(r *rules.Rule) (eqAt map[rules.Var]*rules.Term, neqAt map[rules.Var][]*rules.Term) {
+	eqAt, neqAt = map[rules.Var]*rules.Term{}, map[rules.Var][]*rules.Term{}
+	scan := func(rs []fwdEq, add func(v rules.Var, c *rules.Term)) {
+		for _, a := range r.Actions {
+			for _, eq := range rs {
+				if a.Name != eq.act.Name || len(a.Args) != len(eq.act.Args) {
+					continue
+				}
+				m := rules.Subst{}
+				ok := true
+				for i, p := range eq.act.Args {
+					ok = ok && rules.Match(p, a.Args[i], m)
+				}
+				if !ok {
+					continue
+				}
+				x, y := m.Apply(eq.l), m.Apply(eq.r)
+				switch {
+				case x.Kind == rules.TVar && y.IsGround():
+					add(x.Var, y)
+				case y.Kind == rules.TVar && x.IsGround():
+					add(y.Var, x)
+				}
+			}
+		}
+	}
+	scan(l.eqs, func(v rules.Var, c *rules.Term) { eqAt[v] = c })
+	scan(l.neqs, func(v rules.Var, c *rules.Term) { neqAt[v] = append(neqAt[v], c) })
+	return eqAt, neqAt
+}
+
+// refine narrows the abstract premise a of the rule's premise p by the
+// values restricted gave.
+func (l labeler) refine(a *absFact, p *rules.Fact, eqAt map[rules.Var]*rules.Term, neqAt map[rules.Var][]*rules.Term) {
+	for i, t := range p.Args {
+		if t.Kind != rules.TVar {
+			continue
+		}
+		if c, ok := eqAt[t.Var]; ok && a.consts[i] == "" {
+			if lab := l.label(c); lab != "" {
+				a.consts[i] = lab
+				if a.skel != nil {
+					a.skel[i] = l.skels[lab]
+				}
+			}
+		}
+		for _, c := range neqAt[t.Var] {
+			if lab := l.label(c); lab != "" {
+				ex := map[string]bool{lab: true}
+				for k := range a.excl[i] {
+					ex[k] = true
+				}
+				excl := map[int]map[string]bool{}
+				for k, v := range a.excl {
+					excl[k] = v
+				}
+				excl[i] = ex
+				a.excl = excl
+			}
+		}
+	}
 }
 
 // concreteFact returns the abstract fact of a ground fact of a state.
@@ -404,12 +483,14 @@ func abstractRules(lb labeler, rs []*rules.Rule, live []bool, split bool) []absR
 					}
 				}
 				ar := absRule{orig: ri}
+				eqAt, neqAt := lb.restricted(r)
 				for pi, p := range r.Premises {
 					if rules.IsReserved(p.Name) {
 						continue
 					}
 					a := lb.fact(p, sub)
 					a.excl = excl[pi]
+					lb.refine(&a, p, eqAt, neqAt)
 					ar.prems = append(ar.prems, a)
 				}
 				for _, c := range r.Conclusions {
