@@ -62,6 +62,7 @@ type fwdSearch struct {
 	closed   []fwdRestr // restrictions that stay false once false
 	open     []fwdRestr
 	eqs      []fwdEq
+	genFor   [][]int // per rule: the generators of its persistent premises
 	observed map[string]bool // action names the goal or a restriction mentions
 	reducible map[string]bool
 	norm      map[*rules.Term]bool // needsNorm's answers
@@ -170,6 +171,7 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 			fs.open = append(fs.open, fr)
 		}
 	}
+	fs.genFor = generators(rs, live)
 	fs.ars = abstractRules(fs.lb, rs, live, true)
 	fs.nPrems = make([]int, len(fs.ars))
 	for ri, ar := range fs.ars {
@@ -386,16 +388,23 @@ func (h *nodeHeap) Pop() any {
 
 // run searches for a trace of at most maxDepth steps with the goal,
 // growing at most maxExpand states. It returns nil when it finds none.
-// Two queues, as in Fast Downward: every new state goes to the first,
-// the states a helpful rule led to also to the second, and the search
-// takes from the second fwdPreferred times as often.
+// Three queues, all ordered by length plus weighted heuristic: every new
+// state goes to the first; the states a helpful rule led to also to the
+// second (preferred operators, as in Fast Downward); the states with an
+// abstract fact no state had before also to the third (novelty, as in
+// best-first width search: it gets the search off a plateau where the
+// heuristic is blind, such as a message the abstraction cannot tell from
+// the one a rule waits for). The search takes from them in turn, from
+// the second twice as often.
 func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.Trace, error) {
 	root := &fwdNode{u: map[string]*rules.Term{}}
 	root.h, root.helpful = fs.heuristic(root)
 	if root.h < 0 {
 		return nil, nil
 	}
-	all, pref := &nodeHeap{root}, &nodeHeap{}
+	all, pref, novel := &nodeHeap{root}, &nodeHeap{}, &nodeHeap{}
+	queues := []*nodeHeap{pref, novel, pref, all}
+	seenAbs := map[int]bool{}
 	seen := map[uint64]bool{fs.key(root): true}
 	done := map[*fwdNode]bool{}
 	seq := 0
@@ -404,11 +413,14 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 		if ctx.Err() != nil {
 			return nil, nil
 		}
-		q := all
-		if pref.Len() > 0 && (turn%(fwdPreferred+1) != 0 || all.Len() == 0) {
-			q = pref
+		var q *nodeHeap
+		for i := range queues {
+			if c := queues[(turn+i)%len(queues)]; c.Len() > 0 {
+				q = c
+				break
+			}
 		}
-		if q.Len() == 0 {
+		if q == nil {
 			break
 		}
 		n := heap.Pop(q).(*fwdNode)
@@ -424,7 +436,10 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 			if !fs.live[ri] {
 				continue
 			}
-			for _, c := range fs.successors(n, ri, r) {
+			for _, c := range fs.withGenerators(n, ri, r) {
+				if c.depth > maxDepth {
+					continue
+				}
 				k := fs.key(c)
 				if seen[k] {
 					continue
@@ -449,15 +464,20 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 				if n.helpful != nil && n.helpful[ri] {
 					heap.Push(pref, c)
 				}
+				isNovel := false
+				for _, f := range c.facts {
+					if !seenAbs[f.abs] {
+						seenAbs[f.abs], isNovel = true, true
+					}
+				}
+				if isNovel {
+					heap.Push(novel, c)
+				}
 			}
 		}
 	}
 	return nil, nil
 }
-
-// fwdPreferred: how many states the search takes from the queue of
-// helpful steps for each one from the queue of all.
-const fwdPreferred = 3
 
 // key hashes a state: its facts, messages and observed actions as a
 // multiset (a sum of spread hashes). The names the search makes are
@@ -612,6 +632,78 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 	for _, b := range bs {
 		if c := fs.child(n, ri, r, b); c != nil {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// withGenerators returns the successors of rule r from n, and those
+// where an instance of a generator (a rule with no premise but Fr, such
+// as a key registration) comes just before r's and supplies one of r's
+// persistent premises: a generator can always fire, so the two steps are
+// a trace whenever r's step is. The heuristic cannot ask for them (the
+// abstraction takes the key registered for someone else as good enough,
+// where a restriction may say otherwise), and the search would find
+// them only by chance.
+func (fs *fwdSearch) withGenerators(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
+	out := fs.successors(n, ri, r)
+	for _, gi := range fs.genFor[ri] {
+		m := fs.child(n, gi, fs.rs[gi], binding{s: rules.Subst{}, u: map[string]*rules.Term{}, srcs: fs.frSources(gi)})
+		if m == nil {
+			continue
+		}
+		if ok, err := fs.admissible(m); err != nil || !ok {
+			continue
+		}
+		for _, c := range fs.successors(m, ri, r) {
+			for _, src := range c.step.sources {
+				if src.Step == n.depth {
+					out = append(out, c)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// frSources are the sources of a generator's premises (all Fr).
+func (fs *fwdSearch) frSources(gi int) []rules.Source {
+	srcs := make([]rules.Source, len(fs.rs[gi].Premises))
+	for i := range srcs {
+		srcs[i] = rules.Source{Step: -1}
+	}
+	return srcs
+}
+
+// generators returns, for each rule, the generators that produce a fact
+// of one of its persistent premises.
+func generators(rs []*rules.Rule, live []bool) [][]int {
+	var gens []int
+	for gi, g := range rs {
+		isGen := live[gi]
+		for _, p := range g.Premises {
+			isGen = isGen && p.Name == rules.FactFr
+		}
+		if isGen {
+			gens = append(gens, gi)
+		}
+	}
+	out := make([][]int, len(rs))
+	for ri, r := range rs {
+		for _, gi := range gens {
+			if gi == ri {
+				continue
+			}
+			feeds := false
+			for _, p := range r.Premises {
+				for _, c := range rs[gi].Conclusions {
+					feeds = feeds || p.Persistent && c.Key() == p.Key()
+				}
+			}
+			if feeds {
+				out[ri] = append(out[ri], gi)
+			}
 		}
 	}
 	return out
