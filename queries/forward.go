@@ -182,11 +182,11 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		}
 		fs.concIDs = append(fs.concIDs, ids)
 	}
-	for _, name := range fs.required {
+	for _, want := range goalActionAtoms(goal) {
 		var rs []int
 		for ai, ar := range fs.ars {
 			for _, a := range fs.rs[ar.orig].Actions {
-				if a.Name == name {
+				if fs.mayRecord(a, want) {
 					rs = append(rs, ai)
 					break
 				}
@@ -195,6 +195,59 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		fs.goalArs = append(fs.goalArs, rs)
 	}
 	return fs, nil
+}
+
+// mayRecord reports whether a rule's action a can be an instance of the
+// goal's action atom want: same symbol, and arguments whose skeletons
+// agree (a goal asking for 'res' is not met by a rule that writes 'ext').
+func (fs *fwdSearch) mayRecord(a, want *rules.Fact) bool {
+	if a.Name != want.Name || len(a.Args) != len(want.Args) {
+		return false
+	}
+	for i := range a.Args {
+		if !skelCompatible(fs.lb.skeleton(a.Args[i], fwdLabelDepth, false), fs.lb.skeleton(want.Args[i], fwdLabelDepth, false)) {
+			return false
+		}
+	}
+	return true
+}
+
+// goalActionAtoms returns the action atoms (as facts) every trace
+// satisfying f has an instance of, as requiredActionNames finds them.
+func goalActionAtoms(f rules.Formula) []*rules.Fact {
+	names := map[string]bool{}
+	for _, n := range requiredActionNames(f) {
+		names[n] = true
+	}
+	var out []*rules.Fact
+	seen := map[string]bool{}
+	var walk func(f rules.Formula, pos bool)
+	walk = func(f rules.Formula, pos bool) {
+		switch f := f.(type) {
+		case *rules.Atom:
+			if pos && f.Kind == rules.AtomAction && names[f.Fact.Name] && !seen[f.Fact.String()] {
+				seen[f.Fact.String()] = true
+				out = append(out, f.Fact)
+			}
+		case *rules.Not:
+			walk(f.F, !pos)
+		case *rules.Quant:
+			if f.Exists == pos {
+				walk(f.Body, pos)
+			}
+		case *rules.Conn:
+			switch {
+			case f.Op == rules.And && pos, f.Op == rules.Or && !pos:
+				walk(f.L, pos)
+				walk(f.R, pos)
+			case f.Op == rules.Imp && !pos:
+				walk(f.L, true)
+				walk(f.R, false)
+			}
+		}
+	}
+	walk(f, true)
+	return out
 }
 
 // intern returns the id of an abstract fact, computing what it feeds the
