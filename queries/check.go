@@ -150,6 +150,15 @@ func DefaultOptions() Options {
 	return Options{Depth: DefaultDepth, Encode: encode.DefaultOptions()}
 }
 
+// maxDepthFor is the forward search's bound on a trace's length for a
+// report whose depth bound is depth (0: a time budget).
+func (o Options) maxDepthFor(depth int) int {
+	if depth > 0 {
+		return depth
+	}
+	return o.maxDepth()
+}
+
 // MaxDepth is the largest depth searched: Depth, 0 for a negative one,
 // and without one (a time budget) as deep as the budget allows.
 func (o Options) MaxDepth() int { return o.maxDepth() }

@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -177,10 +178,17 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 	x.Bounds = enc.Describe(goal, x.Depth)
 	e := &execSearch{x: x, th: &sub, byRule: byRule, traces: traces}
 	var (
-		p    *encode.Problem
-		sv   *solver.Solver
-		upTo = -1
+		p        *encode.Problem
+		sv       *solver.Solver
+		upTo     = -1
+		searched = opts.Forward == ForwardOff
 	)
+	if opts.Forward == ForwardFirst {
+		searched = true
+		if open, err = e.forward(ctx, enc, open, opts.maxDepthFor(x.Depth)); err != nil {
+			return nil, err
+		}
+	}
 	for k := 0; k <= x.Depth && len(open) > 0; k++ {
 		if ctx.Err() != nil {
 			unknown(open, byRule, "timeout", k-1)
@@ -202,6 +210,16 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 				}
 				return nil, fmt.Errorf("executability report, depth %d: %w", k, err)
 			}
+			if !searched && opts.Forward != ForwardOff && p.B.Nodes() > opts.chunkNodes() {
+				// long traces ahead: the forward search first
+				searched = true
+				if open, err = e.forward(ctx, enc, open, opts.maxDepthFor(x.Depth)); err != nil {
+					return nil, err
+				}
+				if len(open) == 0 {
+					break
+				}
+			}
 		}
 		var reason string
 		open, reason, err = e.depth(ctx, sv, p, k, open)
@@ -215,7 +233,9 @@ func Executable(ctx context.Context, th *rules.Theory, opts Options, traces func
 		x.Complete = k
 	}
 	for _, r := range open {
-		byRule[r].Status = NotReachable
+		if byRule[r].Status != UnknownStatus {
+			byRule[r].Status = NotReachable
+		}
 	}
 	if len(open) > 0 && len(th.Restrictions) > 0 && p != nil {
 		if err := e.blocked(ctx, sv, p, open); err != nil {
@@ -314,6 +334,68 @@ func (e *execSearch) depth(ctx context.Context, sv *solver.Solver, p *encode.Pro
 		open = rest
 	}
 	return open, "", nil
+}
+
+// forward runs the forward search (forward.go) for each rule of open in
+// turn, to at most maxDepth steps; every rule of a trace it finds is
+// reachable (the trace need not be a shortest one: the reason says so).
+// It returns the rules still open.
+func (e *execSearch) forward(ctx context.Context, enc *encode.Encoder, open []*rules.Rule, maxDepth int) ([]*rules.Rule, error) {
+	t0 := time.Now()
+	defer func() { e.x.Solve += time.Since(t0) }()
+	rs := enc.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range rs {
+		live[i] = !enc.Dead(i)
+	}
+	for _, r := range append([]*rules.Rule(nil), open...) {
+		if ctx.Err() != nil {
+			break
+		}
+		if !slices.Contains(open, r) {
+			continue // in an earlier trace
+		}
+		ri := slices.Index(rs, r)
+		if ri < 0 {
+			continue
+		}
+		fs, err := newForwardRule(e.th, rs, live, ri)
+		if err != nil {
+			continue
+		}
+		t1 := time.Now()
+		tr, err := fs.run(ctx, maxDepth, fwdExpansions)
+		st := DepthStat{Depth: e.x.Complete, Solve: time.Since(t1), Result: fmt.Sprintf("%s: none (forward search, %d states)", e.byRule[r].Name, fs.Expanded)}
+		if err != nil {
+			return open, err
+		}
+		if tr == nil {
+			e.x.Stats = append(e.x.Stats, st)
+			continue
+		}
+		st.Result = fmt.Sprintf("%s: a trace of %d steps (forward search, %d states)", e.byRule[r].Name, len(tr.Steps), fs.Expanded)
+		e.x.Stats = append(e.x.Stats, st)
+		rep, err := replay.Check(e.th, tr, nil)
+		if err != nil {
+			return open, &InternalError{Lemma: "(executability, forward search)", Err: err, Trace: tr}
+		}
+		var rest []*rules.Rule
+		for _, o := range open {
+			if ruleCount(tr)[o] == 0 {
+				rest = append(rest, o)
+				continue
+			}
+			rv := e.byRule[o]
+			t, rp := e.shortTrace(e.th, tr, rep, o)
+			rv.Status, rv.Steps = Reachable, len(t.Steps)
+			rv.Reason = "forward search: a shortest trace may be shorter"
+			if e.traces(o) {
+				rv.Trace, rv.Replayed = t, rp
+			}
+		}
+		open = rest
+	}
+	return open, nil
 }
 
 // blocked asks, for the rules that fire in no trace within the bounds,

@@ -76,6 +76,9 @@ type fwdSearch struct {
 	concIDs [][]int     // per abstract rule: its conclusions' ids
 	nPrems  []int
 	goalArs [][]int // per required action: the abstract rules that record it
+	// goalRule, when ≥ 0, is the goal instead of the formula: a trace
+	// whose last step is an instance of that rule.
+	goalRule int
 	// Expanded counts the states grown by the last run.
 	Expanded int
 }
@@ -131,7 +134,7 @@ type fwdStep struct {
 // newForward prepares the search for goal, or fails when the model or the
 // goal is outside what it handles.
 func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
-	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal),
+	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1,
 		required: requiredActionNames(goal), lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
 	if mentionsKnowledge(goal) {
 		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
@@ -194,6 +197,25 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		}
 		fs.goalArs = append(fs.goalArs, rs)
 	}
+	return fs, nil
+}
+
+// newForwardRule prepares the search for a trace in which rule ri
+// fires (the executability report).
+func newForwardRule(th *rules.Theory, rs []*rules.Rule, live []bool, ri int) (*fwdSearch, error) {
+	fs, err := newForward(th, rs, live, &rules.Atom{Kind: rules.AtomTrue})
+	if err != nil {
+		return nil, err
+	}
+	fs.goalRule = ri
+	fs.goalActs = nil
+	var ars []int
+	for ai, ar := range fs.ars {
+		if ar.orig == ri {
+			ars = append(ars, ai)
+		}
+	}
+	fs.goalArs = [][]int{ars}
 	return fs, nil
 }
 
@@ -303,7 +325,7 @@ var fwdCosts func(ruleCost, cost []int)
 // premise back to the fact that gave its cost) that can fire in n
 // already. A step of a helpful rule is likelier to be progress.
 func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
-	if len(fs.required) == 0 {
+	if len(fs.goalArs) == 0 {
 		return 0, nil
 	}
 	cost := make([]int, len(fs.absList))
@@ -576,6 +598,17 @@ func (fs *fwdSearch) admissible(n *fwdNode) (bool, error) {
 // reached returns n's trace when it has the goal and satisfies every
 // restriction.
 func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
+	if fs.goalRule >= 0 {
+		if n.step.rule != fs.goalRule {
+			return nil, nil
+		}
+		for _, r := range fs.open {
+			if ok, err := replay.Holds(fs.th, n.trail, r.f); err != nil || !ok {
+				return nil, err
+			}
+		}
+		return fs.trace(n), nil
+	}
 	if !n.step.unified && !mentionsAny(fs.goalActs, n.step.rep.Actions) && len(fs.goalActs) > 0 {
 		return nil, nil
 	}

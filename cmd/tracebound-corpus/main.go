@@ -63,9 +63,17 @@ func main() {
 	md := flag.String("md", "", "Markdown summary (default: standard output only)")
 	extra := flag.String("args", "", "extra arguments for tracebound check, space-separated")
 	par := flag.Int("p", 1, "lemmas run at once (each tracebound process is given -j 1 by the caller's -args if wanted)")
+	questions := flag.String("questions", "", "instead of the corpus's rows: run each question of this file (a label, a tab, tracebound's arguments as shell words) as one process and write a Markdown table (verdict, steps, encode, solve, wall, peak memory) to -md, e.g. testdata/tls13-questions.txt")
 	bench := flag.String("bench", "", "Markdown speed table of the rows with a trace (tracebound's time, Tamarin's, their ratio; a missed trace counts as ratio 0), e.g. docs/performance-corpus.md")
 	flag.Parse()
 
+	if *questions != "" {
+		if err := runQuestions(*bin, *questions, *md, *par, *timeout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	rows, err := readRows(*corpus, *theory, *match)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -231,6 +239,10 @@ type report struct {
 		Summary string `json:"summary"`
 		Depth   int    `json:"depth"`
 		Reason  string `json:"reason"`
+		Timing  struct {
+			Encode float64 `json:"encode_s"`
+			Solve  float64 `json:"solve_s"`
+		} `json:"timing"`
 		Trace   *struct {
 			Steps []json.RawMessage `json:"steps"`
 		} `json:"trace"`
