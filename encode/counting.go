@@ -167,3 +167,11 @@ func (e *enc) countAtMost(c counting) *Node {
 	}
 	return b.Le(sum, b.Int(int64(c.max)))
 }
+
+// CountingRestriction recognises a restriction that bounds how many
+// timepoints have an action (see countingForm): at most max timepoints
+// have an action name/arity.
+func CountingRestriction(f rules.Formula) (name string, arity, max int, ok bool) {
+	c, ok := countingForm(f)
+	return c.action, c.arity, c.max, ok
+}

@@ -43,6 +43,22 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 		if c.opts.Explain != ExplainNone && len(c.th.Restrictions) > 0 {
 			return v, c.explain(ctx, l, v)
 		}
+	case Unknown:
+		// the search stopped: a witness without some restrictions is
+		// still worth knowing, when the forward search finds one
+		if c.opts.Explain != ExplainNone && c.opts.Forward != ForwardOff && len(c.th.Restrictions) > 0 &&
+			l.Quantifier == rules.ExistsTrace && !v.Internal {
+			b := &Blocking{Unproven: true}
+			t1 := time.Now()
+			ectx, cancel := c.withTimeout(context.WithoutCancel(ctx))
+			defer cancel()
+			if done, err := c.explainForward(ectx, l, v, b); err != nil {
+				return v, err
+			} else if done {
+				b.Time = time.Since(t1)
+				v.Blocking = b
+			}
+		}
 	}
 	return v, nil
 }

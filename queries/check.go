@@ -451,6 +451,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	if err != nil || done {
 		return v, err
 	}
+	if !c.opts.NotIncremental && c.countingDecides(v, goal) {
+		return v, nil
+	}
 	if lo > 0 {
 		v.Depth = lo - 1
 		v.Stats = append(v.Stats, DepthStat{Depth: lo - 1, Result: "none below " + fmt.Sprint(lo) + " (abstraction)"})

@@ -53,6 +53,12 @@ type Blocking struct {
 	Reason string
 	// Steps is the length of the witness found without Restrictions.
 	Steps int
+	// Unproven: the verdict is unknown, so the restrictions are only
+	// known to block the witness found without them, not every one.
+	Unproven bool
+	// Minimal marks a set from the forward search: no restriction of it
+	// can be kept, but a smaller set may exist.
+	Minimal bool
 	// Witness is a shortest witness without Restrictions (replayed on
 	// the model without them), with ExplainWitness.
 	Witness *Verdict
@@ -72,8 +78,106 @@ func (b *Blocking) Text() string {
 	if len(b.Restrictions) > 1 {
 		s = "s"
 	}
-	return fmt.Sprintf("blocked by the restriction%s %s: without %s a witness of %d steps exists within the same bounds",
+	if b.Unproven {
+		return fmt.Sprintf("without the restriction%s %s a witness of %d steps exists (forward search); with %s none was found",
+			s, strings.Join(b.Restrictions, ", "), b.Steps, map[bool]string{true: "them", false: "it"}[len(b.Restrictions) > 1])
+	}
+	text := fmt.Sprintf("blocked by the restriction%s %s: without %s a witness of %d steps exists within the same bounds",
 		s, strings.Join(b.Restrictions, ", "), map[bool]string{true: "them", false: "it"}[len(b.Restrictions) > 1], b.Steps)
+	if b.Minimal && len(b.Restrictions) > 1 {
+		text += " (a minimal set, from the forward search: a smaller one may exist)"
+	}
+	return text
+}
+
+// explainForward looks for the blocking restrictions with the forward
+// search (forward.go): a witness without any restriction, the
+// restrictions it violates, and then each of them kept again if a
+// witness exists without the others (a minimal set). It reports done
+// when it found a set; when the search finds no witness even without
+// restrictions it leaves the question to the solver.
+func (c *Checker) explainForward(ctx context.Context, l *rules.Lemma, v *Verdict, b *Blocking) (bool, error) {
+	if c.enc == nil {
+		return false, nil
+	}
+	goal := encode.GoalForLemma(l)
+	rs := c.enc.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range rs {
+		live[i] = !c.enc.Dead(i)
+	}
+	depth := c.opts.answerDepth(v)
+	search := func(drop []string) (*rules.Trace, error) {
+		fs, err := newForward(withoutRestrictions(c.th, drop), rs, live, goal.Formula)
+		if err != nil {
+			return nil, nil
+		}
+		return fs.run(ctx, depth, fwdExpansions)
+	}
+	// first without the counting restrictions only (bounds a model puts
+	// on its own search, as TLS 1.3's At_most_2_of_RPostHS), then without
+	// any: the search without the ordinary restrictions is a blind one
+	var all, counting []string
+	for _, r := range c.th.Restrictions {
+		all = append(all, r.Name)
+		if _, _, _, ok := encode.CountingRestriction(r.Formula); ok {
+			counting = append(counting, r.Name)
+		}
+	}
+	var tr *rules.Trace
+	var err error
+	for _, drop := range [][]string{counting, all} {
+		if len(drop) == 0 || ctx.Err() != nil {
+			continue
+		}
+		if tr, err = search(drop); err != nil {
+			return false, err
+		}
+		if tr != nil {
+			all = drop
+			break
+		}
+	}
+	if tr == nil {
+		return false, nil
+	}
+	rep, err := replay.Check(withoutRestrictions(c.th, all), tr, goal.Formula)
+	if err != nil {
+		return false, &InternalError{Lemma: l.Name, Err: fmt.Errorf("forward search, without restrictions: %w", err), Trace: tr}
+	}
+	var drop []string
+	for _, r := range c.th.Restrictions {
+		if ok, err := replay.Holds(c.th, rep.Steps, r.Formula); err != nil || !ok {
+			drop = append(drop, r.Name)
+		}
+	}
+	for i := 0; i < len(drop) && ctx.Err() == nil; i++ {
+		keep := append(append([]string{}, drop[:i]...), drop[i+1:]...)
+		t2, err := search(keep)
+		if err != nil {
+			return false, err
+		}
+		if t2 != nil {
+			drop, tr = keep, t2
+			i--
+		}
+	}
+	without := withoutRestrictions(c.th, drop)
+	rep, err = replay.Check(without, tr, goal.Formula)
+	if err != nil {
+		return false, &InternalError{Lemma: l.Name, Err: fmt.Errorf("forward search, without %s: %w", strings.Join(drop, ", "), err), Trace: tr}
+	}
+	tr, rep = minimize(without, tr, rep, goal.Formula)
+	b.Restrictions, b.Steps, b.Minimal = drop, len(tr.Steps), true
+	if c.opts.Explain >= ExplainWitness {
+		wl := *l
+		wl.Name = fmt.Sprintf("%s (without %s)", l.Name, strings.Join(drop, ", "))
+		b.Witness = &Verdict{Lemma: &wl, Kind: WitnessFound, Depth: len(tr.Steps), Bounds: v.Bounds, Trace: tr, Replayed: rep, Forward: true}
+		if m, exact, err := replay.Measure(without, tr); err == nil {
+			b.Witness.Measure, b.Witness.MeasureExact = &m, exact
+		}
+	}
+	return true, nil
 }
 
 // explain sets v.Blocking for a lemma without a witness.
@@ -84,6 +188,11 @@ func (c *Checker) explain(ctx context.Context, l *rules.Lemma, v *Verdict) error
 	b := &Blocking{}
 	v.Blocking = b
 	defer func() { b.Time = time.Since(t0) }()
+	if c.opts.Forward != ForwardOff {
+		if done, err := c.explainForward(ctx, l, v, b); err != nil || done {
+			return err
+		}
+	}
 	opts := c.opts.Encode
 	opts.RestrictionSwitches = true
 	enc, err := encode.New(c.th, opts)

@@ -52,21 +52,21 @@ const fwdExpansions = 20000
 const fwdPlaceholder = "?"
 
 type fwdSearch struct {
-	th       *rules.Theory
-	rs       []*rules.Rule
-	names    []string // the steps' names of the rules
-	live     []bool
-	goal     rules.Formula
-	goalActs map[string]bool // action names the goal mentions
-	required []string
-	closed   []fwdRestr // restrictions that stay false once false
-	open     []fwdRestr
-	eqs      []fwdEq
-	genFor   [][]int // per rule: the generators of its persistent premises
-	observed map[string]bool // action names the goal or a restriction mentions
+	th        *rules.Theory
+	rs        []*rules.Rule
+	names     []string // the steps' names of the rules
+	live      []bool
+	goal      rules.Formula
+	goalActs  map[string]bool // action names the goal mentions
+	required  []string
+	closed    []fwdRestr // restrictions that stay false once false
+	open      []fwdRestr
+	eqs       []fwdEq
+	genFor    [][]int         // per rule: the generators of its persistent premises
+	observed  map[string]bool // action names the goal or a restriction mentions
 	reducible map[string]bool
 	norm      map[*rules.Term]bool // needsNorm's answers
-	hasIn    bool
+	hasIn     bool
 
 	lb      labeler
 	ars     []absRule
@@ -76,6 +76,8 @@ type fwdSearch struct {
 	concIDs [][]int     // per abstract rule: its conclusions' ids
 	nPrems  []int
 	goalArs [][]int // per required action: the abstract rules that record it
+	// disabled, when ≥ 0, is a rule the heuristic leaves out (landmarks)
+	disabled int
 	// goalRule, when ≥ 0, is the goal instead of the formula: a trace
 	// whose last step is an instance of that rule.
 	goalRule int
@@ -134,7 +136,7 @@ type fwdStep struct {
 // newForward prepares the search for goal, or fails when the model or the
 // goal is outside what it handles.
 func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
-	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1,
+	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1, disabled: -1,
 		required: requiredActionNames(goal), lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
 	if mentionsKnowledge(goal) {
 		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
@@ -176,6 +178,7 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 	}
 	fs.genFor = generators(rs, live)
 	fs.ars = abstractRules(fs.lb, rs, live, true)
+
 	fs.nPrems = make([]int, len(fs.ars))
 	for ri, ar := range fs.ars {
 		fs.nPrems[ri] = len(ar.prems)
@@ -198,6 +201,55 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		fs.goalArs = append(fs.goalArs, rs)
 	}
 	return fs, nil
+}
+
+// landmarks returns the rules every trace with the goal has an instance
+// of: those without which the abstraction, from the empty state, cannot
+// reach the goal (every trace is a flow of the abstraction).
+func (fs *fwdSearch) landmarks() []int {
+	root := &fwdNode{}
+	if h, _ := fs.heuristic(root); h < 0 || len(fs.goalArs) == 0 {
+		return nil
+	}
+	defer func() { fs.disabled = -1 }()
+	var out []int
+	for ri := range fs.rs {
+		if !fs.live[ri] {
+			continue
+		}
+		fs.disabled = ri
+		if h, _ := fs.heuristic(root); h < 0 {
+			out = append(out, ri)
+		}
+	}
+	return out
+}
+
+// countingBlock reports a counting restriction (at most N steps with
+// action X) that every trace with the goal violates: more than N of the
+// goal's landmark rules record X, each at a step of its own. It returns
+// the restriction and those rules.
+func (fs *fwdSearch) countingBlock() (*rules.Restriction, []int) {
+	lms := fs.landmarks()
+	for _, r := range fs.th.Restrictions {
+		name, arity, most, ok := encode.CountingRestriction(r.Formula)
+		if !ok {
+			continue
+		}
+		var recs []int
+		for _, ri := range lms {
+			for _, a := range fs.rs[ri].Actions {
+				if a.Name == name && len(a.Args) == arity {
+					recs = append(recs, ri)
+					break
+				}
+			}
+		}
+		if len(recs) > most {
+			return r, recs
+		}
+	}
+	return nil, nil
 }
 
 // newForwardRule prepares the search for a trace in which rule ri
@@ -328,8 +380,9 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 	if len(fs.goalArs) == 0 {
 		return 0, nil
 	}
+	// per abstract fact: its cost and the abstract rule that gave it
 	cost := make([]int, len(fs.absList))
-	by := make([]int, len(fs.absList)) // the abstract rule that gave a fact its cost
+	by := make([]int, len(fs.absList))
 	for i := range cost {
 		cost[i], by[i] = fwdInf, -1
 	}
@@ -349,6 +402,9 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 		}
 	}
 	fire := func(ri int) {
+		if fs.ars[ri].orig == fs.disabled {
+			return
+		}
 		ruleCost[ri] = 1 + sum[ri]
 		for _, id := range fs.concIDs[ri] {
 			push(id, ruleCost[ri], ri)
@@ -382,7 +438,25 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 		fwdCosts(ruleCost, cost)
 	}
 	h := 0
-	var plan []int
+	var facts []int // the relaxed plan's facts still to explain
+	helpful := make([]bool, len(fs.rs))
+	marked := make([]bool, len(fs.ars))
+	mark := func(ri int) {
+		if marked[ri] {
+			return
+		}
+		marked[ri] = true
+		now := true
+		for _, g := range got[ri] {
+			if id := g - 1; cost[id] > 0 {
+				now = false
+				facts = append(facts, id)
+			}
+		}
+		if now {
+			helpful[fs.ars[ri].orig] = true
+		}
+	}
 	for _, ars := range fs.goalArs {
 		best, bestR := fwdInf, -1
 		for _, ri := range ars {
@@ -394,28 +468,18 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 			return -1, nil
 		}
 		h += best
-		plan = append(plan, bestR)
+		mark(bestR)
 	}
-	helpful := make([]bool, len(fs.rs))
-	marked := make([]bool, len(fs.ars))
-	for len(plan) > 0 {
-		ri := plan[len(plan)-1]
-		plan = plan[:len(plan)-1]
-		if marked[ri] {
+	seenFact := map[int]bool{}
+	for len(facts) > 0 {
+		id := facts[len(facts)-1]
+		facts = facts[:len(facts)-1]
+		if seenFact[id] {
 			continue
 		}
-		marked[ri] = true
-		now := true
-		for _, g := range got[ri] {
-			if id := g - 1; cost[id] > 0 {
-				now = false
-				if by[id] >= 0 {
-					plan = append(plan, by[id])
-				}
-			}
-		}
-		if now {
-			helpful[fs.ars[ri].orig] = true
+		seenFact[id] = true
+		if r := by[id]; r >= 0 {
+			mark(r)
 		}
 	}
 	return h, helpful
@@ -1293,6 +1357,37 @@ func prefixClosed(f rules.Formula) bool {
 	}
 	walk(f, true)
 	return ok
+}
+
+// countingDecides decides a lemma when a counting restriction forbids
+// every trace with its goal (countingBlock): no trace at any depth.
+func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
+	rs := c.enc.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range rs {
+		live[i] = !c.enc.Dead(i)
+	}
+	fs, err := newForward(c.th, rs, live, goal.Formula)
+	if err != nil {
+		return false
+	}
+	r, recs := fs.countingBlock()
+	if r == nil {
+		return false
+	}
+	var names []string
+	for _, ri := range recs {
+		names = append(names, fs.names[ri])
+	}
+	v.Depth = c.opts.maxDepth()
+	v.StepBound, v.Bounds = v.Depth, c.enc.Describe(goal, v.Depth)
+	v.Stats = append(v.Stats, DepthStat{Depth: v.Depth, Result: fmt.Sprintf("none (abstraction: every trace with the goal has steps of %s, more than restriction %s allows)",
+		strings.Join(names, ", "), r.Name)})
+	v.Kind = NoWitnessUpToBound
+	if v.Lemma.Quantifier != rules.ExistsTrace {
+		v.Kind = HoldsUpToBound
+	}
+	return true
 }
 
 // forward runs the forward search for the goal and, when it finds a

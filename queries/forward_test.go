@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -217,4 +218,26 @@ func TestForwardExecutability(t *testing.T) {
 		assert.Equal(t, i+1, rv.Steps, rv.Name)
 		assert.Contains(t, rv.Reason, "forward search", rv.Name)
 	}
+}
+
+// A counting restriction that more of a goal's landmark rules record
+// than it allows decides the goal at once (countingBlock).
+func TestForwardCountingBlock(t *testing.T) {
+	src, err := os.ReadFile("testdata/verdicts/counting.spthy")
+	require.NoError(t, err)
+	th := parseModel(t, "counting", string(src))
+	E, err := encode.New(th, encode.DefaultOptions())
+	require.NoError(t, err)
+	rs := E.SlotRules()
+	live := []bool{true, true, true, true}
+	fs, err := newForward(th, rs, live, th.Lemma("third").Formula)
+	require.NoError(t, err)
+	r, recs := fs.countingBlock()
+	require.NotNil(t, r)
+	assert.Equal(t, "At_most_2_of_Post", r.Name)
+	assert.Len(t, recs, 3)
+	fs, err = newForward(th, rs, live, th.Lemma("second").Formula)
+	require.NoError(t, err)
+	r, _ = fs.countingBlock()
+	assert.Nil(t, r)
 }

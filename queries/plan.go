@@ -107,8 +107,8 @@ type labeler struct {
 	// "A(…) ==> not (s = t)": a rule's action that makes a premise's
 	// variable equal (or unequal) to a constant narrows that premise
 	eqs, neqs []fwdEq
-	depth  int
-	skels  map[string]*rules.Term // deep labels' skeletons by label
+	depth     int
+	skels     map[string]*rules.Term // deep labels' skeletons by label
 }
 
 func newLabeler(th *rules.Theory) labeler {
@@ -558,12 +558,16 @@ type planner struct {
 	count []*encode.Node // instances of each rule
 	sv    *solver.Solver
 	total *encode.Node
+	skip  map[string]bool // counting restrictions left out
 }
 
 // newPlanner builds the flow problem: counts per rule and per variant,
 // flows per (conclusion, premise) pair, and the goal's required actions.
-func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*planner, error) {
-	pl := &planner{th: th, rs: E.SlotRules(), b: encode.NewBuilder()}
+func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula, skip ...string) (*planner, error) {
+	pl := &planner{th: th, rs: E.SlotRules(), b: encode.NewBuilder(), skip: map[string]bool{}}
+	for _, n := range skip {
+		pl.skip[n] = true
+	}
 	b := pl.b
 	pl.live = make([]bool, len(pl.rs))
 	for i := range pl.rs {
@@ -630,6 +634,24 @@ func newPlanner(th *rules.Theory, E *encode.Encoder, goal rules.Formula) (*plann
 			sum = b.Add(sum, y)
 		}
 		asserts = append(asserts, b.Le(sum, vcount[k[0]]))
+	}
+	// counting restrictions: at most max steps record the action, so the
+	// instances of the rules that record it are at most max in all
+	for _, r := range th.Restrictions {
+		name, arity, most, ok := encode.CountingRestriction(r.Formula)
+		if !ok || pl.skip[r.Name] {
+			continue
+		}
+		sum := b.Int(0)
+		for i, rule := range pl.rs {
+			for _, a := range rule.Actions {
+				if a.Name == name && len(a.Args) == arity {
+					sum = b.Add(sum, pl.count[i])
+					break
+				}
+			}
+		}
+		asserts = append(asserts, b.Le(sum, b.Int(int64(most))))
 	}
 	// the goal's actions
 	for _, name := range requiredActionNames(goal) {

@@ -2,6 +2,7 @@ package queries
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,4 +74,24 @@ end`), rules.Options{})
 	assert.Equal(t, NoWitnessUpToBound, v.Kind, v.Summary())
 	require.NotEmpty(t, v.Stats)
 	assert.Equal(t, "none (abstraction)", v.Stats[len(v.Stats)-1].Result)
+}
+
+// Counting restrictions bound the plans' flows: the third Post of
+// testdata/verdicts/counting.spthy is decided by the abstraction alone,
+// at any depth; without the restriction it has a witness.
+func TestPlanCounting(t *testing.T) {
+	src, err := os.ReadFile("testdata/verdicts/counting.spthy")
+	require.NoError(t, err)
+	th := parseModel(t, "counting", string(src))
+	o := DefaultOptions()
+	o.Depth = 60
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("third"))
+	require.NoError(t, err)
+	require.Equal(t, NoWitnessUpToBound, v.Kind, v.Summary())
+	require.NotEmpty(t, v.Stats)
+	assert.Equal(t, "none (abstraction)", v.Stats[0].Result)
+	free := withoutRestrictions(th, []string{"At_most_2_of_Post"})
+	v, err = NewChecker(free, o).Check(context.Background(), free.Lemma("third"))
+	require.NoError(t, err)
+	assert.Equal(t, WitnessFound, v.Kind, v.Summary())
 }
