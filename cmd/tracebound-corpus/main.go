@@ -243,6 +243,9 @@ type report struct {
 			Encode float64 `json:"encode_s"`
 			Solve  float64 `json:"solve_s"`
 		} `json:"timing"`
+		Blocking *struct {
+			Text string `json:"text"`
+		} `json:"blocking"`
 		Trace   *struct {
 			Steps []json.RawMessage `json:"steps"`
 		} `json:"trace"`

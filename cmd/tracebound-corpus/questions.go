@@ -112,6 +112,9 @@ func ask(bin string, q question, timeout time.Duration) *answerRow {
 	}
 	v := rep.Verdicts[0]
 	r.verdict, r.summary = v.Verdict, v.Summary
+	if v.Blocking != nil && v.Blocking.Text != "" {
+		r.summary += "; " + v.Blocking.Text
+	}
 	r.encode, r.solve = v.Timing.Encode, v.Timing.Solve
 	if v.Trace != nil {
 		r.steps = len(v.Trace.Steps)
