@@ -177,7 +177,11 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		}
 	}
 	fs.genFor = generators(rs, live)
-	fs.ars = abstractRules(fs.lb, rs, live, true)
+	absRs := rs
+	if fs.hasIn {
+		absRs = sentFacts(rs)
+	}
+	fs.ars = abstractRules(fs.lb, absRs, live, true)
 
 	fs.nPrems = make([]int, len(fs.ars))
 	for ri, ar := range fs.ars {
@@ -417,6 +421,9 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 	}
 	for _, f := range n.facts {
 		push(f.abs, 0, -1)
+	}
+	for _, o := range n.outs {
+		push(o.abs, 0, -1)
 	}
 	for q.Len() > 0 {
 		it := heap.Pop(q).(fwdItem)
@@ -962,7 +969,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		switch {
 		case f.Name == rules.FactOut:
 			if fs.hasIn {
-				c.outs = append(c.outs[:len(c.outs):len(c.outs)], fwdOut{f.Args[0], hashString(f.Args[0].String())})
+				c.outs = append(c.outs[:len(c.outs):len(c.outs)], fs.newOut(f.Args[0]))
 			}
 		case rules.IsReserved(f.Name):
 		default:
@@ -983,7 +990,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		outs := make([]fwdOut, len(c.outs))
 		for i, o := range c.outs {
 			t := fs.th.Normalize(resolve(o.t, u))
-			outs[i] = fwdOut{t, hashString(t.String())}
+			outs[i] = fs.newOut(t)
 		}
 		c.outs = outs
 		c.trail = make([]*replay.Step, c.depth)
@@ -1021,6 +1028,41 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 type fwdOut struct {
 	t    *rules.Term
 	hash uint64
+	abs  int // the abstract In fact it feeds
+}
+
+func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {
+	return fwdOut{t, hashString(t.String()), fs.intern(fs.lb.concreteFact(&rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}}))}
+}
+
+// fwdSent names, in the search's abstraction, a message a rule sent: the
+// search's adversary only forwards, so an In premise takes what an Out
+// conclusion gave (not a sound abstraction of the Dolev–Yao adversary:
+// only the search uses it, for guidance and for its own states).
+const fwdSent = "$Sent"
+
+// sentFacts returns copies of the rules with Out conclusions and In
+// premises as persistent fwdSent facts.
+func sentFacts(rs []*rules.Rule) []*rules.Rule {
+	out := make([]*rules.Rule, len(rs))
+	for i, r := range rs {
+		c := *r
+		rename := func(fs []*rules.Fact, from string) []*rules.Fact {
+			res := make([]*rules.Fact, len(fs))
+			for j, f := range fs {
+				res[j] = f
+				if f.Name == from {
+					g := *f
+					g.Name, g.Persistent = fwdSent, true
+					res[j] = &g
+				}
+			}
+			return res
+		}
+		c.Premises, c.Conclusions = rename(r.Premises, rules.FactIn), rename(r.Conclusions, rules.FactOut)
+		out[i] = &c
+	}
+	return out
 }
 
 // needsNorm reports whether a rule's term applies a symbol that an
@@ -1368,8 +1410,8 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 		live[i] = !c.enc.Dead(i)
 	}
 	fs, err := newForward(c.th, rs, live, goal.Formula)
-	if err != nil {
-		return false
+	if err != nil || fs.hasIn {
+		return false // with In premises the search's abstraction is not a sound one
 	}
 	r, recs := fs.countingBlock()
 	if r == nil {

@@ -310,6 +310,11 @@ const maxVariants = 8
 // variant costs only time in its heuristic).
 const deepVariants = 64
 
+// deepSingleVariants bounds them, with deep labels, for a rule that
+// forwards one value (one variant per label: MessageOut → Out → In →
+// F_MessageIn keeps every message apart).
+const deepSingleVariants = 256
+
 func (l labeler) maxVariants() int {
 	if l.depth > 0 {
 		return deepVariants
@@ -457,7 +462,7 @@ func abstractRules(lb labeler, rs []*rules.Rule, live []bool, split bool) []absR
 				}
 				sort.Strings(lbs)
 				lbs = append(lbs, "") // the unlabeled variant, always
-				if n*len(lbs) > lb.maxVariants() {
+				if n*len(lbs) > lb.maxVariants() && !(lb.depth > 0 && n == 1 && len(lbs) <= deepSingleVariants) {
 					continue
 				}
 				n *= len(lbs)
