@@ -246,7 +246,7 @@ type report struct {
 		Blocking *struct {
 			Text string `json:"text"`
 		} `json:"blocking"`
-		Trace   *struct {
+		Trace *struct {
 			Steps []json.RawMessage `json:"steps"`
 		} `json:"trace"`
 	} `json:"verdicts"`
