@@ -76,6 +76,8 @@ type fwdSearch struct {
 	concIDs [][]int     // per abstract rule: its conclusions' ids
 	nPrems  []int
 	goalArs [][]int // per required action: the abstract rules that record it
+	// goalAtoms are the required actions (for newForwardRule: none)
+	goalAtoms []*rules.Fact
 	// disabled, when ≥ 0, is a rule the heuristic leaves out (landmarks)
 	disabled int
 	// goalRule, when ≥ 0, is the goal instead of the formula: a trace
@@ -193,6 +195,7 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		fs.concIDs = append(fs.concIDs, ids)
 	}
 	for _, want := range goalActionAtoms(goal) {
+		fs.goalAtoms = append(fs.goalAtoms, want)
 		var rs []int
 		for ai, ar := range fs.ars {
 			for _, a := range fs.rs[ar.orig].Actions {
@@ -271,8 +274,21 @@ func newForwardRule(th *rules.Theory, rs []*rules.Rule, live []bool, ri int) (*f
 			ars = append(ars, ai)
 		}
 	}
-	fs.goalArs = [][]int{ars}
+	fs.goalArs, fs.goalAtoms = [][]int{ars}, nil
 	return fs, nil
+}
+
+// recorded reports whether n's trace has an action that may be an
+// instance of want.
+func (fs *fwdSearch) recorded(n *fwdNode, want *rules.Fact) bool {
+	for _, st := range n.trail {
+		for _, a := range st.Actions {
+			if a.Name == want.Name && fs.mayRecord(a, want) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // mayRecord reports whether a rule's action a can be an instance of the
@@ -464,7 +480,10 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 			helpful[fs.ars[ri].orig] = true
 		}
 	}
-	for _, ars := range fs.goalArs {
+	for gi, ars := range fs.goalArs {
+		if gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
+			continue // the trace has it already
+		}
 		best, bestR := fwdInf, -1
 		for _, ri := range ars {
 			if ruleCost[ri] < best {
