@@ -172,10 +172,15 @@ func (c *Checker) explainForward(ctx context.Context, l *rules.Lemma, v *Verdict
 	if c.opts.Explain >= ExplainWitness {
 		wl := *l
 		wl.Name = fmt.Sprintf("%s (without %s)", l.Name, strings.Join(drop, ", "))
-		b.Witness = &Verdict{Lemma: &wl, Kind: WitnessFound, Depth: len(tr.Steps), Bounds: v.Bounds, Trace: tr, Replayed: rep, Forward: true}
+		w := &Verdict{Lemma: &wl, Kind: WitnessFound, Depth: len(tr.Steps), Bounds: v.Bounds, Trace: tr, Replayed: rep, Forward: true}
 		if m, exact, err := replay.Measure(without, tr); err == nil {
-			b.Witness.Measure, b.Witness.MeasureExact = &m, exact
+			w.Measure, w.MeasureExact = &m, exact
 		}
+		plain := &Checker{th: without, opts: c.opts, enc: c.enc}
+		if err := plain.presentShort(ctx, w); err != nil {
+			return false, err
+		}
+		b.Witness = w
 	}
 	return true, nil
 }
