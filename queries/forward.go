@@ -306,20 +306,18 @@ func (fs *fwdSearch) mayRecord(a, want *rules.Fact) bool {
 	return true
 }
 
-// goalActionAtoms returns the action atoms (as facts) every trace
-// satisfying f has an instance of, as requiredActionNames finds them.
+// goalActionAtoms returns the protocol action atoms (as facts) every
+// trace satisfying f has an instance of: those at positive polarity under
+// existentials and conjunctions only (requiredActionNames gives their
+// names).
 func goalActionAtoms(f rules.Formula) []*rules.Fact {
-	names := map[string]bool{}
-	for _, n := range requiredActionNames(f) {
-		names[n] = true
-	}
 	var out []*rules.Fact
 	seen := map[string]bool{}
 	var walk func(f rules.Formula, pos bool)
 	walk = func(f rules.Formula, pos bool) {
 		switch f := f.(type) {
 		case *rules.Atom:
-			if pos && f.Kind == rules.AtomAction && names[f.Fact.Name] && !seen[f.Fact.String()] {
+			if pos && f.Kind == rules.AtomAction && !rules.IsReserved(f.Fact.Name) && !seen[f.Fact.String()] {
 				seen[f.Fact.String()] = true
 				out = append(out, f.Fact)
 			}

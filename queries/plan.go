@@ -734,38 +734,17 @@ func (pl *planner) exclude(counts []int) error {
 	return pl.sv.Assert(b.Or(more...))
 }
 
-// requiredActionNames returns the names of the protocol actions every trace
-// satisfying f has: those at positive polarity under existentials and
-// conjunctions only.
+// requiredActionNames returns the names of the protocol actions every
+// trace satisfying f has (goalActionAtoms).
 func requiredActionNames(f rules.Formula) []string {
 	seen := map[string]bool{}
 	var out []string
-	var walk func(f rules.Formula, pos bool)
-	walk = func(f rules.Formula, pos bool) {
-		switch f := f.(type) {
-		case *rules.Atom:
-			if pos && f.Kind == rules.AtomAction && !rules.IsReserved(f.Fact.Name) && !seen[f.Fact.Name] {
-				seen[f.Fact.Name] = true
-				out = append(out, f.Fact.Name)
-			}
-		case *rules.Not:
-			walk(f.F, !pos)
-		case *rules.Quant:
-			if f.Exists == pos {
-				walk(f.Body, pos)
-			}
-		case *rules.Conn:
-			switch {
-			case f.Op == rules.And && pos, f.Op == rules.Or && !pos:
-				walk(f.L, pos)
-				walk(f.R, pos)
-			case f.Op == rules.Imp && !pos:
-				walk(f.L, true)
-				walk(f.R, false)
-			}
+	for _, a := range goalActionAtoms(f) {
+		if !seen[a.Name] {
+			seen[a.Name] = true
+			out = append(out, a.Name)
 		}
 	}
-	walk(f, true)
 	return out
 }
 
