@@ -50,7 +50,7 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 			l.Quantifier == rules.ExistsTrace && !v.Internal {
 			b := &Blocking{Unproven: true}
 			t1 := time.Now()
-			ectx, cancel := c.withTimeout(context.WithoutCancel(ctx))
+			ectx, cancel := c.withTimeout(ctx)
 			defer cancel()
 			if done, err := c.explainForward(ectx, l, v, b); err != nil {
 				return v, err

@@ -58,8 +58,7 @@ type fwdSearch struct {
 	live      []bool
 	goal      rules.Formula
 	goalActs  map[string]bool // action names the goal mentions
-	required  []string
-	closed    []fwdRestr // restrictions that stay false once false
+	closed    []fwdRestr      // restrictions that stay false once false
 	open      []fwdRestr
 	eqs       []fwdEq
 	genFor    [][]int         // per rule: the generators of its persistent premises
@@ -139,7 +138,7 @@ type fwdStep struct {
 // goal is outside what it handles.
 func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
 	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1, disabled: -1,
-		required: requiredActionNames(goal), lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
+		lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
 	if mentionsKnowledge(goal) {
 		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
 	}
@@ -386,9 +385,6 @@ const fwdInf = 1 << 30
 // fwdWeight weighs the heuristic against the length so far.
 var fwdWeight = 2
 
-var fwdTrace func(*fwdNode)
-var fwdCosts func(ruleCost, cost []int)
-
 // heuristic returns the summed abstract costs of the goal's actions from
 // n's facts, or -1 when the abstraction cannot reach one of them, and
 // the helpful rules: those of a relaxed plan to the goal (following each
@@ -454,9 +450,6 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 				fire(fp.rule)
 			}
 		}
-	}
-	if fwdCosts != nil {
-		fwdCosts(ruleCost, cost)
 	}
 	h := 0
 	var facts []int // the relaxed plan's facts still to explain
@@ -591,9 +584,6 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 			continue
 		}
 		done[n] = true
-		if fwdTrace != nil {
-			fwdTrace(n)
-		}
 		fs.Expanded++
 		for ri, r := range fs.rs {
 			if !fs.live[ri] {
@@ -1138,25 +1128,18 @@ type fwdEq struct {
 
 // equalityRestriction recognises an equality restriction.
 func equalityRestriction(f rules.Formula) (fwdEq, bool) {
-	q, ok := f.(*rules.Quant)
-	if !ok || q.Exists {
-		return fwdEq{}, false
-	}
-	imp, ok := q.Body.(*rules.Conn)
-	if !ok || imp.Op != rules.Imp {
-		return fwdEq{}, false
-	}
-	g, ok1 := imp.L.(*rules.Atom)
-	e, ok2 := imp.R.(*rules.Atom)
-	if !ok1 || !ok2 || g.Kind != rules.AtomAction || e.Kind != rules.AtomEq {
-		return fwdEq{}, false
-	}
-	return fwdEq{act: g.Fact, l: e.L, r: e.R}, true
+	return actionRestriction(f, false)
 }
 
 // inequalityRestriction recognises an inequality restriction:
 // All vars #i. act@i ==> not (l = r).
 func inequalityRestriction(f rules.Formula) (fwdEq, bool) {
+	return actionRestriction(f, true)
+}
+
+// actionRestriction recognises All vars #i. act@i ==> l = r, or with
+// negated, ==> not (l = r).
+func actionRestriction(f rules.Formula, negated bool) (fwdEq, bool) {
 	q, ok := f.(*rules.Quant)
 	if !ok || q.Exists {
 		return fwdEq{}, false
@@ -1165,12 +1148,19 @@ func inequalityRestriction(f rules.Formula) (fwdEq, bool) {
 	if !ok || imp.Op != rules.Imp {
 		return fwdEq{}, false
 	}
-	g, ok1 := imp.L.(*rules.Atom)
-	n, ok2 := imp.R.(*rules.Not)
-	if !ok1 || !ok2 || g.Kind != rules.AtomAction {
+	g, ok := imp.L.(*rules.Atom)
+	if !ok || g.Kind != rules.AtomAction {
 		return fwdEq{}, false
 	}
-	e, ok := n.F.(*rules.Atom)
+	body := imp.R
+	if negated {
+		n, ok := body.(*rules.Not)
+		if !ok {
+			return fwdEq{}, false
+		}
+		body = n.F
+	}
+	e, ok := body.(*rules.Atom)
 	if !ok || e.Kind != rules.AtomEq {
 		return fwdEq{}, false
 	}

@@ -259,17 +259,9 @@ func runOne(bin, model string, r row, depth int, timeout time.Duration, extra []
 		args = append(args, "--depth", strconv.Itoa(depth))
 	}
 	args = append(args, extra...)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout+30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	res.wall = time.Since(start)
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && cmd.ProcessState != nil {
-		res.rssMB = float64(ru.Maxrss) / 1024
-	}
+	var err error
+	res.wall, res.rssMB, err = runProcess(bin, args, timeout, &stdout, &stderr)
 	var rep report
 	if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil || len(rep.Verdicts) != 1 {
 		res.verdict = "error"
@@ -291,6 +283,24 @@ func runOne(bin, model string, r row, depth int, timeout time.Duration, extra []
 	res.contradiction = r.kind == "all-traces" && r.tamarin == "verified" && v.Verdict == "falsified" ||
 		r.kind == "exists-trace" && r.tamarin == "falsified" && v.Verdict == "witness found"
 	return res
+}
+
+// runProcess runs bin with args (killed after twice timeout and 30 s)
+// and returns its wall time and peak resident memory in MB.
+func runProcess(bin string, args []string, timeout time.Duration, stdout, stderr *bytes.Buffer) (time.Duration, float64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdout, cmd.Stderr = stdout, stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall, rss := time.Since(start), 0.0
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			rss = float64(ru.Maxrss) / 1024
+		}
+	}
+	return wall, rss, err
 }
 
 func quantile(xs []float64, q float64) float64 {

@@ -3,13 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -85,19 +82,9 @@ func runQuestions(bin, file, md string, par int, timeout time.Duration) error {
 func ask(bin string, q question, timeout time.Duration) *answerRow {
 	r := &answerRow{q: q}
 	args := append(append([]string{}, q.args...), "-f", "json")
-	ctx, cancel := context.WithTimeout(context.Background(), 2*timeout+30*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	r.wall = time.Since(start)
-	if cmd.ProcessState != nil {
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			r.rssMB = float64(ru.Maxrss) / 1024
-		}
-	}
+	var err error
+	r.wall, r.rssMB, err = runProcess(bin, args, timeout, &stdout, &stderr)
 	var rep report
 	if jerr := json.Unmarshal(stdout.Bytes(), &rep); jerr != nil || len(rep.Verdicts) != 1 {
 		msg := strings.TrimSpace(stderr.String())
