@@ -969,7 +969,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	c.outs, c.acts = n.outs, n.acts
 	for _, a := range step.rep.Actions {
 		if fs.observed[a.Name] {
-			c.acts = append(c.acts[:len(c.acts):len(c.acts)], mix64(hashString(a.Ident())))
+			c.acts = append(c.acts[:len(c.acts):len(c.acts)], actionHash(a))
 		}
 	}
 	for ci, f := range step.rep.Conclusions {
@@ -1009,7 +1009,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 				Conclusions: fs.resolveFacts(st.Conclusions, u)}
 			for _, a := range c.trail[i].Actions {
 				if fs.observed[a.Name] {
-					c.acts = append(c.acts, mix64(hashString(a.Ident())))
+					c.acts = append(c.acts, actionHash(a))
 				}
 			}
 			i--
@@ -1036,6 +1036,14 @@ type fwdOut struct {
 	t    *rules.Term
 	hash uint64
 	abs  int // the abstract In fact it feeds
+}
+
+// actionHash is an observed action's part of a state's key. Facts,
+// messages and actions are hashed apart: a rule that turns a fact into an
+// action of the same name and arguments (a claim rule, [F(x)] --[F(x)]->
+// []) must not reach the key of the state before it.
+func actionHash(a *rules.Fact) uint64 {
+	return mix64(hashString(a.Ident()) ^ 0xc2b2ae3d27d4eb4f)
 }
 
 func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {

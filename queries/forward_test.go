@@ -83,6 +83,22 @@ func TestForwardPlaceholders(t *testing.T) {
 	}
 }
 
+// A claim rule turns a fact into an action of the same name and
+// arguments: the state after it differs from the one before only by the
+// action, and the two must not share a key (they did: the fact's hash and
+// the action's were one, and the claim was never taken).
+func TestForwardClaimRule(t *testing.T) {
+	src := `theory Claim begin
+rule Start: [ Fr(~x) ] --> [ Claim(~x), Other(~x) ]
+rule Claim: [ Claim(x) ] --[ Claim(x) ]-> [ ]
+lemma claimed: exists-trace "Ex x #i. Claim(x) @ #i"
+end`
+	v := forwardCheck(t, src, "claimed", 6)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.True(t, v.Forward)
+	assert.Len(t, v.Trace.Steps, 2)
+}
+
 // Restrictions that stay false once false prune the search; a state they
 // block is never grown. The lemma's only witness avoids the blocked rule.
 func TestForwardRestrictions(t *testing.T) {
