@@ -439,7 +439,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	searched := false
 	forward := func() (bool, error) {
 		searched = true
-		return c.forward(ctx, v, goal)
+		return c.forward(ctx, v, goal, fwdExpansions)
 	}
 	// the forward search runs before the plans' slot problems (long
 	// traces) unless it is off
@@ -460,6 +460,14 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	}
 	if c.opts.Forward == ForwardFirst && !searched {
 		if done, err := forward(); err != nil || done {
+			return v, err
+		}
+	}
+	// a first look: a few states of the forward search, which answers
+	// many lemmas at once with a trace of a few steps (the whole search
+	// comes later, before the first large problem)
+	if c.opts.Forward == ForwardAuto && !searched {
+		if done, err := c.forward(ctx, v, goal, fwdFirstLook); err != nil || done {
 			return v, err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"sort"
 	"strings"
 	"time"
 
@@ -30,10 +31,20 @@ import (
 //     binds gets a placeholder, which a later match may identify with a
 //     name or another placeholder (the choice is deferred to when it
 //     matters); placeholders left at the end are distinct names.
-//   - In premises are fed only by messages the trace sent (Out) as they
-//     are: the adversary forwards, it builds nothing. A goal or
-//     restriction that speaks of the adversary's knowledge (K, KU) is not
-//     searched.
+//   - In premises are fed by the adversary from what the trace sent (Out):
+//     a message it knows (sent, or taken apart with the theory's
+//     equations: a pair's components, a plaintext under a key it has),
+//     matched as it is, or, when none will do, one it builds with public
+//     functions from such messages and public names (received). The
+//     abstraction takes apart every part of a sent message, keys or not,
+//     and lets a rule take an In message built from parts (builtVariants).
+//     The adversary has no fresh names of its own. A trace beyond the
+//     adversary bounds of the check is not reported (Checker.forward).
+//   - A goal that speaks of the adversary's knowledge (K(t) @ #j, as a
+//     secrecy lemma's negation) gets knowledge events after the last step
+//     for the parts of its actions the adversary derives
+//     (reachedKnowing); each In premise gets its send event just before
+//     its step. A restriction that speaks of knowledge is not searched.
 //   - Restrictions without an existential (after negations are pushed
 //     inward) cannot become true again once false on a prefix, so a state
 //     violating one is dropped; the others are checked on a candidate.
@@ -46,6 +57,11 @@ import (
 
 // fwdExpansions is how many states the search grows before it gives up.
 const fwdExpansions = 20000
+
+// fwdFirstLook is how many states the search grows before the deepening
+// (ForwardAuto): enough for the traces of a few steps that the heuristic
+// leads to directly, little next to a solver call when there is none.
+const fwdFirstLook = 200
 
 // fwdPlaceholder starts the name of a placeholder for a public variable;
 // no name the parser reads starts with it.
@@ -65,7 +81,12 @@ type fwdSearch struct {
 	observed  map[string]bool // action names the goal or a restriction mentions
 	reducible map[string]bool
 	norm      map[*rules.Term]bool // needsNorm's answers
+	public    map[string]bool      // function symbols the adversary applies
 	hasIn     bool
+	knowing   bool // the goal speaks of the adversary's knowledge
+	// kParts, when not nil, says where the terms a K atom of the goal asks
+	// about stand: per action name, the argument positions
+	kParts map[string][]int
 
 	lb      labeler
 	ars     []absRule
@@ -115,6 +136,10 @@ type fwdNode struct {
 	helpful []bool
 	// preferred: the step is of a rule helpful in the parent
 	preferred bool
+	// know is the adversary's knowledge of outs while the state is grown,
+	// knownBy its messages by function symbol
+	know    *replay.Knowledge
+	knownBy map[string][]*rules.Term
 }
 
 type fwdFact struct {
@@ -139,11 +164,20 @@ type fwdStep struct {
 func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
 	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1, disabled: -1,
 		lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
-	if mentionsKnowledge(goal) {
-		return nil, fmt.Errorf("forward search: the goal speaks of the adversary's knowledge")
+	// a goal that speaks of the adversary's knowledge (K(t) @ #j, as a
+	// secrecy lemma's negation does) is evaluated with knowledge events
+	// after the trace's last step (knowing)
+	fs.knowing = mentionsKnowledge(goal)
+	if fs.knowing {
+		fs.kParts = knowledgeParts(goal)
 	}
 	fs.observed = actionNames(goal)
-	fs.reducible, fs.norm = th.ReducibleSymbols(), map[*rules.Term]bool{}
+	fs.reducible, fs.norm, fs.public = th.ReducibleSymbols(), map[*rules.Term]bool{}, map[string]bool{}
+	for _, f := range th.Functions {
+		if !f.Private {
+			fs.public[f.Name] = true
+		}
+	}
 	for _, r := range th.Restrictions {
 		for a := range actionNames(r.Formula) {
 			fs.observed[a] = true
@@ -178,11 +212,24 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 		}
 	}
 	fs.genFor = generators(rs, live)
-	absRs := rs
 	if fs.hasIn {
-		absRs = sentFacts(rs)
+		// In premises as sent messages, and as messages the adversary
+		// builds from parts (variants of the rules, one per premise)
+		absRs := sentFacts(th, rs)
+		vars, orig := builtVariants(absRs, fs.public)
+		absLive := append([]bool(nil), live...)
+		for _, o := range orig {
+			absLive = append(absLive, live[o])
+		}
+		fs.ars = abstractRules(fs.lb, append(absRs, vars...), absLive, true)
+		for i := range fs.ars {
+			if o := fs.ars[i].orig; o >= len(rs) {
+				fs.ars[i].orig = orig[o-len(rs)]
+			}
+		}
+	} else {
+		fs.ars = abstractRules(fs.lb, rs, live, true)
 	}
-	fs.ars = abstractRules(fs.lb, absRs, live, true)
 
 	fs.nPrems = make([]int, len(fs.ars))
 	for ri, ar := range fs.ars {
@@ -628,6 +675,7 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 				}
 			}
 		}
+		n.know, n.knownBy = nil, nil // needed only while n is grown
 	}
 	return nil, nil
 }
@@ -687,6 +735,9 @@ func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
 		}
 		return fs.trace(n), nil
 	}
+	if fs.knowing {
+		return fs.reachedKnowing(n)
+	}
 	if !n.step.unified && !mentionsAny(fs.goalActs, n.step.rep.Actions) && len(fs.goalActs) > 0 {
 		return nil, nil
 	}
@@ -701,6 +752,159 @@ func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
 		}
 	}
 	return fs.trace(n), nil
+}
+
+// reachedKnowing is reached for a goal that speaks of the adversary's
+// knowledge: after the trace's last step the adversary derives every
+// subterm of the goal's actions it can (a knowledge event each), and the
+// whole trace is replayed with the goal. Only a step that records a goal
+// action or sends a message can make the goal true.
+func (fs *fwdSearch) reachedKnowing(n *fwdNode) (*rules.Trace, error) {
+	sends := false
+	for _, c := range n.step.rep.Conclusions {
+		sends = sends || c.Name == rules.FactOut
+	}
+	if !n.step.unified && !sends && !mentionsAny(fs.goalActs, n.step.rep.Actions) {
+		return nil, nil
+	}
+	// first on the search's own terms: the parts of goal actions the
+	// adversary knows, as knowledge events after the last step
+	var parts []*rules.Term
+	seen := map[string]bool{}
+	for _, st := range n.trail {
+		for _, a := range st.Actions {
+			if !fs.goalActs[a.Name] || rules.IsReserved(a.Name) {
+				continue
+			}
+			args := a.Args
+			if fs.kParts != nil {
+				args = nil
+				for _, i := range fs.kParts[a.Name] {
+					if i < len(a.Args) {
+						args = append(args, a.Args[i])
+					}
+				}
+			}
+			for _, arg := range args {
+				arg.Walk(func(t *rules.Term) bool {
+					if t.Kind != rules.TPub && !seen[t.String()] {
+						seen[t.String()] = true
+						parts = append(parts, t)
+					}
+					return fs.kParts == nil // the argument itself, or every part
+				})
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	know := replay.NewSearchKnowledge(fs.th)
+	for _, o := range n.outs {
+		know.Add(o.t)
+	}
+	var known []*rules.Term
+	for _, t := range parts {
+		if know.Derive(t) != nil {
+			known = append(known, t)
+		}
+	}
+	if len(known) == 0 || len(known) >= rules.TraceTimeScale {
+		return nil, nil
+	}
+	if ok, err := replay.HoldsAfter(fs.th, n.trail, known, fs.goal); err != nil || !ok {
+		return nil, err
+	}
+	// the trace with its names, and the same knowledge events on it
+	tr := fs.trace(n)
+	know = replay.NewSearchKnowledge(fs.th)
+	var terms []*rules.Term
+	seen = map[string]bool{}
+	for _, st := range tr.Steps {
+		for _, c := range st.Rule.Conclusions {
+			if c.Name == rules.FactOut && len(c.Args) == 1 {
+				know.Add(fs.th.Normalize(st.Subst.Apply(c.Args[0])))
+			}
+		}
+		for _, a := range st.Rule.Actions {
+			if !fs.goalActs[a.Name] {
+				continue
+			}
+			for _, arg := range a.Args {
+				fs.th.Normalize(st.Subst.Apply(arg)).Walk(func(t *rules.Term) bool {
+					if t.Kind != rules.TPub && !seen[t.String()] {
+						seen[t.String()] = true
+						terms = append(terms, t)
+					}
+					return true
+				})
+			}
+		}
+	}
+	last := tr.Time(len(tr.Steps) - 1)
+	for _, t := range terms {
+		if len(tr.KEvents)+1 >= rules.TraceTimeScale {
+			break
+		}
+		if know.Derive(t) != nil {
+			tr.KEvents = append(tr.KEvents, &rules.KEvent{Term: t, Time: last + int64(len(tr.KEvents)+1), InStep: -1, InPremise: -1})
+		}
+	}
+	if len(tr.KEvents) == 0 {
+		return nil, nil
+	}
+	if _, err := replay.Check(fs.th, tr, fs.goal); err != nil {
+		if _, ok := err.(*replay.Error); ok {
+			return nil, nil // not a trace with the goal
+		}
+		return nil, err
+	}
+	return tr, nil
+}
+
+// knowledgeParts returns, for a goal whose K atoms each ask about a
+// variable that some action atom of the goal has as an argument, the
+// action names and positions of those arguments: the only terms the
+// adversary's knowledge events need to be about. Otherwise nil.
+func knowledgeParts(f rules.Formula) map[string][]int {
+	var kvars []rules.Var
+	var acts []*rules.Fact
+	ok := true
+	rules.WalkFormula(f, func(g rules.Formula) {
+		a, isAtom := g.(*rules.Atom)
+		if !isAtom || a.Kind != rules.AtomAction {
+			return
+		}
+		switch a.Fact.Name {
+		case rules.FactK, rules.FactKU:
+			if len(a.Fact.Args) != 1 || a.Fact.Args[0].Kind != rules.TVar {
+				ok = false
+				return
+			}
+			kvars = append(kvars, a.Fact.Args[0].Var)
+		default:
+			if !rules.IsReserved(a.Fact.Name) {
+				acts = append(acts, a.Fact)
+			}
+		}
+	})
+	out := map[string][]int{}
+	for _, x := range kvars {
+		found := false
+		for _, a := range acts {
+			for i, t := range a.Args {
+				if t.Kind == rules.TVar && t.Var == x {
+					out[a.Name] = append(out[a.Name], i)
+					found = true
+				}
+			}
+		}
+		ok = ok && found
+	}
+	if !ok {
+		return nil
+	}
+	return out
 }
 
 func mentionsAny(names map[string]bool, acts []*rules.Fact) bool {
@@ -761,13 +965,11 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 				if len(p.Args) != 1 {
 					return nil
 				}
-				for _, o := range n.outs {
-					for _, b2 := range fs.match(p.Args[0], o.t, b) {
-						b2.srcs = append([]rules.Source(nil), b2.srcs...)
-						b2.srcs[pi] = rules.Source{Step: -1}
-						b2.sig = b.sig + mix64(o.hash)
-						next = append(next, b2)
-					}
+				for _, b2 := range fs.received(n, p.Args[0], b) {
+					b2.srcs = append([]rules.Source(nil), b2.srcs...)
+					b2.srcs[pi] = rules.Source{Step: -1}
+					b2.sig = b.sig + mix64(hashString(resolve(b2.s.Apply(p.Args[0]), b2.u).String()))
+					next = append(next, b2)
 				}
 			default:
 				for fi, f := range n.facts {
@@ -799,6 +1001,134 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 		}
 	}
 	return out
+}
+
+// fwdComposeDepth bounds how deep the search's adversary builds a message
+// for an In premise from what it knows.
+const fwdComposeDepth = 3
+
+// fwdInCap bounds the ways one In premise is matched from one binding.
+const fwdInCap = 64
+
+// received returns the ways the adversary can give In premise pattern p
+// (extending b) from what the state's trace sent: a message it knows
+// (sent, or taken apart: a pair's components, a plaintext under a key it
+// has) matched as it is, or one it builds with public functions from
+// such messages and public names.
+func (fs *fwdSearch) received(n *fwdNode, p *rules.Term, b binding) []binding {
+	if n.know == nil {
+		n.know = replay.NewSearchKnowledge(fs.th)
+		for _, o := range n.outs {
+			n.know.Add(o.t)
+		}
+	}
+	out := fs.synth(n, p, b, 0)
+	// one binding per instance
+	seen := map[string]bool{}
+	kept := out[:0]
+	for _, b2 := range out {
+		names := make([]string, 0, len(b2.u))
+		for name := range b2.u {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		k := b2.s.Apply(p).String()
+		for _, name := range names {
+			k += " " + name + "=" + b2.u[name].String()
+		}
+		if !seen[k] {
+			seen[k] = true
+			kept = append(kept, b2)
+		}
+	}
+	if len(kept) > fwdInCap {
+		kept = kept[:fwdInCap]
+	}
+	return kept
+}
+
+// synth is received's recursion: p is a subterm of the pattern at the
+// given depth. At the top the pattern may be any message known; inside a
+// message the adversary builds, a variable the state has not bound takes
+// a known name (fresh or public), and an application a known message of
+// the same function symbol, or one built in turn.
+func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []binding {
+	var out []binding
+	switch {
+	case p.Kind == rules.TVar:
+		if t, ok := b.s[p.Var]; ok {
+			if n.know.Derive(fs.th.Normalize(resolve(t, b.u))) != nil {
+				out = append(out, b)
+			}
+			return out
+		}
+		if p.Var.Sort == rules.SortPub {
+			// a name of the adversary's choice: a placeholder (child)
+			out = append(out, b)
+		}
+		cands := n.know.Known()
+		if depth > 0 {
+			cands = fs.knownBy(n)[""]
+		}
+		for _, t := range cands {
+			out = append(out, fs.match(p, t, b)...)
+			if len(out) > fwdInCap {
+				break
+			}
+		}
+		return out
+	case p.Kind != rules.TApp:
+		if p.Kind == rules.TPub || n.know.Derive(p) != nil {
+			out = append(out, b)
+		}
+		return out
+	case p.IsGround():
+		if n.know.Derive(fs.th.Normalize(resolve(p, b.u))) != nil {
+			out = append(out, b)
+		}
+		return out
+	}
+	for _, t := range fs.knownBy(n)[p.Name] {
+		out = append(out, fs.match(p, t, b)...)
+		if len(out) > fwdInCap {
+			return out
+		}
+	}
+	// built only when no known message will do
+	if len(out) > 0 || depth >= fwdComposeDepth || rules.IsDHSymbol(p.Name) || !fs.public[p.Name] {
+		return out
+	}
+	bs := []binding{b}
+	for _, a := range p.Args {
+		var next []binding
+		for _, b1 := range bs {
+			next = append(next, fs.synth(n, a, b1, depth+1)...)
+			if len(next) > fwdInCap {
+				break
+			}
+		}
+		if bs = next; len(bs) == 0 {
+			break
+		}
+	}
+	return append(out, bs...)
+}
+
+// knownBy returns the messages the adversary knows in state n by
+// function symbol (DH terms under "exp" and "mult"), the names (fresh or
+// public) under "".
+func (fs *fwdSearch) knownBy(n *fwdNode) map[string][]*rules.Term {
+	if n.knownBy == nil {
+		n.knownBy = map[string][]*rules.Term{}
+		for _, t := range n.know.Known() {
+			key := ""
+			if t.Kind == rules.TApp {
+				key = t.Name
+			}
+			n.knownBy[key] = append(n.knownBy[key], t)
+		}
+	}
+	return n.knownBy
 }
 
 // withGenerators returns the successors of rule r from n, and those
@@ -1056,26 +1386,100 @@ func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {
 // only the search uses it, for guidance and for its own states).
 const fwdSent = "$Sent"
 
-// sentFacts returns copies of the rules with Out conclusions and In
-// premises as persistent fwdSent facts.
-func sentFacts(rs []*rules.Rule) []*rules.Rule {
+// sentFacts returns copies of the rules with In premises as persistent
+// fwdSent facts and Out conclusions as fwdSent facts of the message and
+// of the parts the adversary may take apart (sentParts).
+func sentFacts(th *rules.Theory, rs []*rules.Rule) []*rules.Rule {
 	out := make([]*rules.Rule, len(rs))
 	for i, r := range rs {
 		c := *r
-		rename := func(fs []*rules.Fact, from string) []*rules.Fact {
-			res := make([]*rules.Fact, len(fs))
-			for j, f := range fs {
-				res[j] = f
-				if f.Name == from {
-					g := *f
-					g.Name, g.Persistent = fwdSent, true
-					res[j] = &g
+		c.Premises, c.Conclusions = nil, nil
+		for _, f := range r.Premises {
+			if f.Name == rules.FactIn {
+				g := *f
+				g.Name, g.Persistent = fwdSent, true
+				f = &g
+			}
+			c.Premises = append(c.Premises, f)
+		}
+		for _, f := range r.Conclusions {
+			if f.Name != rules.FactOut || len(f.Args) != 1 {
+				c.Conclusions = append(c.Conclusions, f)
+				continue
+			}
+			for _, t := range sentParts(th, f.Args[0]) {
+				c.Conclusions = append(c.Conclusions, &rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}, Pos: f.Pos})
+			}
+		}
+		out[i] = &c
+	}
+	return out
+}
+
+// builtVariants returns, for each In premise (a fwdSent premise after
+// sentFacts) whose message the adversary may build with public
+// functions, a copy of its rule in which the premise asks instead for the
+// parts it is built from (none for public names); and the index of each
+// copy's rule.
+func builtVariants(rs []*rules.Rule, public map[string]bool) ([]*rules.Rule, []int) {
+	var parts func(t *rules.Term) []*rules.Term
+	parts = func(t *rules.Term) []*rules.Term {
+		switch {
+		case t.Kind == rules.TPub, t.Kind == rules.TVar && t.Var.Sort == rules.SortPub:
+			return nil
+		case t.Kind == rules.TApp && public[t.Name] && !rules.IsDHSymbol(t.Name):
+			var out []*rules.Term
+			for _, a := range t.Args {
+				out = append(out, parts(a)...)
+			}
+			return out
+		}
+		return []*rules.Term{t}
+	}
+	var out []*rules.Rule
+	var orig []int
+	for ri, r := range rs {
+		for pi, p := range r.Premises {
+			if p.Name != fwdSent || len(p.Args) != 1 || p.Args[0].Kind != rules.TApp || !public[p.Args[0].Name] || rules.IsDHSymbol(p.Args[0].Name) {
+				continue
+			}
+			c := *r
+			c.Premises = append([]*rules.Fact(nil), r.Premises[:pi]...)
+			for _, t := range parts(p.Args[0]) {
+				c.Premises = append(c.Premises, &rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}, Pos: p.Pos})
+			}
+			c.Premises = append(c.Premises, r.Premises[pi+1:]...)
+			out, orig = append(out, &c), append(orig, ri)
+		}
+	}
+	return out, orig
+}
+
+// sentParts returns t and the parts of t that the theory's equations
+// take apart (a pair's components, the message under an encryption),
+// keys or not: for the abstraction, more than the adversary learns.
+func sentParts(th *rules.Theory, t *rules.Term) []*rules.Term {
+	out := []*rules.Term{t}
+	seen := map[string]bool{t.String(): true}
+	for i := 0; i < len(out) && len(out) < 64; i++ {
+		for _, e := range th.Equations {
+			if e.LHS.Kind != rules.TApp || e.RHS.Kind != rules.TVar {
+				continue
+			}
+			for _, a := range e.LHS.Args {
+				if a.Kind != rules.TApp || !a.HasVar(e.RHS.Var) {
+					continue
+				}
+				s := rules.Subst{}
+				if !rules.Match(a, out[i], s) {
+					continue
+				}
+				if p, ok := s[e.RHS.Var]; ok && !seen[p.String()] {
+					seen[p.String()] = true
+					out = append(out, p)
 				}
 			}
-			return res
 		}
-		c.Premises, c.Conclusions = rename(r.Premises, rules.FactIn), rename(r.Conclusions, rules.FactOut)
-		out[i] = &c
 	}
 	return out
 }
@@ -1346,6 +1750,20 @@ func (fs *fwdSearch) trace(n *fwdNode) *rules.Trace {
 			s[v] = fs.th.Normalize(resolve(t, n.u).Map(readable))
 		}
 		tr.Steps = append(tr.Steps, &rules.Step{Rule: fs.rs[st.rule], Name: fs.names[st.rule], Subst: s, Sources: st.sources})
+		// the adversary's send event for each In premise, just before
+		// the step (they log KU of the message's parts, as Tamarin does)
+		r := fs.rs[st.rule]
+		var ins []int
+		for pi, p := range r.Premises {
+			if p.Name == rules.FactIn && len(p.Args) == 1 {
+				ins = append(ins, pi)
+			}
+		}
+		at := tr.Time(len(tr.Steps)-1) - int64(len(ins))
+		for k, pi := range ins {
+			tr.KEvents = append(tr.KEvents, &rules.KEvent{Term: fs.th.Normalize(s.Apply(r.Premises[pi].Args[0])), Time: at + int64(k),
+				InStep: len(tr.Steps) - 1, InPremise: pi})
+		}
 	}
 	return tr
 }
@@ -1450,7 +1868,7 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 // forward runs the forward search for the goal and, when it finds a
 // trace, makes it v's: replayed, minimised, measured. done reports a
 // trace.
-func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal) (done bool, err error) {
+func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, budget int) (done bool, err error) {
 	rs := c.enc.SlotRules()
 	live := make([]bool, len(rs))
 	for i := range rs {
@@ -1461,7 +1879,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal) (do
 	if err != nil {
 		return false, nil
 	}
-	tr, err := fs.run(ctx, c.opts.maxDepth(), fwdExpansions)
+	tr, err := fs.run(ctx, c.opts.maxDepth(), budget)
 	if err != nil {
 		return false, fmt.Errorf("lemma %s: forward search: %w", v.Lemma.Name, err)
 	}
@@ -1482,6 +1900,21 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal) (do
 	if err != nil {
 		return false, &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: tr}
 	}
+	if budget < fwdExpansions && !c.opts.Shortest && len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) > 0 {
+		// the first look's trace lets one agent play two roles: the
+		// deepening finds a shortest trace and a readable one (readable.go)
+		st.Result = fmt.Sprintf("none with distinct agents (forward search, %d states)", fs.Expanded)
+		v.Stats = append(v.Stats, st)
+		return false, nil
+	}
+	b := c.opts.Encode.Bounds
+	if ok, _ := replay.Within(c.th, tr, replay.Bounds{KeyedDeconstructions: b.KeyedDeconstructions, AnalysisLayers: b.AnalysisLayers,
+		ConstructionLayers: b.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}); !ok {
+		// a trace beyond the adversary's bounds answers another question
+		st.Result = fmt.Sprintf("none within the adversary bounds (forward search, %d states: a trace of %d steps beyond them)", fs.Expanded, len(tr.Steps))
+		v.Stats = append(v.Stats, st)
+		return false, nil
+	}
 	v.Measure, v.MeasureExact = &m, exact
 	v.Replay = time.Since(t1)
 	st.Depth, st.Result = len(tr.Steps), fmt.Sprintf("sat (forward search, %d states)", fs.Expanded)
@@ -1494,6 +1927,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal) (do
 	v.Kind = WitnessFound
 	if v.Lemma.Quantifier != rules.ExistsTrace {
 		v.Kind = Falsified
+	}
+	if err := c.nameTrace(v, goal); err != nil {
+		return false, err
 	}
 	if c.opts.Budget() > 0 {
 		v.StepBound = len(tr.Steps)

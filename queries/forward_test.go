@@ -99,6 +99,48 @@ end`
 	assert.Len(t, v.Trace.Steps, 2)
 }
 
+// The search's adversary takes apart what was sent (a pair's component,
+// a plaintext under a key it has) and builds messages from known parts
+// with public functions; a goal about its knowledge gets knowledge
+// events after the last step.
+func TestForwardAdversary(t *testing.T) {
+	src := `theory Adv begin
+builtins: symmetric-encryption
+rule Send: [ Fr(~x) ] --> [ Out(<'hello', ~x>), Out(senc(~x, 'k')), Sent(~x) ]
+rule Part: [ In(~y), Sent(~y) ] --[ Part(~y) ]-> [ ]
+rule Built: [ In(<'req', senc(y, 'k2')>), Sent(y) ] --[ Built(y) ]-> [ ]
+rule Secret: [ Fr(~s) ] --[ Secret(~s) ]-> [ Out(senc(<~s, 'pad'>, 'k')) ]
+lemma part: exists-trace "Ex y #i. Part(y) @ #i"
+lemma built: exists-trace "Ex y #i. Built(y) @ #i"
+lemma secrecy: "All s #i. Secret(s) @ #i ==> not (Ex #j. K(s) @ #j)"
+end`
+	for _, tc := range []struct {
+		lemma string
+		kind  Kind
+		steps int
+	}{{"part", WitnessFound, 2}, {"built", WitnessFound, 2}, {"secrecy", Falsified, 1}} {
+		t.Run(tc.lemma, func(t *testing.T) {
+			v := forwardCheck(t, src, tc.lemma, 6)
+			require.Equal(t, tc.kind, v.Kind, v.Summary())
+			assert.True(t, v.Forward, "found by the forward search")
+			assert.Len(t, v.Trace.Steps, tc.steps)
+		})
+	}
+}
+
+// The knowledge events of a secrecy goal are about the arguments its K
+// atoms name, when an action names them too; otherwise about every part
+// of the goal's actions.
+func TestKnowledgeParts(t *testing.T) {
+	th := parseModel(t, "kparts", `theory KParts begin
+rule R: [ Fr(~k), Fr(~m) ] --[ Key(~m, ~k) ]-> [ Out(~m) ]
+lemma one: "All m k #i. Key(m, k) @ #i ==> not (Ex #j. K(k) @ #j)"
+lemma pair: "All m k #i. Key(m, k) @ #i ==> not (Ex #j. K(<m, k>) @ #j)"
+end`)
+	assert.Equal(t, map[string][]int{"Key": {1}}, knowledgeParts(encode.GoalForLemma(th.Lemma("one")).Formula))
+	assert.Nil(t, knowledgeParts(encode.GoalForLemma(th.Lemma("pair")).Formula))
+}
+
 // Restrictions that stay false once false prune the search; a state they
 // block is never grown. The lemma's only witness avoids the blocked rule.
 func TestForwardRestrictions(t *testing.T) {

@@ -48,6 +48,13 @@ func (c *Checker) present(ctx context.Context, v *Verdict, goal encode.Goal) err
 			return err
 		}
 	}
+	return c.nameTrace(v, goal)
+}
+
+// nameTrace names the values of v's trace after roles and computes the
+// lemma's bindings on it (present without the search for a readable
+// trace: the forward search's traces).
+func (c *Checker) nameTrace(v *Verdict, goal encode.Goal) error {
 	t0 := time.Now()
 	named := nameValues(c.th, v.Trace, Bindings(c.th, v.Lemma, v.Trace, v.Replayed))
 	rep, err := replay.Check(c.th, named, goal.Formula)

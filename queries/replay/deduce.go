@@ -18,6 +18,7 @@ type Knowledge struct {
 	fresh  map[string]bool // fresh names the protocol generates (never the adversary's)
 	consts map[string]bool // fresh constants of the model (never the adversary's)
 	public map[string]bool // public function symbols: not private
+	noOwn  bool            // every fresh name is the protocol's
 }
 
 // Derivation says how the adversary obtained a message.
@@ -44,6 +45,22 @@ func NewKnowledge(th *rules.Theory, protocolFresh map[string]bool) *Knowledge {
 		}
 	}
 	return k
+}
+
+// NewSearchKnowledge returns empty knowledge for th in which the
+// adversary has no fresh names of its own: every fresh name is the
+// protocol's (for a search that has not generated all of them yet).
+func NewSearchKnowledge(th *rules.Theory) *Knowledge {
+	k := NewKnowledge(th, nil)
+	k.noOwn = true
+	return k
+}
+
+// Known returns the messages the adversary received or deconstructed
+// (not those it only constructs), in the order it learned them.
+func (k *Knowledge) Known() []*rules.Term {
+	k.saturate()
+	return k.order
 }
 
 // Add records a message the adversary received.
@@ -143,7 +160,7 @@ func (k *Knowledge) derive(t *rules.Term, depth int) *Derivation {
 	case rules.TPub:
 		return &Derivation{Term: t, Rule: "public name"}
 	case rules.TFresh:
-		if k.fresh[t.Name] || k.consts[t.Name] {
+		if k.noOwn || k.fresh[t.Name] || k.consts[t.Name] {
 			return nil
 		}
 		return &Derivation{Term: t, Rule: "fresh name"}

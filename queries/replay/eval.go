@@ -54,6 +54,19 @@ func Holds(th *rules.Theory, steps []*Step, f rules.Formula) (bool, error) {
 	return newEvaluator(th, &rules.Trace{}, &Result{Steps: steps}).holds(f)
 }
 
+// HoldsAfter evaluates f on a trace of ground steps followed by a
+// knowledge event K(t) for each of terms, in order: a search's candidate,
+// which Check replays in full (HoldsAfter does not ask whether the
+// adversary derives the terms).
+func HoldsAfter(th *rules.Theory, steps []*Step, terms []*rules.Term, f rules.Formula) (bool, error) {
+	tr := &rules.Trace{}
+	last := tr.Time(len(steps) - 1)
+	for i, t := range terms {
+		tr.KEvents = append(tr.KEvents, &rules.KEvent{Term: t, Time: last + int64(i+1), InStep: -1, InPremise: -1})
+	}
+	return newEvaluator(th, tr, &Result{Steps: steps}).holds(f)
+}
+
 // subterms returns every subterm of the trace, computing it once.
 func (ev *evaluator) subterms() []*rules.Term {
 	if ev.built {
