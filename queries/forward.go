@@ -1071,6 +1071,9 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 			cands = fs.knownBy(n)[""]
 		}
 		for _, t := range cands {
+			if !p.Var.Sort.Admits(t) {
+				continue
+			}
 			out = append(out, fs.match(p, t, b)...)
 			if len(out) > fwdInCap {
 				break
@@ -1089,6 +1092,9 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 		return out
 	}
 	for _, t := range fs.knownBy(n)[p.Name] {
+		if !shapeFits(p, t) {
+			continue
+		}
 		out = append(out, fs.match(p, t, b)...)
 		if len(out) > fwdInCap {
 			return out
@@ -1112,6 +1118,30 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 		}
 	}
 	return append(out, bs...)
+}
+
+// shapeFits reports whether pattern p may match the ground term t: the
+// same function symbols and constants where p has them (placeholders and
+// Diffie–Hellman terms aside), without building a substitution.
+func shapeFits(p, t *rules.Term) bool {
+	switch p.Kind {
+	case rules.TVar:
+		return p.Var.Sort.Admits(t)
+	case rules.TApp:
+		if rules.IsDHSymbol(p.Name) {
+			return true
+		}
+		if t.Kind != rules.TApp || t.Name != p.Name || len(t.Args) != len(p.Args) {
+			return false
+		}
+		for i := range p.Args {
+			if !shapeFits(p.Args[i], t.Args[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return p.Kind == t.Kind && (p.Name == t.Name || isPlaceholder(p) || isPlaceholder(t))
 }
 
 // knownBy returns the messages the adversary knows in state n by
@@ -1879,7 +1909,15 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	if err != nil {
 		return false, nil
 	}
-	tr, err := fs.run(ctx, c.opts.maxDepth(), budget)
+	sctx := ctx
+	if dl, ok := ctx.Deadline(); ok && c.opts.Budget() > 0 && c.opts.Forward == ForwardAuto {
+		// under a time budget (no --depth) the search takes at most half
+		// of what is left: the deepening that follows still gets a share
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
+		defer cancel()
+	}
+	tr, err := fs.run(sctx, c.opts.maxDepth(), budget)
 	if err != nil {
 		return false, fmt.Errorf("lemma %s: forward search: %w", v.Lemma.Name, err)
 	}
