@@ -319,6 +319,9 @@ func (v *Verdict) Summary() string {
 		shortest = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
 		if v.Forward {
 			shortest = fmt.Sprintf(" (forward search; a shortest trace has at least %d steps)", v.AtLeast)
+			if v.AtLeast <= 1 {
+				shortest = " (forward search; not known to be shortest)"
+			}
 		}
 	}
 	var s string
@@ -447,6 +450,15 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	if c.opts.Forward != ForwardOff {
 		beforePlans = forward
 	}
+	// a first look: a few states of the forward search, which answers
+	// many lemmas at once with a trace of a few steps, before any solver
+	// is started (the whole search comes later, before the first large
+	// problem)
+	if c.opts.Forward == ForwardAuto {
+		if done, err := c.forward(ctx, v, goal, fwdFirstLook); err != nil || done {
+			return v, err
+		}
+	}
 	lo, done, err := c.planned(ctx, v, goal, beforePlans)
 	if err != nil || done {
 		return v, err
@@ -463,14 +475,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			return v, err
 		}
 	}
-	// a first look: a few states of the forward search, which answers
-	// many lemmas at once with a trace of a few steps (the whole search
-	// comes later, before the first large problem)
-	if c.opts.Forward == ForwardAuto && !searched {
-		if done, err := c.forward(ctx, v, goal, fwdFirstLook); err != nil || done {
-			return v, err
-		}
-	}
+
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver

@@ -3,6 +3,7 @@ package queries
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
@@ -105,6 +106,9 @@ type fwdSearch struct {
 	goalRule int
 	// Expanded counts the states grown by the last run.
 	Expanded int
+	// ctx is the last run's: checked within a state's growth too, which
+	// can be long (many messages known, many ways to match)
+	ctx context.Context
 }
 
 type fwdRestr struct {
@@ -600,6 +604,8 @@ func (h *nodeHeap) Pop() any {
 // the one a rule waits for). The search takes from them in turn, from
 // the second twice as often.
 func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.Trace, error) {
+	fs.ctx = ctx
+	defer func() { fs.ctx = nil }()
 	root := &fwdNode{u: map[string]*rules.Term{}}
 	root.h, root.helpful = fs.heuristic(root)
 	if root.h < 0 {
@@ -636,7 +642,13 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 			if !fs.live[ri] {
 				continue
 			}
+			if ctx.Err() != nil {
+				return nil, nil
+			}
 			for _, c := range fs.withGenerators(n, ri, r) {
+				if ctx.Err() != nil {
+					return nil, nil
+				}
 				if c.depth > maxDepth {
 					continue
 				}
@@ -647,13 +659,13 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 				seen[k] = true
 				ok, err := fs.admissible(c)
 				if err != nil {
-					return nil, err
+					return nil, evalGaveUp(err)
 				}
 				if !ok {
 					continue
 				}
 				if tr, err := fs.reached(c); err != nil || tr != nil {
-					return tr, err
+					return tr, evalGaveUp(err)
 				}
 				if c.h, c.helpful = fs.heuristic(c); c.h < 0 {
 					continue
@@ -713,7 +725,7 @@ func (fs *fwdSearch) admissible(n *fwdNode) (bool, error) {
 		if steps == nil {
 			steps = fs.steps(n)
 		}
-		ok, err := replay.Holds(fs.th, steps, r.f)
+		ok, err := replay.HoldsLimited(fs.th, steps, r.f)
 		if err != nil || !ok {
 			return false, err
 		}
@@ -729,7 +741,7 @@ func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
 			return nil, nil
 		}
 		for _, r := range fs.open {
-			if ok, err := replay.Holds(fs.th, n.trail, r.f); err != nil || !ok {
+			if ok, err := replay.HoldsLimited(fs.th, n.trail, r.f); err != nil || !ok {
 				return nil, err
 			}
 		}
@@ -742,12 +754,12 @@ func (fs *fwdSearch) reached(n *fwdNode) (*rules.Trace, error) {
 		return nil, nil
 	}
 	steps := fs.steps(n)
-	ok, err := replay.Holds(fs.th, steps, fs.goal)
+	ok, err := replay.HoldsLimited(fs.th, steps, fs.goal)
 	if err != nil || !ok {
 		return nil, err
 	}
 	for _, r := range fs.open {
-		if ok, err := replay.Holds(fs.th, steps, r.f); err != nil || !ok {
+		if ok, err := replay.HoldsLimited(fs.th, steps, r.f); err != nil || !ok {
 			return nil, err
 		}
 	}
@@ -946,13 +958,17 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 		}
 	}
 	for _, pi := range order {
+		if fs.stopped() {
+			return nil
+		}
 		p := r.Premises[pi]
 		var next []binding
 		for _, b := range bs {
 			switch p.Name {
 			case rules.FactFr:
-				// named with the instance (child)
-				if len(p.Args) != 1 || p.Args[0].Kind != rules.TVar || p.Args[0].Var.Sort != rules.SortFresh {
+				// named with the instance (child); Fr(x) of a plain
+				// variable makes a fresh name too, as in Tamarin
+				if len(p.Args) != 1 || p.Args[0].Kind != rules.TVar || p.Args[0].Var.Sort != rules.SortFresh && p.Args[0].Var.Sort != rules.SortMsg {
 					return nil
 				}
 				if _, ok := b.s[p.Args[0].Var]; ok {
@@ -1053,6 +1069,9 @@ func (fs *fwdSearch) received(n *fwdNode, p *rules.Term, b binding) []binding {
 // a known name (fresh or public), and an application a known message of
 // the same function symbol, or one built in turn.
 func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []binding {
+	if fs.stopped() {
+		return nil
+	}
 	var out []binding
 	switch {
 	case p.Kind == rules.TVar:
@@ -1143,6 +1162,19 @@ func shapeFits(p, t *rules.Term) bool {
 	}
 	return p.Kind == t.Kind && (p.Name == t.Name || isPlaceholder(p) || isPlaceholder(t))
 }
+
+// evalGaveUp drops the error of a restriction or goal too costly to
+// evaluate on the search's states (replay.ErrEvalLimit): the search gives
+// up, it is not a failure of the check.
+func evalGaveUp(err error) error {
+	if errors.Is(err, replay.ErrEvalLimit) {
+		return nil
+	}
+	return err
+}
+
+// stopped reports whether the current run's context is done.
+func (fs *fwdSearch) stopped() bool { return fs.ctx != nil && fs.ctx.Err() != nil }
 
 // knownBy returns the messages the adversary knows in state n by
 // function symbol (DH terms under "exp" and "mult"), the names (fresh or
@@ -1279,10 +1311,10 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		if _, ok := s[v]; ok {
 			continue
 		}
-		switch v.Sort {
-		case rules.SortFresh:
+		switch {
+		case v.Sort == rules.SortFresh || v.Sort == rules.SortMsg && freshPremise(r, v):
 			s[v] = rules.NewFreshConst(fmt.Sprintf("%s#%x", v.Name, name))
-		case rules.SortPub:
+		case v.Sort == rules.SortPub:
 			s[v] = rules.NewPub(fmt.Sprintf("%s%s#%x", fwdPlaceholder, v.Name, name))
 		default:
 			return nil
@@ -1389,6 +1421,16 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	}
 	c.facts = kept
 	return c
+}
+
+// freshPremise reports whether rule r has the premise Fr(v).
+func freshPremise(r *rules.Rule, v rules.Var) bool {
+	for _, p := range r.Premises {
+		if p.Name == rules.FactFr && len(p.Args) == 1 && p.Args[0].Kind == rules.TVar && p.Args[0].Var == v {
+			return true
+		}
+	}
+	return false
 }
 
 // fwdOut is a message sent, with its hash.

@@ -141,6 +141,17 @@ end`)
 	assert.Nil(t, knowledgeParts(encode.GoalForLemma(th.Lemma("pair")).Formula))
 }
 
+// Fr(x) of a plain variable makes a fresh name, as in Tamarin.
+func TestForwardFreshPlainVariable(t *testing.T) {
+	v := forwardCheck(t, `theory FrMsg begin
+rule R: [ Fr(x) ] --[ T(x) ]-> [ S(x) ]
+lemma t: exists-trace "Ex x #i. T(x) @ #i"
+end`, "t", 3)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.True(t, v.Forward)
+	assert.Len(t, v.Trace.Steps, 1)
+}
+
 // Restrictions that stay false once false prune the search; a state they
 // block is never grown. The lemma's only witness avoids the blocked rule.
 func TestForwardRestrictions(t *testing.T) {

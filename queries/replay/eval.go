@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -29,7 +30,20 @@ type evaluator struct {
 	kacts  [][]*rules.Fact
 	univ   []*rules.Term // every subterm of the trace, built on first use
 	built  bool
+	// limit, when > 0, is how many quantifier bindings the evaluation may
+	// try before it gives up with ErrEvalLimit; work counts them
+	limit, work int
 }
+
+// ErrEvalLimit is returned by the limited evaluations (HoldsLimited,
+// HoldsAfter) when a formula needs more work than allowed: a search that
+// evaluates a restriction on each of many candidates gives up rather than
+// spend minutes on one.
+var ErrEvalLimit = errors.New("replay: the formula's evaluation exceeds its work limit")
+
+// EvalLimit is the work limit of HoldsLimited and HoldsAfter: quantifier
+// bindings tried, some tenths of a second.
+const EvalLimit = 50000
 
 func newEvaluator(th *rules.Theory, tr *rules.Trace, res *Result) *evaluator {
 	ev := &evaluator{th: th, tr: tr, res: res}
@@ -54,6 +68,13 @@ func Holds(th *rules.Theory, steps []*Step, f rules.Formula) (bool, error) {
 	return newEvaluator(th, &rules.Trace{}, &Result{Steps: steps}).holds(f)
 }
 
+// HoldsLimited is Holds with the work limit EvalLimit (ErrEvalLimit).
+func HoldsLimited(th *rules.Theory, steps []*Step, f rules.Formula) (bool, error) {
+	ev := newEvaluator(th, &rules.Trace{}, &Result{Steps: steps})
+	ev.limit = EvalLimit
+	return ev.holds(f)
+}
+
 // HoldsAfter evaluates f on a trace of ground steps followed by a
 // knowledge event K(t) for each of terms, in order: a search's candidate,
 // which Check replays in full (HoldsAfter does not ask whether the
@@ -64,7 +85,9 @@ func HoldsAfter(th *rules.Theory, steps []*Step, terms []*rules.Term, f rules.Fo
 	for i, t := range terms {
 		tr.KEvents = append(tr.KEvents, &rules.KEvent{Term: t, Time: last + int64(i+1), InStep: -1, InPremise: -1})
 	}
-	return newEvaluator(th, tr, &Result{Steps: steps}).holds(f)
+	ev := newEvaluator(th, tr, &Result{Steps: steps})
+	ev.limit = EvalLimit
+	return ev.holds(f)
 }
 
 // subterms returns every subterm of the trace, computing it once.
@@ -148,6 +171,9 @@ func (ev *evaluator) eval(f rules.Formula, env evalEnv) (bool, error) {
 func (ev *evaluator) quant(f *rules.Quant, i int, env evalEnv) (bool, error) {
 	if i == len(f.Vars) {
 		return ev.eval(f.Body, env)
+	}
+	if ev.work++; ev.limit > 0 && ev.work > ev.limit {
+		return false, ErrEvalLimit
 	}
 	x := f.Vars[i]
 	// x shadows an outer variable of the same name: restore it afterwards

@@ -47,3 +47,28 @@ end`), rules.Options{})
 		}
 	}
 }
+
+// The limited evaluation gives up with ErrEvalLimit where the full one
+// answers after trying more bindings than the limit allows.
+func TestHoldsLimited(t *testing.T) {
+	th, diags := rules.Parse("l.spthy", []byte(`theory L begin
+rule A: [ Fr(~n) ] --[ A(~n) ]-> [ ]
+lemma l: "All x y z #i #j #k. A(x)@i & A(y)@j & A(z)@k ==> x = x"
+end`), rules.Options{})
+	require.False(t, diags.HasErrors(), "%v", diags)
+	var steps []*Step
+	for i := 0; i < 40; i++ {
+		n := rules.NewFreshConst("n." + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+		steps = append(steps, &Step{Actions: []*rules.Fact{{Name: "A", Args: []*rules.Term{n}}}})
+	}
+	f := th.Lemmas[0].Formula
+	ok, err := Holds(th, steps, f)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	_, err = HoldsLimited(th, steps, f)
+	assert.ErrorIs(t, err, ErrEvalLimit)
+	// a small trace stays within the limit
+	ok, err = HoldsLimited(th, steps[:3], f)
+	require.NoError(t, err)
+	assert.True(t, ok)
+}
