@@ -59,6 +59,12 @@ import (
 // fwdExpansions is how many states the search grows before it gives up.
 const fwdExpansions = 20000
 
+// fwdExpansionsIn replaces fwdExpansions for the full run (auto) in a
+// model with In premises: there a state costs 10–50 ms (the adversary's
+// knowledge and its ways to match), and the deepening, which the search
+// competes with for the lemma's time, finds the short attacks.
+const fwdExpansionsIn = 2000
+
 // fwdFirstLook is how many states the search grows before the deepening
 // (ForwardAuto): enough for the traces of a few steps that the heuristic
 // leads to directly, little next to a solver call when there is none.
@@ -1959,6 +1965,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		sctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(dl)/2))
 		defer cancel()
 	}
+	if fs.hasIn && c.opts.Forward == ForwardAuto && budget > fwdExpansionsIn {
+		budget = fwdExpansionsIn
+	}
 	tr, err := fs.run(sctx, c.opts.maxDepth(), budget)
 	if err != nil {
 		return false, fmt.Errorf("lemma %s: forward search: %w", v.Lemma.Name, err)
@@ -1980,7 +1989,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	if err != nil {
 		return false, &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: tr}
 	}
-	if budget < fwdExpansions && !c.opts.Shortest && len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) > 0 {
+	if budget == fwdFirstLook && !c.opts.Shortest && len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) > 0 {
 		// the first look's trace lets one agent play two roles: the
 		// deepening finds a shortest trace and a readable one (readable.go)
 		st.Result = fmt.Sprintf("none with distinct agents (forward search, %d states)", fs.Expanded)
