@@ -790,29 +790,7 @@ func (fs *fwdSearch) reachedKnowing(n *fwdNode) (*rules.Trace, error) {
 	var parts []*rules.Term
 	seen := map[string]bool{}
 	for _, st := range n.trail {
-		for _, a := range st.Actions {
-			if !fs.goalActs[a.Name] || rules.IsReserved(a.Name) {
-				continue
-			}
-			args := a.Args
-			if fs.kParts != nil {
-				args = nil
-				for _, i := range fs.kParts[a.Name] {
-					if i < len(a.Args) {
-						args = append(args, a.Args[i])
-					}
-				}
-			}
-			for _, arg := range args {
-				arg.Walk(func(t *rules.Term) bool {
-					if t.Kind != rules.TPub && !seen[t.String()] {
-						seen[t.String()] = true
-						parts = append(parts, t)
-					}
-					return fs.kParts == nil // the argument itself, or every part
-				})
-			}
-		}
+		parts = fs.askedParts(st.Actions, seen, parts)
 	}
 	if len(parts) == 0 {
 		return nil, nil
@@ -844,20 +822,14 @@ func (fs *fwdSearch) reachedKnowing(n *fwdNode) (*rules.Trace, error) {
 				know.Add(fs.th.Normalize(st.Subst.Apply(c.Args[0])))
 			}
 		}
-		for _, a := range st.Rule.Actions {
-			if !fs.goalActs[a.Name] {
-				continue
-			}
-			for _, arg := range a.Args {
-				fs.th.Normalize(st.Subst.Apply(arg)).Walk(func(t *rules.Term) bool {
-					if t.Kind != rules.TPub && !seen[t.String()] {
-						seen[t.String()] = true
-						terms = append(terms, t)
-					}
-					return true
-				})
+		acts := make([]*rules.Fact, len(st.Rule.Actions))
+		for i, a := range st.Rule.Actions {
+			acts[i] = a.Subst(st.Subst)
+			for k, arg := range acts[i].Args {
+				acts[i].Args[k] = fs.th.Normalize(arg)
 			}
 		}
+		terms = fs.askedParts(acts, seen, terms)
 	}
 	last := tr.Time(len(tr.Steps) - 1)
 	for _, t := range terms {
@@ -878,6 +850,37 @@ func (fs *fwdSearch) reachedKnowing(n *fwdNode) (*rules.Trace, error) {
 		return nil, err
 	}
 	return tr, nil
+}
+
+// askedParts appends to parts the terms of the ground actions acts that
+// the goal's knowledge events are about: the arguments its K atoms name
+// (kParts), or else every non-public part of the goal's actions; seen
+// holds those taken already.
+func (fs *fwdSearch) askedParts(acts []*rules.Fact, seen map[string]bool, parts []*rules.Term) []*rules.Term {
+	for _, a := range acts {
+		if !fs.goalActs[a.Name] || rules.IsReserved(a.Name) {
+			continue
+		}
+		args := a.Args
+		if fs.kParts != nil {
+			args = nil
+			for _, i := range fs.kParts[a.Name] {
+				if i < len(a.Args) {
+					args = append(args, a.Args[i])
+				}
+			}
+		}
+		for _, arg := range args {
+			arg.Walk(func(t *rules.Term) bool {
+				if t.Kind != rules.TPub && !seen[t.String()] {
+					seen[t.String()] = true
+					parts = append(parts, t)
+				}
+				return fs.kParts == nil // the argument itself, or every part
+			})
+		}
+	}
+	return parts
 }
 
 // knowledgeParts returns, for a goal whose K atoms each ask about a
@@ -1458,10 +1461,11 @@ func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {
 	return fwdOut{t, hashString(t.String()), fs.intern(fs.lb.concreteFact(&rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}}))}
 }
 
-// fwdSent names, in the search's abstraction, a message a rule sent: the
-// search's adversary only forwards, so an In premise takes what an Out
-// conclusion gave (not a sound abstraction of the Dolev–Yao adversary:
-// only the search uses it, for guidance and for its own states).
+// fwdSent names, in the search's abstraction, a message a rule sent or a
+// part of one: an In premise takes it, or the parts it is built from
+// (builtVariants). Not a sound abstraction of the Dolev–Yao adversary (it
+// never guesses a message): only the search uses it, for guidance and to
+// drop states.
 const fwdSent = "$Sent"
 
 // sentFacts returns copies of the rules with In premises as persistent
@@ -1985,10 +1989,6 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		return false, &InternalError{Lemma: v.Lemma.Name, Err: fmt.Errorf("forward search: %w", err), Trace: tr}
 	}
 	tr, rep = minimize(c.th, tr, rep, goal.Formula)
-	m, exact, err := replay.Measure(c.th, tr)
-	if err != nil {
-		return false, &InternalError{Lemma: v.Lemma.Name, Err: err, Trace: tr}
-	}
 	if budget == fwdFirstLook && !c.opts.Shortest && len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) > 0 {
 		// the first look's trace lets one agent play two roles: the
 		// deepening finds a shortest trace and a readable one (readable.go)
@@ -2004,7 +2004,6 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		v.Stats = append(v.Stats, st)
 		return false, nil
 	}
-	v.Measure, v.MeasureExact = &m, exact
 	v.Replay = time.Since(t1)
 	st.Depth, st.Result = len(tr.Steps), fmt.Sprintf("sat (forward search, %d states)", fs.Expanded)
 	v.Stats = append(v.Stats, st)
@@ -2017,6 +2016,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	if v.Lemma.Quantifier != rules.ExistsTrace {
 		v.Kind = Falsified
 	}
+	// names and bindings, and the adversary's measure (of the named trace)
 	if err := c.nameTrace(v, goal); err != nil {
 		return false, err
 	}

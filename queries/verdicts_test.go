@@ -51,8 +51,8 @@ func TestVerdictsEagerEdges(t *testing.T) {
 
 // TestVerdictsForwardFirst checks them with the forward search
 // (forward.go) before the deepening: a trace it finds replays and is
-// within the bounds (it only forwards messages), so every verdict is the
-// same; only a trace's length may be longer than a shortest one.
+// within the bounds (it drops traces beyond them), so every verdict is
+// the same; only a trace's length may be longer than a shortest one.
 func TestVerdictsForwardFirst(t *testing.T) {
 	var found atomic.Int32
 	t.Cleanup(func() { assert.Positive(t, found.Load(), "no trace came from the forward search") })
