@@ -185,6 +185,24 @@ func Check(th *rules.Theory, tr *rules.Trace, goal rules.Formula) (*Result, erro
 			return nil, fail(ev.InStep, "the adversary's send event does not match the In premise %s", p)
 		}
 	}
+	// when a formula can see the adversary's sends, every In premise has
+	// one: Tamarin's traces log K(m) before every receive, and a trace
+	// without it would let a formula about K or KU be misjudged
+	if mentionsKnowledge(th, goal) {
+		sent := map[[2]int]bool{}
+		for _, ev := range tr.KEvents {
+			if ev.InStep >= 0 {
+				sent[[2]int{ev.InStep, ev.InPremise}] = true
+			}
+		}
+		for i, st := range res.Steps {
+			for pi, p := range st.Premises {
+				if p.Name == rules.FactIn && !sent[[2]int{i, pi}] {
+					return nil, fail(i, "rule %s: the In premise %s has no send event, and a formula mentions K or KU", tr.Steps[i].Name, p)
+				}
+			}
+		}
+	}
 	ev := newEvaluator(th, tr, res)
 	for _, r := range th.Restrictions {
 		ok, err := ev.holds(r.Formula)
@@ -224,4 +242,24 @@ func (m *multiset) remove(f *rules.Fact) bool {
 	}
 	m.count[k]--
 	return true
+}
+
+// mentionsKnowledge reports whether goal or a restriction of th has a K
+// or KU atom.
+func mentionsKnowledge(th *rules.Theory, goal rules.Formula) bool {
+	found := false
+	see := func(f rules.Formula) {
+		rules.WalkFormula(f, func(g rules.Formula) {
+			if a, ok := g.(*rules.Atom); ok && a.Kind == rules.AtomAction && (a.Fact.Name == rules.FactK || a.Fact.Name == rules.FactKU) {
+				found = true
+			}
+		})
+	}
+	for _, r := range th.Restrictions {
+		see(r.Formula)
+	}
+	if goal != nil {
+		see(goal)
+	}
+	return found
 }
