@@ -309,21 +309,29 @@ type Verdict struct {
 	Blocking  *Blocking
 }
 
-// Summary is the one-line verdict.
-func (v *Verdict) Summary() string {
-	shortest := ""
+// lengthNote says how the trace's length compares with a shortest
+// trace's: shorter ones with an agent in two roles, or not known to be
+// shortest (from a plan or the forward search).
+func (v *Verdict) lengthNote() string {
+	note := ""
 	if v.Shortest > 0 {
-		shortest = fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
+		note = fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
 	}
 	if v.AtLeast > 0 {
-		shortest = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
+		note = fmt.Sprintf(" (from a plan; a shortest trace has at least %d steps)", v.AtLeast)
 		if v.Forward {
-			shortest = fmt.Sprintf(" (forward search; a shortest trace has at least %d steps)", v.AtLeast)
+			note = fmt.Sprintf(" (forward search; a shortest trace has at least %d steps)", v.AtLeast)
 			if v.AtLeast <= 1 {
-				shortest = " (forward search; not known to be shortest)"
+				note = " (forward search; not known to be shortest)"
 			}
 		}
 	}
+	return note
+}
+
+// Summary is the one-line verdict.
+func (v *Verdict) Summary() string {
+	shortest := v.lengthNote()
 	var s string
 	switch v.Kind {
 	case Falsified:
@@ -453,8 +461,8 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	// a first look: a few states of the forward search, which answers
 	// many lemmas at once with a trace of a few steps, before any solver
 	// is started (the whole search comes later, before the first large
-	// problem)
-	if c.opts.Forward == ForwardAuto {
+	// problem); not when a shortest trace is asked for
+	if c.opts.Forward == ForwardAuto && !c.opts.Shortest {
 		if done, err := c.forward(ctx, v, goal, fwdFirstLook); err != nil || done {
 			return v, err
 		}

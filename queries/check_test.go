@@ -33,7 +33,9 @@ func check(t *testing.T, th *rules.Theory, lemma string, depth int) *Verdict {
 // the responder's nonce secrecy and injective agreement, executability,
 // and the initiator's guarantees holding. A shortest trace lets one agent
 // play two roles; the trace shown has distinct agents and is one step
-// longer (issue 14), and Depth keeps the shortest length.
+// longer (issue 14), and Depth keeps the shortest length. The deepening
+// alone (the forward search's first look finds executable's trace with
+// distinct agents: TestForwardDistinctAgents).
 func TestNSPK(t *testing.T) {
 	th := load(t, "../examples/nspk.spthy")
 	cases := []struct {
@@ -49,7 +51,10 @@ func TestNSPK(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.lemma, func(t *testing.T) {
-			v := check(t, th, c.lemma, 7)
+			o := depthOptions(7)
+			o.Forward = ForwardOff
+			v, err := NewChecker(th, o).Check(context.Background(), th.Lemma(c.lemma))
+			require.NoError(t, err)
 			assert.Equal(t, c.kind, v.Kind, v.Summary())
 			if c.steps > 0 {
 				require.NotNil(t, v.Trace)

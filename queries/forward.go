@@ -70,6 +70,10 @@ const fwdExpansionsIn = 2000
 // leads to directly, little next to a solver call when there is none.
 const fwdFirstLook = 200
 
+// fwdDistinctMore is how many more states the first look grows, after a
+// trace in which one agent plays two roles, for one in which none does.
+const fwdDistinctMore = 100
+
 // fwdPlaceholder starts the name of a placeholder for a public variable;
 // no name the parser reads starts with it.
 const fwdPlaceholder = "?"
@@ -110,6 +114,16 @@ type fwdSearch struct {
 	// goalRule, when ≥ 0, is the goal instead of the formula: a trace
 	// whose last step is an instance of that rule.
 	goalRule int
+	// accept, when not nil, must accept a trace with the goal for the
+	// search to return it; a state whose trace it rejects is grown like
+	// any other (the search for a trace in which no agent plays two
+	// roles). stopAt, when > 0, ends the run when that many states have
+	// been grown (accept may set it).
+	accept func(*rules.Trace) bool
+	// reflect lets the adversary rebuild a known message for other agents
+	// (synth): for attacks, where an honest run is not what is sought
+	reflect bool
+	stopAt  int
 	// Expanded counts the states grown by the last run.
 	Expanded int
 	// ctx is the last run's: checked within a state's growth too, which
@@ -144,8 +158,9 @@ type fwdNode struct {
 	h, seq int
 	// helpful are the rules of a relaxed plan that can fire here
 	helpful []bool
-	// preferred: the step is of a rule helpful in the parent
-	preferred bool
+	// reflected: an In message of the step is a known one rebuilt for
+	// other agents (synth); such a state is not a preferred one
+	reflected bool
 	// know is the adversary's knowledge of outs while the state is grown,
 	// knownBy its messages by function symbol
 	know    *replay.Knowledge
@@ -624,7 +639,7 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 	done := map[*fwdNode]bool{}
 	seq := 0
 	fs.Expanded = 0
-	for turn := 0; fs.Expanded < maxExpand; turn++ {
+	for turn := 0; fs.Expanded < maxExpand && (fs.stopAt == 0 || fs.Expanded < fs.stopAt); turn++ {
 		if ctx.Err() != nil {
 			return nil, nil
 		}
@@ -671,7 +686,11 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 					continue
 				}
 				if tr, err := fs.reached(c); err != nil || tr != nil {
-					return tr, evalGaveUp(err)
+					if err != nil || fs.accept == nil || fs.accept(tr) {
+						return tr, evalGaveUp(err)
+					}
+					// rejected: its extensions keep the rejected steps
+					continue
 				}
 				if c.h, c.helpful = fs.heuristic(c); c.h < 0 {
 					continue
@@ -945,6 +964,8 @@ type binding struct {
 	used []int // facts consumed or read, by index in the state
 	srcs []rules.Source
 	sig  uint64 // the facts and messages matched, as a multiset
+	// reflected: an In message is a known one rebuilt for other agents
+	reflected bool
 }
 
 // successors returns the states one instance of rule r leads to from n.
@@ -1119,13 +1140,38 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 		}
 		return out
 	}
+	var reflect []binding
 	for _, t := range fs.knownBy(n)[p.Name] {
 		if !shapeFits(p, t) {
 			continue
 		}
-		out = append(out, fs.match(p, t, b)...)
+		ms := fs.match(p, t, b)
+		for _, m := range ms {
+			if len(m.u) > len(b.u) {
+				reflect = append(reflect, m)
+			}
+		}
+		out = append(out, ms...)
 		if len(out) > fwdInCap {
 			return out
+		}
+	}
+	// a known message that fits only by identifying two agents
+	// (placeholders) may also be rebuilt for the agents apart, when the
+	// adversary can: A's message with A's name replaced by B's (a
+	// reflection). The variables the match bound take the values it gave
+	// them; the identification is dropped.
+	for _, m := range reflect {
+		if !fs.reflect {
+			break
+		}
+		b2 := b
+		b2.s, b2.reflected = rules.Subst{}, true
+		for v, t := range m.s {
+			b2.s[v] = t
+		}
+		if n.know.Derive(fs.th.Normalize(resolve(b2.s.Apply(p), b.u))) != nil {
+			out = append(out, b2)
 		}
 	}
 	// built only when no known message will do
@@ -1360,7 +1406,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	}
 	step := &fwdStep{rule: ri, subst: s, sources: b.srcs, unified: len(b.u) > 0, sig: sig,
 		rep: &replay.Step{Premises: inst(r.Premises), Actions: inst(r.Actions), Conclusions: inst(r.Conclusions)}}
-	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u}
+	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u, reflected: b.reflected}
 	for fi, f := range n.facts {
 		if !f.f.Persistent && usedIn(b.used, fi) {
 			continue
@@ -1972,6 +2018,28 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	if fs.hasIn && c.opts.Forward == ForwardAuto && budget > fwdExpansionsIn {
 		budget = fwdExpansionsIn
 	}
+	fs.reflect = v.Lemma.Quantifier != rules.ExistsTrace
+	var distinctless *rules.Trace
+	if budget == fwdFirstLook {
+		// a trace in which an agent plays two roles is set aside: the
+		// search goes on for one in which none does, at most
+		// fwdDistinctMore states; if it finds none, the deepening finds a
+		// shortest trace and a readable one (readable.go)
+		fs.accept = func(tr *rules.Trace) bool {
+			rep, err := replay.Check(c.th, tr, goal.Formula)
+			if err != nil {
+				return true // the replay below reports it
+			}
+			tr, rep = minimize(c.th, tr, rep, goal.Formula)
+			if len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) == 0 {
+				return true
+			}
+			if distinctless == nil {
+				distinctless, fs.stopAt = tr, fs.Expanded+fwdDistinctMore
+			}
+			return false
+		}
+	}
 	tr, err := fs.run(sctx, c.opts.maxDepth(), budget)
 	if err != nil {
 		return false, fmt.Errorf("lemma %s: forward search: %w", v.Lemma.Name, err)
@@ -1979,6 +2047,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	searchT := time.Since(t0)
 	v.Solve += searchT
 	st := DepthStat{Depth: v.Depth, Solve: searchT, Result: fmt.Sprintf("none (forward search, %d states)", fs.Expanded)}
+	if tr == nil && distinctless != nil {
+		st.Result = fmt.Sprintf("none with distinct agents (forward search, %d states)", fs.Expanded)
+	}
 	if tr == nil {
 		v.Stats = append(v.Stats, st)
 		return false, nil
@@ -1989,13 +2060,6 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		return false, &InternalError{Lemma: v.Lemma.Name, Err: fmt.Errorf("forward search: %w", err), Trace: tr}
 	}
 	tr, rep = minimize(c.th, tr, rep, goal.Formula)
-	if budget == fwdFirstLook && !c.opts.Shortest && len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) > 0 {
-		// the first look's trace lets one agent play two roles: the
-		// deepening finds a shortest trace and a readable one (readable.go)
-		st.Result = fmt.Sprintf("none with distinct agents (forward search, %d states)", fs.Expanded)
-		v.Stats = append(v.Stats, st)
-		return false, nil
-	}
 	b := c.opts.Encode.Bounds
 	if ok, _ := replay.Within(c.th, tr, replay.Bounds{KeyedDeconstructions: b.KeyedDeconstructions, AnalysisLayers: b.AnalysisLayers,
 		ConstructionLayers: b.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}); !ok {

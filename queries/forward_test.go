@@ -310,3 +310,45 @@ func TestForwardCountingBlock(t *testing.T) {
 	r, _ = fs.countingBlock()
 	assert.Nil(t, r)
 }
+
+// The first look sets aside a trace in which one agent plays two roles
+// and goes on for one in which none does: NSPK's honest run, where the
+// first trace it meets has the initiator answer itself.
+func TestForwardDistinctAgents(t *testing.T) {
+	th := load(t, "../examples/nspk.spthy")
+	o := depthOptions(7)
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("executable"))
+	require.NoError(t, err)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	require.True(t, v.Forward, "found by the first look")
+	assert.Empty(t, coincidences(th, v.Trace, v.Bindings), "no agent in two roles")
+	assert.GreaterOrEqual(t, len(agents(th, v)), 2)
+	require.NotEmpty(t, v.Stats)
+	assert.Regexp(t, `sat \(forward search, \d+ states\)`, v.Stats[0].Result)
+
+	o.Shortest = true
+	v, err = NewChecker(th, o).Check(context.Background(), th.Lemma("executable"))
+	require.NoError(t, err)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.False(t, v.Forward, "--shortest: no first look, whose traces are not known to be shortest")
+	assert.Len(t, v.Trace.Steps, 5, "--shortest: the deepening's shortest trace, the initiator answering itself")
+}
+
+// A message that fits only by identifying two agents is also rebuilt for
+// the agents apart: the responder takes the initiator's first message
+// with the initiator's name replaced by its partner's (a reflection), the
+// only way to break this agreement.
+func TestForwardReflection(t *testing.T) {
+	src := `theory Refl begin
+builtins: symmetric-encryption
+rule Key: [ Fr(~k) ] --> [ !Key($A, $B, ~k), !Key($B, $A, ~k) ]
+rule A1: [ !Key($A, $B, ~k), Fr(~n) ] --> [ Out(<'1', $A, ~n>), StA($A, $B, ~k, ~n) ]
+rule B1: [ In(<'1', x, n>), !Key(x, $B, ~k) ] --[ Running(x, $B, n) ]-> [ Out(senc(<'2', n>, ~k)) ]
+rule A2: [ StA($A, $B, ~k, ~n), In(senc(<'2', ~n>, ~k)) ] --[ Commit($A, $B, ~n) ]-> [ ]
+lemma agree: "All A B n #i. Commit(A, B, n) @ #i ==> Ex #j. Running(A, B, n) @ #j"
+end`
+	v := forwardCheck(t, src, "agree", 6)
+	require.Equal(t, Falsified, v.Kind, v.Summary())
+	assert.True(t, v.Forward, "found by the forward search")
+	assert.Len(t, v.Trace.Steps, 4)
+}

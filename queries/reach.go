@@ -236,11 +236,7 @@ func asInternal(err error, ie **InternalError) bool {
 func (q *Reach) Summary(v *Verdict) string {
 	switch v.Kind {
 	case WitnessFound:
-		s := fmt.Sprintf("reachable: a trace of %d steps", len(v.Trace.Steps))
-		if v.Shortest > 0 {
-			s += fmt.Sprintf(" (shortest: %d steps, with an agent in two roles)", v.Shortest)
-		}
-		return s
+		return fmt.Sprintf("reachable: a trace of %d steps%s", len(v.Trace.Steps), v.lengthNote())
 	case NoWitnessUpToBound:
 		return "unreachable up to bound: no trace with " + v.Bounds
 	}

@@ -97,7 +97,7 @@ func checkGolden(t *testing.T, path, got string) {
 // speak of reachability.
 func TestReachFormats(t *testing.T) {
 	for _, c := range []struct{ format, want string }{
-		{"json", `"summary": "reachable: a trace of 3 steps"`},
+		{"json", `"summary": "reachable: a trace of 3 steps (forward search; not known to be shortest)"`},
 		{"dot", "digraph"},
 		{"msc", "sequenceDiagram"},
 		{"svg", "<svg"},
@@ -111,7 +111,7 @@ func TestReachFormats(t *testing.T) {
 	dir := t.TempDir()
 	code, out, _ := runCLI(t, "reach", blocked, "!Done(_, 'right')", "-o", filepath.Join(dir, "r.html"))
 	require.Equal(t, exitOK, code)
-	assert.Equal(t, "reach !Done(_, 'right'): reachable: a trace of 3 steps\n", out, "the answer's line on standard output")
+	assert.Equal(t, "reach !Done(_, 'right'): reachable: a trace of 3 steps (forward search; not known to be shortest)\n", out, "the answer's line on standard output")
 }
 
 // The executability report as JSON validates against
