@@ -50,7 +50,9 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 			l.Quantifier == rules.ExistsTrace && !v.Internal {
 			b := &Blocking{Unproven: true}
 			t1 := time.Now()
-			ectx, cancel := c.withTimeout(ctx)
+			// the lemma's time is spent: a quarter of it more, so that
+			// --timeout stays close to a limit
+			ectx, cancel := c.withTimeoutShare(ctx, 4)
 			defer cancel()
 			if done, err := c.explainForward(ectx, l, v, b); err != nil {
 				return v, err
@@ -68,6 +70,14 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 func (c *Checker) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 	if d := max(c.opts.Timeout, c.opts.Budget()); d > 0 {
 		return context.WithTimeout(ctx, d)
+	}
+	return context.WithCancel(ctx)
+}
+
+// withTimeoutShare is withTimeout with 1/share of the time.
+func (c *Checker) withTimeoutShare(ctx context.Context, share int) (context.Context, context.CancelFunc) {
+	if d := max(c.opts.Timeout, c.opts.Budget()); d > 0 {
+		return context.WithTimeout(ctx, d/time.Duration(share))
 	}
 	return context.WithCancel(ctx)
 }

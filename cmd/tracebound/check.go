@@ -69,7 +69,10 @@ half written. Progress shows on standard error when it is a terminal.
 
 Limits: --timeout per lemma, --total-timeout for the run, --memory-limit
 (default 3/4 of the machine's memory) for tracebound and Z3 together;
-each stops running solvers and makes their lemmas unknown. SIGINT or
+each stops running solvers and makes their lemmas unknown (the search for
+blocking restrictions after an unknown verdict takes at most a quarter of
+--timeout more; the one after no witness up to the bound its own
+--timeout). SIGINT or
 SIGTERM stops the run the same way and writes what there is; a second
 signal exits at once.
 
