@@ -72,7 +72,7 @@ const fwdFirstLook = 200
 
 // fwdDistinctMore is how many more states the first look grows, after a
 // trace in which one agent plays two roles, for one in which none does.
-const fwdDistinctMore = 100
+const fwdDistinctMore = 50
 
 // fwdPlaceholder starts the name of a placeholder for a public variable;
 // no name the parser reads starts with it.
@@ -2020,18 +2020,22 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	}
 	fs.reflect = v.Lemma.Quantifier != rules.ExistsTrace
 	var distinctless *rules.Trace
+	var accIn, accTr *rules.Trace
+	var accRep *replay.Result
 	if budget == fwdFirstLook {
 		// a trace in which an agent plays two roles is set aside: the
 		// search goes on for one in which none does, at most
 		// fwdDistinctMore states; if it finds none, the deepening finds a
 		// shortest trace and a readable one (readable.go)
-		fs.accept = func(tr *rules.Trace) bool {
-			rep, err := replay.Check(c.th, tr, goal.Formula)
+		fs.accept = func(in *rules.Trace) bool {
+			rep, err := replay.Check(c.th, in, goal.Formula)
 			if err != nil {
 				return true // the replay below reports it
 			}
-			tr, rep = minimize(c.th, tr, rep, goal.Formula)
+			tr, rep := minimize(c.th, in, rep, goal.Formula)
 			if len(coincidences(c.th, tr, Bindings(c.th, v.Lemma, tr, rep))) == 0 {
+				// replayed and minimised once, not again below
+				accIn, accTr, accRep = in, tr, rep
 				return true
 			}
 			if distinctless == nil {
@@ -2055,11 +2059,15 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		return false, nil
 	}
 	t1 := time.Now()
-	rep, err := replay.Check(c.th, tr, goal.Formula)
-	if err != nil {
-		return false, &InternalError{Lemma: v.Lemma.Name, Err: fmt.Errorf("forward search: %w", err), Trace: tr}
+	var rep *replay.Result
+	if tr == accIn {
+		tr, rep = accTr, accRep
+	} else {
+		if rep, err = replay.Check(c.th, tr, goal.Formula); err != nil {
+			return false, &InternalError{Lemma: v.Lemma.Name, Err: fmt.Errorf("forward search: %w", err), Trace: tr}
+		}
+		tr, rep = minimize(c.th, tr, rep, goal.Formula)
 	}
-	tr, rep = minimize(c.th, tr, rep, goal.Formula)
 	b := c.opts.Encode.Bounds
 	if ok, _ := replay.Within(c.th, tr, replay.Bounds{KeyedDeconstructions: b.KeyedDeconstructions, AnalysisLayers: b.AnalysisLayers,
 		ConstructionLayers: b.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}); !ok {
