@@ -115,10 +115,10 @@ type fwdSearch struct {
 	// whose last step is an instance of that rule.
 	goalRule int
 	// accept, when not nil, must accept a trace with the goal for the
-	// search to return it; a state whose trace it rejects is grown like
-	// any other (the search for a trace in which no agent plays two
-	// roles). stopAt, when > 0, ends the run when that many states have
-	// been grown (accept may set it).
+	// search to return it; a state whose trace it rejects is not grown
+	// (its extensions keep the rejected steps: the search for a trace in
+	// which no agent plays two roles). stopAt, when > 0, ends the run when
+	// that many states have been grown (accept may set it).
 	accept func(*rules.Trace) bool
 	// reflect lets the adversary rebuild a known message for other agents
 	// (synth): for attacks, where an honest run is not what is sought
@@ -158,9 +158,6 @@ type fwdNode struct {
 	h, seq int
 	// helpful are the rules of a relaxed plan that can fire here
 	helpful []bool
-	// reflected: an In message of the step is a known one rebuilt for
-	// other agents (synth); such a state is not a preferred one
-	reflected bool
 	// know is the adversary's knowledge of outs while the state is grown,
 	// knownBy its messages by function symbol
 	know    *replay.Knowledge
@@ -965,8 +962,6 @@ type binding struct {
 	used []int // facts consumed or read, by index in the state
 	srcs []rules.Source
 	sig  uint64 // the facts and messages matched, as a multiset
-	// reflected: an In message is a known one rebuilt for other agents
-	reflected bool
 }
 
 // successors returns the states one instance of rule r leads to from n.
@@ -1167,7 +1162,7 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 			break
 		}
 		b2 := b
-		b2.s, b2.reflected = rules.Subst{}, true
+		b2.s = rules.Subst{}
 		for v, t := range m.s {
 			b2.s[v] = t
 		}
@@ -1407,7 +1402,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	}
 	step := &fwdStep{rule: ri, subst: s, sources: b.srcs, unified: len(b.u) > 0, sig: sig,
 		rep: &replay.Step{Premises: inst(r.Premises), Actions: inst(r.Actions), Conclusions: inst(r.Conclusions)}}
-	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u, reflected: b.reflected}
+	c := &fwdNode{parent: n, step: step, depth: n.depth + 1, u: u}
 	for fi, f := range n.facts {
 		if !f.f.Persistent && usedIn(b.used, fi) {
 			continue
