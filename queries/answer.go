@@ -68,10 +68,7 @@ func (c *Checker) Answer(ctx context.Context, l *rules.Lemma) (*Verdict, error) 
 // withTimeout applies Options.Timeout to one search, or without a depth
 // the time budget.
 func (c *Checker) withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d := max(c.opts.Timeout, c.opts.Budget()); d > 0 {
-		return context.WithTimeout(ctx, d)
-	}
-	return context.WithCancel(ctx)
+	return c.withTimeoutShare(ctx, 1)
 }
 
 // withTimeoutShare is withTimeout with 1/share of the time.

@@ -483,7 +483,6 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 			return v, err
 		}
 	}
-
 	var (
 		p    *encode.Problem
 		sv   *solver.Solver

@@ -2014,7 +2014,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		budget = fwdExpansionsIn
 	}
 	fs.reflect = v.Lemma.Quantifier != rules.ExistsTrace
-	var distinctless *rules.Trace
+	setAside := false // a trace with an agent in two roles
 	var accIn, accTr *rules.Trace
 	var accRep *replay.Result
 	if budget == fwdFirstLook {
@@ -2033,8 +2033,8 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 				accIn, accTr, accRep = in, tr, rep
 				return true
 			}
-			if distinctless == nil {
-				distinctless, fs.stopAt = tr, fs.Expanded+fwdDistinctMore
+			if !setAside {
+				setAside, fs.stopAt = true, fs.Expanded+fwdDistinctMore
 			}
 			return false
 		}
@@ -2046,7 +2046,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	searchT := time.Since(t0)
 	v.Solve += searchT
 	st := DepthStat{Depth: v.Depth, Solve: searchT, Result: fmt.Sprintf("none (forward search, %d states)", fs.Expanded)}
-	if tr == nil && distinctless != nil {
+	if tr == nil && setAside {
 		st.Result = fmt.Sprintf("none with distinct agents (forward search, %d states)", fs.Expanded)
 	}
 	if tr == nil {

@@ -19,13 +19,8 @@ rule Send: [ Fr(~n) ] --[ ]-> [ Out(~n) ]
 rule Recv: [ In(x) ] --[ Got(x) ]-> [ ]
 lemma l: "LEMMA"
 end`
-	parse := func(f string) (*rules.Theory, rules.Formula) {
-		th, d := rules.Parse("s.spthy", []byte(strings.Replace(model, "LEMMA", f, 1)), rules.Options{})
-		require.False(t, d.HasErrors(), "%v", d)
-		return th, th.Lemmas[0].Formula
-	}
-	th, known := parse(`not(All x #i. Got(x) @ #i ==> Ex #j. K(x) @ #j & #j < #i)`)
-	_, plain := parse(`Ex x #i. Got(x) @ #i`)
+	th, known := withLemma(t, model, `not(All x #i. Got(x) @ #i ==> Ex #j. K(x) @ #j & #j < #i)`)
+	_, plain := withLemma(t, model, `Ex x #i. Got(x) @ #i`)
 	n := rules.NewFreshConst("n")
 	x := rules.Var{Name: "x", Sort: rules.SortMsg}
 	steps := func() []*rules.Step {
@@ -45,4 +40,13 @@ end`
 	_, err = Check(th, sent, known)
 	require.Error(t, err, "with its send event the trace satisfies the lemma, so it is no counterexample")
 	assert.Contains(t, err.Error(), "claimed property")
+}
+
+// withLemma parses model with its lemma's formula "LEMMA" replaced by f,
+// and returns the theory and the formula.
+func withLemma(t *testing.T, model, f string) (*rules.Theory, rules.Formula) {
+	t.Helper()
+	th, d := rules.Parse("m.spthy", []byte(strings.Replace(model, "LEMMA", f, 1)), rules.Options{})
+	require.False(t, d.HasErrors(), "%v", d)
+	return th, th.Lemmas[0].Formula
 }

@@ -19,11 +19,7 @@ rule Send: [ Fr(~n) ] --[ Sent($A, ~n) ]-> [ Out(~n) ]
 rule Ack: [ ] --[ Ack($A, $B) ]-> [ ]
 lemma l: "LEMMA"
 end`
-	parse := func(f string) (*rules.Theory, rules.Formula) {
-		th, d := rules.Parse("w.spthy", []byte(strings.Replace(model, "LEMMA", f, 1)), rules.Options{})
-		require.False(t, d.HasErrors(), "%v", d)
-		return th, th.Lemmas[0].Formula
-	}
+	parse := func(f string) (*rules.Theory, rules.Formula) { return withLemma(t, model, f) }
 	th, _ := parse("F")
 	pub := func(s string) *rules.Term { return rules.NewPub(s) }
 	tr := &rules.Trace{
