@@ -129,6 +129,14 @@ type fwdSearch struct {
 	// ctx is the last run's: checked within a state's growth too, which
 	// can be long (many messages known, many ways to match)
 	ctx context.Context
+	// scratch is the heuristic's working memory, reused between states
+	scratch struct {
+		premOff                  []int // per abstract rule: where its premises start in got
+		cost, by, ruleCost, left []int
+		sum, got                 []int
+		marked                   []bool
+		q                        fwdHeap
+	}
 }
 
 type fwdRestr struct {
@@ -465,24 +473,40 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 		return 0, nil
 	}
 	// per abstract fact: its cost and the abstract rule that gave it
-	cost := make([]int, len(fs.absList))
-	by := make([]int, len(fs.absList))
+	sc := &fs.scratch
+	if len(sc.premOff) != len(fs.ars)+1 {
+		sc.premOff = make([]int, len(fs.ars)+1)
+		for i, ar := range fs.ars {
+			sc.premOff[i+1] = sc.premOff[i] + len(ar.prems)
+		}
+		sc.ruleCost = make([]int, len(fs.ars))
+		sc.left = make([]int, len(fs.ars))
+		sc.sum = make([]int, len(fs.ars))
+		sc.marked = make([]bool, len(fs.ars))
+		sc.got = make([]int, sc.premOff[len(fs.ars)])
+	}
+	if cap(sc.cost) < len(fs.absList) {
+		sc.cost = make([]int, len(fs.absList), 2*len(fs.absList))
+		sc.by = make([]int, len(fs.absList), 2*len(fs.absList))
+	}
+	cost, by := sc.cost[:len(fs.absList)], sc.by[:len(fs.absList)]
 	for i := range cost {
 		cost[i], by[i] = fwdInf, -1
 	}
-	ruleCost := make([]int, len(fs.ars))
-	left := append([]int(nil), fs.nPrems...)
-	sum := make([]int, len(fs.ars))
-	got := make([][]int, len(fs.ars)) // the fact that fed each premise, +1
+	ruleCost, left, sum, marked := sc.ruleCost, sc.left, sc.sum, sc.marked
+	copy(left, fs.nPrems)
 	for i := range ruleCost {
-		ruleCost[i] = fwdInf
-		got[i] = make([]int, len(fs.ars[i].prems))
+		ruleCost[i], sum[i], marked[i] = fwdInf, 0, false
 	}
-	q := &fwdHeap{}
+	// the fact that fed each premise, +1: got(ri)[pi]
+	clear(sc.got)
+	got := func(ri int) []int { return sc.got[sc.premOff[ri]:sc.premOff[ri+1]] }
+	q := &sc.q
+	*q = (*q)[:0]
 	push := func(id, c, r int) {
 		if c < cost[id] {
 			cost[id], by[id] = c, r
-			heap.Push(q, fwdItem{id, c})
+			q.push(fwdItem{id, c})
 		}
 	}
 	fire := func(ri int) {
@@ -505,16 +529,17 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 	for _, o := range n.outs {
 		push(o.abs, 0, -1)
 	}
-	for q.Len() > 0 {
-		it := heap.Pop(q).(fwdItem)
+	for len(*q) > 0 {
+		it := q.pop()
 		if it.cost > cost[it.id] {
 			continue
 		}
 		for _, fp := range fs.feeds[it.id] {
-			if got[fp.rule][fp.prem] != 0 {
+			g := got(fp.rule)
+			if g[fp.prem] != 0 {
 				continue
 			}
-			got[fp.rule][fp.prem] = it.id + 1
+			g[fp.prem] = it.id + 1
 			sum[fp.rule] += it.cost
 			if left[fp.rule]--; left[fp.rule] == 0 {
 				fire(fp.rule)
@@ -524,14 +549,13 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 	h := 0
 	var facts []int // the relaxed plan's facts still to explain
 	helpful := make([]bool, len(fs.rs))
-	marked := make([]bool, len(fs.ars))
 	mark := func(ri int) {
 		if marked[ri] {
 			return
 		}
 		marked[ri] = true
 		now := true
-		for _, g := range got[ri] {
+		for _, g := range got(ri) {
 			if id := g - 1; cost[id] > 0 {
 				now = false
 				facts = append(facts, id)
@@ -557,15 +581,15 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 		h += best
 		mark(bestR)
 	}
-	seenFact := map[int]bool{}
 	for len(facts) > 0 {
 		id := facts[len(facts)-1]
 		facts = facts[:len(facts)-1]
-		if seenFact[id] {
+		if by[id] == -2 {
 			continue
 		}
-		seenFact[id] = true
-		if r := by[id]; r >= 0 {
+		r := by[id]
+		by[id] = -2 // explained
+		if r >= 0 {
 			mark(r)
 		}
 	}
@@ -573,17 +597,44 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 }
 
 type fwdItem struct{ id, cost int }
+
+// fwdHeap is the heuristic's priority queue: container/heap's algorithm
+// (the same order of ties) without boxing each item in an interface.
 type fwdHeap []fwdItem
 
-func (h fwdHeap) Len() int           { return len(h) }
-func (h fwdHeap) Less(i, j int) bool { return h[i].cost < h[j].cost }
-func (h fwdHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *fwdHeap) Push(x any)        { *h = append(*h, x.(fwdItem)) }
-func (h *fwdHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+func (h *fwdHeap) push(it fwdItem) {
+	*h = append(*h, it)
+	q := *h
+	for j := len(q) - 1; j > 0; {
+		i := (j - 1) / 2
+		if q[j].cost >= q[i].cost {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		j = i
+	}
+}
+
+func (h *fwdHeap) pop() fwdItem {
+	q := *h
+	n := len(q) - 1
+	q[0], q[n] = q[n], q[0]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= n {
+			break
+		}
+		if j2 := j + 1; j2 < n && q[j2].cost < q[j].cost {
+			j = j2
+		}
+		if q[j].cost >= q[i].cost {
+			break
+		}
+		q[i], q[j] = q[j], q[i]
+		i = j
+	}
+	*h = q[:n]
+	return q[n]
 }
 
 // nodeHeap orders states by heuristic, then by length, then by age.

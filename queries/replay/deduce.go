@@ -12,7 +12,13 @@ type Knowledge struct {
 	th     *rules.Theory
 	known  map[string]*rules.Term
 	order  []*rules.Term
-	dirty  bool
+	keys   []string // order's terms printed: the maps' keys
+	// settled[i][e] is set once equation e needs no more tries on
+	// order[i]: it did not apply, or its result is known; a try that
+	// failed for want of a side argument is made again after news
+	settled [][]bool
+	mains   []int // per equation: its main argument (mainArgument)
+	dirty   bool
 	how    map[string]*Derivation
 	dh     bool            // builtins: diffie-hellman
 	fresh  map[string]bool // fresh names the protocol generates (never the adversary's)
@@ -39,6 +45,9 @@ type Derivation struct {
 func NewKnowledge(th *rules.Theory, protocolFresh map[string]bool) *Knowledge {
 	k := &Knowledge{th: th, known: map[string]*rules.Term{}, how: map[string]*Derivation{}, fresh: protocolFresh, consts: th.FreshConstants(),
 		public: map[string]bool{}, dh: th.HasBuiltin("diffie-hellman")}
+	for _, e := range th.Equations {
+		k.mains = append(k.mains, mainArgument(e))
+	}
 	for _, f := range th.Functions {
 		if !f.Private {
 			k.public[f.Name] = true
@@ -75,6 +84,8 @@ func (k *Knowledge) add(t *rules.Term, d *Derivation) {
 	}
 	k.known[key] = t
 	k.order = append(k.order, t)
+	k.keys = append(k.keys, key)
+	k.settled = append(k.settled, make([]bool, len(k.th.Equations)))
 	k.how[key] = d
 	k.dirty = true
 }
@@ -84,60 +95,53 @@ func (k *Knowledge) saturate() {
 	for k.dirty {
 		k.dirty = false
 		for i := 0; i < len(k.order); i++ {
-			t := k.order[i]
-			for _, e := range k.th.Equations {
-				k.deconstruct(t, e)
+			for ei, e := range k.th.Equations {
+				if !k.settled[i][ei] {
+					k.settled[i][ei] = k.deconstruct(i, e, k.mains[ei])
+				}
 			}
 		}
 	}
 }
 
-// deconstruct tries equation e with t as the argument that contains the
-// right-hand side: if the other arguments are derivable, the adversary
-// learns the right-hand side's instance.
-func (k *Knowledge) deconstruct(t *rules.Term, e *rules.Equation) {
-	if e.LHS.Kind != rules.TApp || e.RHS.IsGround() {
-		return
+// deconstruct tries equation e (main argument m) with the i-th known
+// message as the argument that contains the right-hand side: if the other
+// arguments are derivable, the adversary learns the right-hand side's
+// instance. It reports whether the try is settled: false when a side
+// argument was not derivable (later knowledge may change that).
+func (k *Knowledge) deconstruct(i int, e *rules.Equation, m int) bool {
+	if e.LHS.Kind != rules.TApp || e.RHS.IsGround() || m < 0 {
+		return true
 	}
-	for i, a := range e.LHS.Args {
-		if i != mainArgument(e) {
+	t := k.order[i]
+	s := rules.Subst{}
+	if !rules.Match(e.LHS.Args[m], t, s) {
+		return true
+	}
+	from := []*Derivation{k.how[k.keys[i]]}
+	for j, side := range e.LHS.Args {
+		if j == m {
 			continue
 		}
-		s := rules.Subst{}
-		if !rules.Match(a, t, s) {
-			continue
-		}
-		from := []*Derivation{k.how[t.String()]}
-		ok := true
-		for j, side := range e.LHS.Args {
-			if j == i {
-				continue
+		for _, v := range side.Vars(nil) {
+			if _, bound := s[v]; !bound {
+				// the adversary's choice: a name it has
+				s[v] = choice(v)
 			}
-			for _, v := range side.Vars(nil) {
-				if _, bound := s[v]; !bound {
-					// the adversary's choice: a name it has
-					s[v] = choice(v)
-				}
-			}
-			st := k.th.Normalize(s.Apply(side))
-			d := k.derive(st, 0)
-			if d == nil {
-				ok = false
-				break
-			}
-			from = append(from, d)
 		}
-		if !ok {
-			continue
+		d := k.derive(k.th.Normalize(s.Apply(side)), 0)
+		if d == nil {
+			return false
 		}
-		// the equation's instance must really rewrite to the result
-		lhs := k.th.Normalize(s.Apply(e.LHS))
-		res := k.th.Normalize(s.Apply(e.RHS))
-		if !lhs.Equal(res) {
-			continue
-		}
+		from = append(from, d)
+	}
+	// the equation's instance must really rewrite to the result
+	lhs := k.th.Normalize(s.Apply(e.LHS))
+	res := k.th.Normalize(s.Apply(e.RHS))
+	if lhs.Equal(res) {
 		k.add(res, &Derivation{Term: res, Rule: "deconstruct", Symbol: e.LHS.Name, From: from})
 	}
+	return true
 }
 
 // Derive returns how the adversary derives the ground normal term t, or
