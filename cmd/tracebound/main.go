@@ -47,6 +47,7 @@ func usageError(format string, args ...any) error {
 }
 
 func main() {
+	tuneGC()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
