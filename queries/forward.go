@@ -1483,15 +1483,16 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		// placeholders identified: the state, the messages and the
 		// trace so far follow
 		for i, f := range c.facts {
-			g := fs.resolveFacts([]*rules.Fact{f.f}, u)[0]
-			if hashString(g.Ident()) != f.hash {
+			if g := fs.resolveFact(f.f, u); g != f.f && hashString(g.Ident()) != f.hash {
 				c.facts[i] = fs.newFact(g, f.src)
 			}
 		}
 		outs := make([]fwdOut, len(c.outs))
 		for i, o := range c.outs {
-			t := fs.th.Normalize(resolve(o.t, u))
-			outs[i] = fs.newOut(t)
+			outs[i] = o
+			if t := resolve(o.t, u); t != o.t {
+				outs[i] = fs.newOut(fs.th.Normalize(t))
+			}
 		}
 		c.outs = outs
 		c.trail = make([]*replay.Step, c.depth)
@@ -1758,17 +1759,47 @@ func (fs *fwdSearch) newFact(f *rules.Fact, src rules.Source) *fwdFact {
 	return &fwdFact{f: f, src: src, hash: hashString(f.Ident()), abs: fs.abstract(f)}
 }
 
+// resolveFacts returns facts with the placeholders u identifies
+// replaced; a fact without them is returned as it is (the slice too, when
+// no fact has them).
 func (fs *fwdSearch) resolveFacts(facts []*rules.Fact, u map[string]*rules.Term) []*rules.Fact {
-	out := make([]*rules.Fact, len(facts))
+	var out []*rules.Fact
 	for i, f := range facts {
-		g := *f
-		g.Args = make([]*rules.Term, len(f.Args))
-		for k, a := range f.Args {
-			g.Args[k] = fs.th.Normalize(resolve(a, u))
+		g := fs.resolveFact(f, u)
+		if g != f && out == nil {
+			out = make([]*rules.Fact, len(facts))
+			copy(out, facts[:i])
 		}
-		out[i] = &g
+		if out != nil {
+			out[i] = g
+		}
+	}
+	if out == nil {
+		return facts
 	}
 	return out
+}
+
+// resolveFact is resolveFacts for one fact.
+func (fs *fwdSearch) resolveFact(f *rules.Fact, u map[string]*rules.Term) *rules.Fact {
+	var args []*rules.Term
+	for k, a := range f.Args {
+		b := resolve(a, u)
+		if b == a && args == nil {
+			continue
+		}
+		if args == nil {
+			args = make([]*rules.Term, len(f.Args))
+			copy(args, f.Args[:k])
+		}
+		args[k] = fs.th.Normalize(b)
+	}
+	if args == nil {
+		return f
+	}
+	g := *f
+	g.Args = args
+	return &g
 }
 
 func isPlaceholder(t *rules.Term) bool {

@@ -8,14 +8,19 @@ import (
 	"github.com/tracebound/tracebound/rules"
 )
 
-// BenchmarkForwardCorpus: the first look (the forward search) on corpus
-// lemmas whose trace it finds, as check runs it with --depth 12.
+// BenchmarkForwardCorpus: check with --depth 12 on corpus lemmas whose
+// trace the first look (the forward search) finds, and one where its 200
+// states find none and the deepening finds the attack.
 func BenchmarkForwardCorpus(b *testing.B) {
 	corpus := filepath.Join("..", "..", "shared", "corpus", "tamarin")
-	for _, c := range []struct{ file, lemma string }{
-		{"features/auto-sources/spore/Nssk_amended.spthy", "executability"},
-		{"features/auto-sources/spore/Nssk.spthy", "executability"},
-		{"loops/TESLA_Scheme1.spthy", "authentic_reachable"},
+	for _, c := range []struct {
+		file, lemma string
+		want        Kind
+	}{
+		{"features/auto-sources/spore/Nssk_amended.spthy", "executability", WitnessFound},
+		{"features/auto-sources/spore/Nssk.spthy", "executability", WitnessFound},
+		{"loops/TESLA_Scheme1.spthy", "authentic_reachable", WitnessFound},
+		{"features/auto-sources/spore/AS_Concrete_RPC.spthy", "injectiveagreement_B", Falsified},
 	} {
 		path := filepath.Join(corpus, c.file)
 		b.Run(filepath.Base(c.file)+"/"+c.lemma, func(b *testing.B) {
@@ -25,7 +30,7 @@ func BenchmarkForwardCorpus(b *testing.B) {
 			}
 			for i := 0; i < b.N; i++ {
 				v, err := NewChecker(th, depthOptions(12)).Check(context.Background(), th.Lemma(c.lemma))
-				if err != nil || v.Kind != WitnessFound {
+				if err != nil || v.Kind != c.want {
 					b.Fatalf("%v %v", err, v.Summary())
 				}
 			}
