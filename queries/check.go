@@ -498,12 +498,12 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		var err error
 		built := c.opts.NotIncremental || k > upTo
 		if c.opts.NotIncremental {
-			p, sv, err = prepare(ctx, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
+			p, sv, err = prepare(ctx, solver.NewOneShot, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo
 			// steps, each depth checked under "exactly k" in a scope
 			from, prev := k, p
-			p, sv, err = prepare(ctx, func() (*encode.Problem, error) {
+			p, sv, err = prepare(ctx, solver.New, func() (*encode.Problem, error) {
 				return c.opts.encodeChunk(c.enc, goal, from, c.opts.maxDepth(), prev)
 			})
 			if err == nil {
@@ -654,12 +654,14 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 // errAbandoned: the context was done before an encoding finished.
 var errAbandoned = errors.New("encoding abandoned")
 
-// prepare encodes a problem and gives it to a new solver. The encoder
+// prepare encodes a problem and gives it to a new solver from newSolver
+// (solver.New for one checked under Push, solver.NewOneShot for one
+// checked once). The encoder
 // and the translation into Z3 do not watch ctx; when ctx is done first,
 // prepare returns errAbandoned at once and leaves them to finish in the
 // background (their result is dropped), so that a lemma never runs past
 // its limits however long a depth takes to encode.
-func prepare(ctx context.Context, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
+func prepare(ctx context.Context, newSolver func() *solver.Solver, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
 	type prepared struct {
 		p   *encode.Problem
 		sv  *solver.Solver
@@ -672,7 +674,7 @@ func prepare(ctx context.Context, build func() (*encode.Problem, error)) (*encod
 			done <- prepared{err: err}
 			return
 		}
-		sv := solver.New()
+		sv := newSolver()
 		done <- prepared{p, sv, sv.Assert(p.Assertions...)}
 	}()
 	select {

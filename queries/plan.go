@@ -810,7 +810,7 @@ func (c *Checker) planned(ctx context.Context, v *Verdict, goal encode.Goal, bef
 		if err != nil {
 			return lo, false, nil
 		}
-		sv := solver.New()
+		sv := solver.NewOneShot()
 		if err := sv.Assert(p.Assertions...); err != nil {
 			return lo, false, err
 		}

@@ -52,6 +52,19 @@ func disableCtrlC(ctx *z3.Context, s *z3.Solver) (err error) {
 	return nil
 }
 
+// useSimpleSolver makes s a Z3 simple solver (Z3_mk_simple_solver, which
+// go-z3 does not wrap): the C handle in s is replaced, the default
+// solver's released. Like disableCtrlC, it must be called before s is
+// used.
+func useSimpleSolver(ctx *z3.Context, s *z3.Solver) {
+	c, old := handles(ctx, s)
+	simple := C.Z3_mk_simple_solver(c)
+	C.Z3_solver_inc_ref(c, simple)
+	f := reflect.ValueOf(s).Elem().FieldByName("solverImpl").Elem().FieldByName("c")
+	*(*unsafe.Pointer)(unsafe.Pointer(f.UnsafeAddr())) = unsafe.Pointer(simple)
+	C.Z3_solver_dec_ref(c, old)
+}
+
 // numScopes returns the solver's number of scopes through the C handles
 // (for tests: it must agree with Push and Pop).
 func numScopes(ctx *z3.Context, s *z3.Solver) int {
