@@ -448,9 +448,10 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	// the abstraction's lower bound on a trace's length, and for long
 	// traces a witness from a plan (plan.go)
 	searched := false
+	var aside fwdAside // the first look's trace with an agent in two roles
 	forward := func() (bool, error) {
 		searched = true
-		return c.forward(ctx, v, goal, fwdExpansions)
+		return c.forward(ctx, v, goal, fwdExpansions, &aside)
 	}
 	// the forward search runs before the plans' slot problems (long
 	// traces) unless it is off
@@ -463,7 +464,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 	// is started (the whole search comes later, before the first large
 	// problem); not when a shortest trace is asked for
 	if c.opts.Forward == ForwardAuto && !c.opts.Shortest {
-		if done, err := c.forward(ctx, v, goal, fwdFirstLook); err != nil || done {
+		if done, err := c.forward(ctx, v, goal, fwdFirstLook, &aside); err != nil || done {
 			return v, err
 		}
 	}
@@ -497,18 +498,36 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		t0 := time.Now()
 		var err error
 		built := c.opts.NotIncremental || k > upTo
+		newSolver := solver.New
 		if c.opts.NotIncremental {
-			p, sv, err = prepare(ctx, solver.NewOneShot, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
+			newSolver = solver.NewOneShot
+		}
+		// a problem over the chunk limit goes to Z3 only after the forward
+		// search (the whole of it) has had its chance
+		large := func(p *encode.Problem) bool {
+			return !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes()
+		}
+		if c.opts.NotIncremental {
+			p, sv, err = prepare(ctx, newSolver, large, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo
 			// steps, each depth checked under "exactly k" in a scope
 			from, prev := k, p
-			p, sv, err = prepare(ctx, solver.New, func() (*encode.Problem, error) {
+			p, sv, err = prepare(ctx, newSolver, large, func() (*encode.Problem, error) {
 				return c.opts.encodeChunk(c.enc, goal, from, c.opts.maxDepth(), prev)
 			})
 			if err == nil {
 				upTo = p.K
 			}
+		}
+		if err == nil && built && sv == nil {
+			v.Encode += time.Since(t0)
+			if done, err := forward(); err != nil || done {
+				return v, err
+			}
+			t0 = time.Now()
+			q := p
+			_, sv, err = prepare(ctx, newSolver, nil, func() (*encode.Problem, error) { return q, nil })
 		}
 		if errors.Is(err, errAbandoned) {
 			return stopped(), nil
@@ -525,11 +544,6 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 				return v, nil
 			}
 			return nil, fmt.Errorf("lemma %s: %w", l.Name, err)
-		}
-		if built && !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes() {
-			if done, err := forward(); err != nil || done {
-				return v, err
-			}
 		}
 		if c.opts.EmitSMTLIB != "" {
 			var extra []*encode.Node
@@ -656,12 +670,13 @@ var errAbandoned = errors.New("encoding abandoned")
 
 // prepare encodes a problem and gives it to a new solver from newSolver
 // (solver.New for one checked under Push, solver.NewOneShot for one
-// checked once). The encoder
+// checked once), unless hold (when not nil) holds it back: then the
+// solver is nil. The encoder
 // and the translation into Z3 do not watch ctx; when ctx is done first,
 // prepare returns errAbandoned at once and leaves them to finish in the
 // background (their result is dropped), so that a lemma never runs past
 // its limits however long a depth takes to encode.
-func prepare(ctx context.Context, newSolver func() *solver.Solver, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
+func prepare(ctx context.Context, newSolver func() *solver.Solver, hold func(*encode.Problem) bool, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
 	type prepared struct {
 		p   *encode.Problem
 		sv  *solver.Solver
@@ -672,6 +687,10 @@ func prepare(ctx context.Context, newSolver func() *solver.Solver, build func() 
 		p, err := build()
 		if err != nil {
 			done <- prepared{err: err}
+			return
+		}
+		if hold != nil && hold(p) {
+			done <- prepared{p: p}
 			return
 		}
 		sv := newSolver()

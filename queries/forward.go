@@ -2073,7 +2073,13 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 // forward runs the forward search for the goal and, when it finds a
 // trace, makes it v's: replayed, minimised, measured. done reports a
 // trace.
-func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, budget int) (done bool, err error) {
+func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, budget int, aside *fwdAside) (done bool, err error) {
+	if budget != fwdFirstLook && aside != nil && aside.tr != nil {
+		// the whole search would accept the trace the first look set
+		// aside (it has no filter): it is the answer
+		st := DepthStat{Depth: v.Depth}
+		return c.forwardFound(v, goal, aside.tr, aside.rep, st, fmt.Sprintf("forward search: the first look's trace, set aside after %d states", aside.states))
+	}
 	rs := c.enc.SlotRules()
 	live := make([]bool, len(rs))
 	for i := range rs {
@@ -2117,6 +2123,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 			}
 			if !setAside {
 				setAside, fs.stopAt = true, fs.Expanded+fwdDistinctMore
+				if aside != nil {
+					aside.tr, aside.rep, aside.states = tr, rep, fs.Expanded
+				}
 			}
 			return false
 		}
@@ -2145,16 +2154,31 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		}
 		tr, rep = minimize(c.th, tr, rep, goal.Formula)
 	}
+	v.Replay = time.Since(t1)
+	return c.forwardFound(v, goal, tr, rep, st, fmt.Sprintf("forward search, %d states", fs.Expanded))
+}
+
+// fwdAside is the trace the first look set aside (an agent in two roles),
+// replayed and minimised, and the states searched when it was found.
+type fwdAside struct {
+	tr     *rules.Trace
+	rep    *replay.Result
+	states int
+}
+
+// forwardFound makes the replayed trace tr of the forward search v's
+// verdict, unless the adversary's bounds exclude it. st is the search's
+// statistics row; src says where the trace came from.
+func (c *Checker) forwardFound(v *Verdict, goal encode.Goal, tr *rules.Trace, rep *replay.Result, st DepthStat, src string) (bool, error) {
 	b := c.opts.Encode.Bounds
 	if ok, _ := replay.Within(c.th, tr, replay.Bounds{KeyedDeconstructions: b.KeyedDeconstructions, AnalysisLayers: b.AnalysisLayers,
 		ConstructionLayers: b.ConstructionLayers, OwnExponents: replay.DefaultOwnExponents}); !ok {
 		// a trace beyond the adversary's bounds answers another question
-		st.Result = fmt.Sprintf("none within the adversary bounds (forward search, %d states: a trace of %d steps beyond them)", fs.Expanded, len(tr.Steps))
+		st.Result = fmt.Sprintf("none within the adversary bounds (%s: a trace of %d steps beyond them)", src, len(tr.Steps))
 		v.Stats = append(v.Stats, st)
 		return false, nil
 	}
-	v.Replay = time.Since(t1)
-	st.Depth, st.Result = len(tr.Steps), fmt.Sprintf("sat (forward search, %d states)", fs.Expanded)
+	st.Depth, st.Result = len(tr.Steps), "sat ("+src+")"
 	v.Stats = append(v.Stats, st)
 	if len(tr.Steps) > v.Depth+1 {
 		v.AtLeast = v.Depth + 1
