@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -351,4 +352,29 @@ end`
 	require.Equal(t, Falsified, v.Kind, v.Summary())
 	assert.True(t, v.Forward, "found by the forward search")
 	assert.Len(t, v.Trace.Steps, 4)
+}
+
+// When the first look finds only a trace with an agent in two roles and
+// the deepening's problem is over the chunk limit, the whole forward
+// search would accept that trace: it is the answer at once, and the
+// problem never goes to Z3.
+func TestForwardSetAside(t *testing.T) {
+	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "Otway-Rees.spthy")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
+	}
+	th := load(t, path)
+	o := depthOptions(12)
+	o.ChunkNodes = 1 // every problem is large
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("executability"))
+	require.NoError(t, err)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	require.True(t, v.Forward)
+	assert.NotEmpty(t, coincidences(th, v.Trace, v.Bindings), "the set-aside trace has an agent in two roles")
+	var rows []string
+	for _, st := range v.Stats {
+		rows = append(rows, st.Result)
+		assert.Zero(t, st.Nodes, "no problem went to Z3: %s", st.Result)
+	}
+	assert.Regexp(t, `(?m)^sat \(forward search: the first look's trace, set aside after \d+ states\)$`, strings.Join(rows, "\n"))
 }
