@@ -63,3 +63,39 @@ func TestCancelledIsUnknown(t *testing.T) {
 	assert.Equal(t, Unknown, res)
 	assert.Equal(t, "timeout", reason)
 }
+
+// BenchmarkSmallProblem: a new solver, a small problem asserted and
+// checked once, with the simple solver (New) and Z3's default (NewOneShot,
+// whose tactics are built at the first assertion); "context" only
+// creates the solver (its Z3 context).
+func BenchmarkSmallProblem(b *testing.B) {
+	b.Run("context", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			New()
+		}
+	})
+	th, diags := rules.Parse("m.spthy", []byte(counter), rules.Options{})
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	E, err := encode.New(th, encode.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := E.Encode(encode.GoalForLemma(th.Lemma("done")), 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		new  func() *Solver
+	}{{"simple", New}, {"default", NewOneShot}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if res, _, err := c.new().Check(context.Background(), p); err != nil || res != Sat {
+					b.Fatal(res, err)
+				}
+			}
+		})
+	}
+}
