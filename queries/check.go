@@ -498,16 +498,14 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (*Verdict, error) {
 		t0 := time.Now()
 		var err error
 		built := c.opts.NotIncremental || k > upTo
-		newSolver := solver.New
-		if c.opts.NotIncremental {
-			newSolver = solver.NewOneShot
-		}
 		// a problem over the chunk limit goes to Z3 only after the forward
 		// search (the whole of it) has had its chance
 		large := func(p *encode.Problem) bool {
 			return !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes()
 		}
+		newSolver := solver.New
 		if c.opts.NotIncremental {
+			newSolver = solver.NewOneShot
 			p, sv, err = prepare(ctx, newSolver, large, func() (*encode.Problem, error) { return c.enc.Encode(goal, k) })
 		} else if k > upTo {
 			// one problem for the next chunk of depths: at most upTo

@@ -9,22 +9,22 @@ import (
 // subterm-convergent theories by saturation, written from the definition
 // of the Dolev–Yao adversary and independent of the SMT encoding.
 type Knowledge struct {
-	th     *rules.Theory
-	known  map[string]*rules.Term
-	order  []*rules.Term
-	keys   []string // order's terms printed: the maps' keys
+	th    *rules.Theory
+	known map[string]*rules.Term
+	order []*rules.Term
+	keys  []string // order's terms printed: the maps' keys
 	// settled[i][e] is set once equation e needs no more tries on
 	// order[i]: it did not apply, or its result is known; a try that
 	// failed for want of a side argument is made again after news
 	settled [][]bool
 	mains   []int // per equation: its main argument (mainArgument)
 	dirty   bool
-	how    map[string]*Derivation
-	dh     bool            // builtins: diffie-hellman
-	fresh  map[string]bool // fresh names the protocol generates (never the adversary's)
-	consts map[string]bool // fresh constants of the model (never the adversary's)
-	public map[string]bool // public function symbols: not private
-	noOwn  bool            // every fresh name is the protocol's
+	how     map[string]*Derivation
+	dh      bool            // builtins: diffie-hellman
+	fresh   map[string]bool // fresh names the protocol generates (never the adversary's)
+	consts  map[string]bool // fresh constants of the model (never the adversary's)
+	public  map[string]bool // public function symbols: not private
+	noOwn   bool            // every fresh name is the protocol's
 }
 
 // Derivation says how the adversary obtained a message.
