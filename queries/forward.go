@@ -1792,7 +1792,9 @@ func (fs *fwdSearch) resolveFact(f *rules.Fact, u map[string]*rules.Term) *rules
 			args = make([]*rules.Term, len(f.Args))
 			copy(args, f.Args[:k])
 		}
-		args[k] = fs.th.Normalize(b)
+		if args[k] = b; b != a {
+			args[k] = fs.th.Normalize(b)
+		}
 	}
 	if args == nil {
 		return f

@@ -24,18 +24,24 @@ func tuneGC() {
 		return
 	}
 	debug.SetGCPercent(gcTunedPercent)
-	armGCTuner()
+	armGCTuner(gcTunedUpTo)
 }
 
+// gcSentinel is the object whose finalizer watches the collections; it
+// holds a pointer so that it never shares a block of the tiny allocator
+// (whose objects' finalizers may never run).
+type gcSentinel struct{ _ *byte }
+
 // armGCTuner watches the next collection: an object unreachable from the
-// start has its finalizer run after a cycle, which reads the live heap.
-func armGCTuner() {
-	runtime.SetFinalizer(new([16]byte), func(*[16]byte) {
-		if liveHeap() > gcTunedUpTo {
+// start has its finalizer run after a cycle, which reads the live heap
+// and restores the default percentage once it passes upTo.
+func armGCTuner(upTo uint64) {
+	runtime.SetFinalizer(new(gcSentinel), func(*gcSentinel) {
+		if liveHeap() > upTo {
 			debug.SetGCPercent(100)
 			return
 		}
-		armGCTuner()
+		armGCTuner(upTo)
 	})
 }
 
