@@ -124,6 +124,16 @@ type fwdSearch struct {
 	// (synth): for attacks, where an honest run is not what is sought
 	reflect bool
 	stopAt  int
+	// again: a state whose trace fails the goal with every goal action
+	// recorded is measured by heuristicAgain, not as a goal state (h 0).
+	// The first look does so; the full search does not, so that it does
+	// not walk the first look's states again (an injectivity attack that
+	// extends a failing commit state is found there)
+	again bool
+	// apart, when not nil (the public constants, which are not agents),
+	// drops every new state whose step binds two of its rule's variables
+	// to one agent (twoRoles): set once accept has set a trace aside
+	apart map[string]bool
 	// Expanded counts the states grown by the last run.
 	Expanded int
 	// ctx is the last run's: checked within a state's growth too, which
@@ -468,7 +478,15 @@ var fwdWeight = 2
 // the helpful rules: those of a relaxed plan to the goal (following each
 // premise back to the fact that gave its cost) that can fire in n
 // already. A step of a helpful rule is likelier to be progress.
-func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
+func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) { return fs.heuristicFrom(n, true) }
+
+// heuristicAgain is heuristic with the goal's actions that n's trace has
+// recorded counted as still needed: for a state whose recorded instances
+// do not satisfy the goal (an authentication lemma's commit with its
+// running step, or after a reveal), the distance is to new instances.
+func (fs *fwdSearch) heuristicAgain(n *fwdNode) (int, []bool) { return fs.heuristicFrom(n, false) }
+
+func (fs *fwdSearch) heuristicFrom(n *fwdNode, skipRecorded bool) (int, []bool) {
 	if len(fs.goalArs) == 0 {
 		return 0, nil
 	}
@@ -566,7 +584,7 @@ func (fs *fwdSearch) heuristic(n *fwdNode) (int, []bool) {
 		}
 	}
 	for gi, ars := range fs.goalArs {
-		if gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
+		if skipRecorded && gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
 			continue // the trace has it already
 		}
 		best, bestR := fwdInf, -1
@@ -741,8 +759,19 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 					// rejected: its extensions keep the rejected steps
 					continue
 				}
+				if fs.apart != nil && fs.twoRoles(c) {
+					continue
+				}
 				if c.h, c.helpful = fs.heuristic(c); c.h < 0 {
 					continue
+				} else if c.h == 0 && fs.again && !fs.knowing {
+					// every goal action is recorded, yet the goal
+					// fails: the state needs new instances of them (a
+					// goal about knowledge may need only the adversary
+					// to learn more, which the heuristic cannot see)
+					if c.h, c.helpful = fs.heuristicAgain(c); c.h < 0 {
+						continue
+					}
 				}
 				seq++
 				c.seq = seq
@@ -764,6 +793,27 @@ func (fs *fwdSearch) run(ctx context.Context, maxDepth, maxExpand int) (*rules.T
 		n.know, n.knownBy = nil, nil // needed only while n is grown
 	}
 	return nil, nil
+}
+
+// twoRoles reports whether n's last step binds two variables of its rule
+// to one agent (a name, not one of the model's constants): a coincidence
+// (readable.go) that a trace extending n keeps unless minimising drops
+// the step. Earlier steps are not asked: a step with a coincidence made
+// before the search turned to distinct agents may be one that minimising
+// drops (a server run for an agent with itself, left unused).
+func (fs *fwdSearch) twoRoles(n *fwdNode) bool {
+	var agents []*rules.Term
+	for _, t := range n.step.subst {
+		if t = resolve(t, n.u); t.Kind == rules.TPub && !fs.apart[t.Name] {
+			for _, a := range agents {
+				if a.Name == t.Name {
+					return true
+				}
+			}
+			agents = append(agents, t)
+		}
+	}
+	return false
 }
 
 // key hashes a state: its facts, messages and observed actions as a
@@ -1175,6 +1225,13 @@ func (fs *fwdSearch) synth(n *fwdNode, p *rules.Term, b binding, depth int) []bi
 				break
 			}
 		}
+		if p.Var.Sort == rules.SortMsg && depth == 0 {
+			// In(x): the message may be one the adversary makes up,
+			// a public name of its choice (a placeholder, child).
+			// Not inside a message it builds: there the extra choice
+			// costs more states than it finds traces (measured)
+			out = append(out, b)
+		}
 		return out
 	case p.Kind != rules.TApp:
 		if p.Kind == rules.TPub || n.know.Derive(p) != nil {
@@ -1416,7 +1473,8 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		switch {
 		case v.Sort == rules.SortFresh || v.Sort == rules.SortMsg && freshPremise(r, v):
 			s[v] = rules.NewFreshConst(fmt.Sprintf("%s#%x", v.Name, name))
-		case v.Sort == rules.SortPub:
+		case v.Sort == rules.SortPub, v.Sort == rules.SortMsg && inPremise(r, v):
+			// a name of the adversary's choice (synth left it open)
 			s[v] = rules.NewPub(fmt.Sprintf("%s%s#%x", fwdPlaceholder, v.Name, name))
 		default:
 			return nil
@@ -1526,6 +1584,16 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	return c
 }
 
+// inPremise reports whether v occurs in one of rule r's In premises.
+func inPremise(r *rules.Rule, v rules.Var) bool {
+	for _, p := range r.Premises {
+		if p.Name == rules.FactIn && len(p.Args) == 1 && p.Args[0].HasVar(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // freshPremise reports whether rule r has the premise Fr(v).
 func freshPremise(r *rules.Rule, v rules.Var) bool {
 	for _, p := range r.Premises {
@@ -1616,13 +1684,21 @@ func builtVariants(rs []*rules.Rule, public map[string]bool) ([]*rules.Rule, []i
 	var orig []int
 	for ri, r := range rs {
 		for pi, p := range r.Premises {
-			if p.Name != fwdSent || len(p.Args) != 1 || p.Args[0].Kind != rules.TApp || !public[p.Args[0].Name] || rules.IsDHSymbol(p.Args[0].Name) {
+			if p.Name != fwdSent || len(p.Args) != 1 {
+				continue
+			}
+			// a message of the adversary's own making: built with a
+			// public function, or a name of its choice
+			own := p.Args[0].Kind == rules.TVar && (p.Args[0].Var.Sort == rules.SortMsg || p.Args[0].Var.Sort == rules.SortPub) || p.Args[0].Kind == rules.TPub
+			if !own && (p.Args[0].Kind != rules.TApp || !public[p.Args[0].Name] || rules.IsDHSymbol(p.Args[0].Name)) {
 				continue
 			}
 			c := *r
 			c.Premises = append([]*rules.Fact(nil), r.Premises[:pi]...)
-			for _, t := range parts(p.Args[0]) {
-				c.Premises = append(c.Premises, &rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}, Pos: p.Pos})
+			if !own {
+				for _, t := range parts(p.Args[0]) {
+					c.Premises = append(c.Premises, &rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}, Pos: p.Pos})
+				}
 			}
 			c.Premises = append(c.Premises, r.Premises[pi+1:]...)
 			out, orig = append(out, &c), append(orig, ri)
@@ -2104,6 +2180,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		budget = fwdExpansionsIn
 	}
 	fs.reflect = v.Lemma.Quantifier != rules.ExistsTrace
+	fs.again = budget == fwdFirstLook
 	setAside := false // a trace with an agent in two roles
 	var accIn, accTr *rules.Trace
 	var accRep *replay.Result
@@ -2125,6 +2202,7 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 			}
 			if !setAside {
 				setAside, fs.stopAt = true, fs.Expanded+fwdDistinctMore
+				fs.apart, _ = Constants(c.th)
 				if aside != nil {
 					aside.tr, aside.rep, aside.states = tr, rep, fs.Expanded
 				}

@@ -357,16 +357,18 @@ end`
 // When the first look finds only a trace with an agent in two roles and
 // the deepening's problem is over the chunk limit, the whole forward
 // search would accept that trace: it is the answer at once, and the
-// problem never goes to Z3.
+// problem never goes to Z3. Here every trace has one: the restriction
+// wants the two keys of a talk to be one.
 func TestForwardSetAside(t *testing.T) {
-	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "Otway-Rees.spthy")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
-	}
-	th := load(t, path)
-	o := depthOptions(12)
+	th := parseModel(t, "setaside", `theory SetAside begin
+rule Reg: [ Fr(~k) ] --> [ !Ltk($A, ~k) ]
+rule Talk: [ !Ltk($A, ka), !Ltk($B, kb) ] --[ Talk($A, $B, ka, kb) ]-> [ ]
+restriction one_key: "All A B k1 k2 #i. Talk(A, B, k1, k2) @ #i ==> k1 = k2"
+lemma talk: exists-trace "Ex A B k1 k2 #i. Talk(A, B, k1, k2) @ #i"
+end`)
+	o := depthOptions(6)
 	o.ChunkNodes = 1 // every problem is large
-	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("executability"))
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("talk"))
 	require.NoError(t, err)
 	require.Equal(t, WitnessFound, v.Kind, v.Summary())
 	require.True(t, v.Forward)
@@ -377,4 +379,64 @@ func TestForwardSetAside(t *testing.T) {
 		assert.Zero(t, st.Nodes, "no problem went to Z3: %s", st.Result)
 	}
 	assert.Regexp(t, `(?m)^sat \(forward search: the first look's trace, set aside after \d+ states\)$`, strings.Join(rows, "\n"))
+}
+
+// After the first look sets aside a trace with an agent in two roles, it
+// grows no state with such a step: NSPK's honest run between two agents
+// is found within the few states it has left, where before the search
+// spent them on states with an agent talking to itself.
+func TestForwardApart(t *testing.T) {
+	th := parseModel(t, "apart", `theory Apart begin
+builtins: asymmetric-encryption
+rule Reg: [ Fr(~ltk) ] --> [ !Ltk($A, ~ltk), !Pk($A, pk(~ltk)), Out(pk(~ltk)) ]
+rule Reveal: [ !Ltk(A, ltk) ] --[ Rev(A) ]-> [ Out(ltk) ]
+rule I1: [ Fr(~ni), !Pk($R, pkR) ] --> [ Out(aenc(<'1', ~ni, $I>, pkR)), StI($I, $R, ~ni) ]
+rule R1: [ !Ltk($R, ltkR), In(aenc(<'1', ni, I>, pk(ltkR))), !Pk(I, pkI), Fr(~nr) ]
+  --> [ Out(aenc(<'2', ni, ~nr>, pkI)), StR($R, I, ni, ~nr) ]
+rule I2: [ StI(I, R, ni), !Ltk(I, ltkI), In(aenc(<'2', ni, nr>, pk(ltkI))), !Pk(R, pkR) ]
+  --> [ Out(aenc(<'3', nr>, pkR)), Secret(I, R, nr), Secret(I, R, ni) ]
+rule R2: [ StR(R, I, ni, nr), !Ltk(R, ltkR), In(aenc(<'3', nr>, pk(ltkR))) ]
+  --> [ Secret(R, I, nr), Secret(R, I, ni) ]
+rule Claim: [ Secret(A, B, m) ] --[ Secret(A, B, m) ]-> [ ]
+lemma setup: exists-trace "Ex A B s #i. Secret(A, B, s) @ #i & not (Ex #r. Rev(A) @ #r) & not (Ex #r. Rev(B) @ #r)"
+end`)
+	o := depthOptions(8)
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("setup"))
+	require.NoError(t, err)
+	require.Equal(t, WitnessFound, v.Kind, v.Summary())
+	assert.True(t, v.Forward, "found by the first look")
+	assert.Empty(t, coincidences(th, v.Trace, v.Bindings), "distinct agents")
+}
+
+// In(x) may be any message, one the adversary makes up too: the search
+// gives it a public name of the adversary's choice, so that two
+// receptions of different messages need nothing sent before.
+func TestForwardOwnMessage(t *testing.T) {
+	th := parseModel(t, "own", `theory Own begin
+rule Get: [ In(x) ] --[ Value(x) ]-> [ ]
+lemma same: "All a b #i #j. Value(a) @ #i & Value(b) @ #j ==> a = b"
+end`)
+	v, err := NewChecker(th, depthOptions(4)).Check(context.Background(), th.Lemma("same"))
+	require.NoError(t, err)
+	require.Equal(t, Falsified, v.Kind, v.Summary())
+	assert.True(t, v.Forward, "found by the first look")
+	assert.Len(t, v.Trace.Steps, 2)
+}
+
+// A state whose trace records every action the goal needs and still
+// fails it (the honest commit, after its running step; a commit after a
+// key reveal) is not a goal state for the first look's heuristic: it
+// looks for a new commit, and finds the reflection on the concrete
+// Andrew RPC in a few dozen states, where it spent all 200 growing the
+// failing states.
+func TestForwardFailingGoalState(t *testing.T) {
+	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "AS_Concrete_RPC.spthy")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
+	}
+	th := load(t, path)
+	v, err := NewChecker(th, depthOptions(8)).Check(context.Background(), th.Lemma("noninjectiveagreement_B"))
+	require.NoError(t, err)
+	require.Equal(t, Falsified, v.Kind, v.Summary())
+	assert.True(t, v.Forward, "found by the first look")
 }
