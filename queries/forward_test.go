@@ -440,3 +440,49 @@ func TestForwardFailingGoalState(t *testing.T) {
 	require.Equal(t, Falsified, v.Kind, v.Summary())
 	assert.True(t, v.Forward, "found by the first look")
 }
+
+// With every problem over the chunk limit, the whole forward search runs
+// beside the first problem; on a lemma that holds it finds nothing, and
+// its row stands where it ran: before every solver row.
+func TestForwardBesideRow(t *testing.T) {
+	th := parseModel(t, "beside", `theory Beside begin
+builtins: symmetric-encryption
+rule Key: [ Fr(~k) ] --> [ !Key($A, ~k) ]
+rule Send: [ !Key($A, ~k), Fr(~s) ] --[ Secret(~s) ]-> [ Out(senc(~s, ~k)) ]
+lemma secret: "All s #i. Secret(s) @ #i ==> not (Ex #j. K(s) @ #j)"
+end`)
+	o := depthOptions(4)
+	o.ChunkNodes = 1 // every problem is large
+	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("secret"))
+	require.NoError(t, err)
+	require.Equal(t, HoldsUpToBound, v.Kind, v.Summary())
+	at, firstSolver := -1, -1
+	for i, st := range v.Stats {
+		if strings.HasPrefix(st.Result, "none (forward search") && i > 0 {
+			at = i // the first look's row is the first
+		}
+		if st.Nodes > 0 && firstSolver < 0 {
+			firstSolver = i
+		}
+	}
+	require.NotEqual(t, -1, at, "the whole search's row")
+	require.NotEqual(t, -1, firstSolver)
+	assert.Less(t, at, firstSolver, "the search's row before the solver's")
+}
+
+// A trace the whole forward search finds beside the deepening is the
+// answer, as if it had run before the problem it ran beside: SpliceAS_2's
+// injectivity attack (10 steps; the first look does not find it).
+func TestForwardBesideFinds(t *testing.T) {
+	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "SpliceAS_2.spthy")
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
+	}
+	th := load(t, path)
+	v, err := NewChecker(th, depthOptions(12)).Check(context.Background(), th.Lemma("injectiveagreement_B"))
+	require.NoError(t, err)
+	require.Equal(t, Falsified, v.Kind, v.Summary())
+	require.True(t, v.Forward)
+	last := v.Stats[len(v.Stats)-1]
+	assert.Regexp(t, `^sat \(forward search, \d+ states\)$`, last.Result, "the search's answer, the solver's later rows dropped")
+}

@@ -49,7 +49,7 @@ func (f forwardFlag) Set(s string) error {
 
 func registerForward(cmd *cobra.Command, opts *queries.Options) {
 	cmd.Flags().Var(forwardFlag{&opts.Forward}, "forward",
-		"when the forward search (concrete states, an adversary that forwards, takes apart and rebuilds what was sent) runs: auto (a first look of 200 states before the deepening, in full before the first problem over the chunk limit), first (in full before the deepening), off")
+		"when the forward search (concrete states, an adversary that forwards, takes apart and rebuilds what was sent) runs: auto (a first look of 200 states before the deepening, in full beside the first problem over the chunk limit, its answer first), first (in full before the deepening), off")
 }
 
 // answerFlags are --witnesses, --explain and --no-blocking.
