@@ -689,14 +689,6 @@ func (c *Checker) found(ctx context.Context, v *Verdict, goal encode.Goal, sv *s
 // errAbandoned: the context was done before an encoding finished.
 var errAbandoned = errors.New("encoding abandoned")
 
-// prepare encodes a problem and gives it to a new solver from newSolver
-// (solver.New for one checked under Push, solver.NewOneShot for one
-// checked once), unless hold (when not nil) holds it back: then the
-// solver is nil. The encoder
-// and the translation into Z3 do not watch ctx; when ctx is done first,
-// prepare returns errAbandoned at once and leaves them to finish in the
-// background (their result is dropped), so that a lemma never runs past
-// its limits however long a depth takes to encode.
 // errForwardFound interrupts the deepening when the forward search
 // running beside it has found a trace.
 var errForwardFound = errors.New("the forward search beside the deepening found a trace")
@@ -769,6 +761,14 @@ func (b *fwdBeside) settle(v *Verdict, err error) (*Verdict, error) {
 	return v, nil
 }
 
+// prepare encodes a problem and gives it to a new solver from newSolver
+// (solver.New for one checked under Push, solver.NewOneShot for one
+// checked once), unless hold (when not nil) holds it back: then the
+// solver is nil. The encoder
+// and the translation into Z3 do not watch ctx; when ctx is done first,
+// prepare returns errAbandoned at once and leaves them to finish in the
+// background (their result is dropped), so that a lemma never runs past
+// its limits however long a depth takes to encode.
 func prepare(ctx context.Context, newSolver func() *solver.Solver, hold func(*encode.Problem) bool, build func() (*encode.Problem, error)) (*encode.Problem, *solver.Solver, error) {
 	type prepared struct {
 		p   *encode.Problem
