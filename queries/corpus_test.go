@@ -17,6 +17,17 @@ import (
 
 const corpusDir = "../../shared/corpus"
 
+// loadCorpus loads the corpus model at rel (under corpusDir), or skips the
+// test when the corpus is not there.
+func loadCorpus(t *testing.T, rel string) *rules.Theory {
+	t.Helper()
+	path := filepath.Join(corpusDir, rel)
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
+	}
+	return load(t, path)
+}
+
 // tamarinVerdicts reads expected.tsv: (model, lemma) → kind and result.
 func tamarinVerdicts(t *testing.T) map[[2]string][2]string {
 	f, err := os.Open(filepath.Join(corpusDir, "expected.tsv"))
@@ -126,11 +137,7 @@ func TestCorpusSubset(t *testing.T) {
 // free (generous, which the bounds allow). The bounds promise nothing
 // about such traces, and "holds up to bound" at --depth 5 is true.
 func TestCorpusNAXOSTraceBeyondBounds(t *testing.T) {
-	path := filepath.Join(corpusDir, "tamarin/ake/dh/NAXOS_eCK_PFS.spthy")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus not available (%v)", err)
-	}
-	th := load(t, path)
+	th := loadCorpus(t, "tamarin/ake/dh/NAXOS_eCK_PFS.spthy")
 	l := th.Lemma("eCK_PFS_key_secrecy")
 	o := DefaultOptions()
 	o.Depth = 3

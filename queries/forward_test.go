@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -430,11 +429,7 @@ end`)
 // Andrew RPC in a few dozen states, where it spent all 200 growing the
 // failing states.
 func TestForwardFailingGoalState(t *testing.T) {
-	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "AS_Concrete_RPC.spthy")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
-	}
-	th := load(t, path)
+	th := loadCorpus(t, "tamarin/features/auto-sources/spore/AS_Concrete_RPC.spthy")
 	v, err := NewChecker(th, depthOptions(8)).Check(context.Background(), th.Lemma("noninjectiveagreement_B"))
 	require.NoError(t, err)
 	require.Equal(t, Falsified, v.Kind, v.Summary())
@@ -474,11 +469,7 @@ end`)
 // answer, as if it had run before the problem it ran beside: SpliceAS_2's
 // injectivity attack (10 steps; the first look does not find it).
 func TestForwardBesideFinds(t *testing.T) {
-	path := filepath.Join(corpusDir, "tamarin", "features", "auto-sources", "spore", "SpliceAS_2.spthy")
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("corpus not available (%v): this test needs ../shared/corpus", err)
-	}
-	th := load(t, path)
+	th := loadCorpus(t, "tamarin/features/auto-sources/spore/SpliceAS_2.spthy")
 	v, err := NewChecker(th, depthOptions(12)).Check(context.Background(), th.Lemma("injectiveagreement_B"))
 	require.NoError(t, err)
 	require.Equal(t, Falsified, v.Kind, v.Summary())
