@@ -462,7 +462,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 	}
 	// a first look: a few states of the forward search, which answers
 	// many lemmas at once with a trace of a few steps, before any solver
-	// is started (the whole search comes later, before the first large
+	// is started (the whole search comes later, beside the first large
 	// problem); not when a shortest trace is asked for
 	if c.opts.Forward == ForwardAuto && !c.opts.Shortest {
 		if done, err := c.forward(ctx, v, goal, fwdFirstLook, &aside); err != nil || done {
@@ -511,8 +511,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 		t0 := time.Now()
 		var err error
 		built := c.opts.NotIncremental || k > upTo
-		// a problem over the chunk limit goes to Z3 only after the forward
-		// search (the whole of it) has had its chance
+		// a problem over the chunk limit is held back from Z3 until the
+		// whole forward search has started beside it (or has answered
+		// at once with the first look's set-aside trace)
 		large := func(p *encode.Problem) bool {
 			return !searched && c.opts.Forward == ForwardAuto && p.B.Nodes() > c.opts.chunkNodes()
 		}
