@@ -308,6 +308,11 @@ type Verdict struct {
 	Notes     []string
 	Witnesses []*Verdict
 	Blocking  *Blocking
+
+	// countedOut is the counting restriction that decided the verdict
+	// (countingDecides): every trace with the goal violates it, so a
+	// search for a witness that keeps it is not made.
+	countedOut string
 }
 
 // lengthNote says how the trace's length compares with a shortest
@@ -460,6 +465,11 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 	if c.opts.Forward != ForwardOff {
 		beforePlans = forward
 	}
+	// a counting restriction that every trace with the goal violates
+	// decides it before any search
+	if !c.opts.NotIncremental && c.countingDecides(v, goal) {
+		return v, nil
+	}
 	// a first look: a few states of the forward search, which answers
 	// many lemmas at once with a trace of a few steps, before any solver
 	// is started (the whole search comes later, beside the first large
@@ -472,9 +482,6 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 	lo, done, err := c.planned(ctx, v, goal, beforePlans)
 	if err != nil || done {
 		return v, err
-	}
-	if !c.opts.NotIncremental && c.countingDecides(v, goal) {
-		return v, nil
 	}
 	if lo > 0 {
 		v.Depth = lo - 1

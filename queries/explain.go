@@ -152,6 +152,9 @@ func (c *Checker) explainForward(ctx context.Context, l *rules.Lemma, v *Verdict
 		}
 	}
 	for i := 0; i < len(drop) && ctx.Err() == nil; i++ {
+		if drop[i] == v.countedOut {
+			continue // every witness violates it (countingDecides)
+		}
 		keep := append(append([]string{}, drop[:i]...), drop[i+1:]...)
 		t2, err := search(keep)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -111,6 +112,10 @@ type fwdSearch struct {
 	goalAtoms []*rules.Fact
 	// disabled, when ≥ 0, is a rule the heuristic leaves out (landmarks)
 	disabled int
+	// exact: a forwarding variant is fed only by facts with its label
+	// (exactFeed), for the abstraction from the empty state (landmarks,
+	// chain), where every fact is a rule's conclusion
+	exact bool
 	// goalRule, when ≥ 0, is the goal instead of the formula: a trace
 	// whose last step is an instance of that rule.
 	goalRule int
@@ -305,7 +310,8 @@ func (fs *fwdSearch) landmarks() []int {
 	if h, _ := fs.heuristic(root); h < 0 || len(fs.goalArs) == 0 {
 		return nil
 	}
-	defer func() { fs.disabled = -1 }()
+	fs.exact = true
+	defer func() { fs.disabled, fs.exact = -1, false }()
 	var out []int
 	for ri := range fs.rs {
 		if !fs.live[ri] {
@@ -320,30 +326,150 @@ func (fs *fwdSearch) landmarks() []int {
 }
 
 // countingBlock reports a counting restriction (at most N steps with
-// action X) that every trace with the goal violates: more than N of the
-// goal's landmark rules record X, each at a step of its own. It returns
-// the restriction and those rules.
-func (fs *fwdSearch) countingBlock() (*rules.Restriction, []int) {
+// action X) that every trace with the goal violates, and the rules that
+// show it: more than N of the goal's landmark rules record X, each at a
+// step of its own; or every derivation of the goal in the abstraction has
+// a chain of more than N steps that record X (chain, below), and those
+// are the rules of a shortest such chain.
+func (fs *fwdSearch) countingBlock() (r *rules.Restriction, recs []int, chain bool) {
 	lms := fs.landmarks()
 	for _, r := range fs.th.Restrictions {
 		name, arity, most, ok := encode.CountingRestriction(r.Formula)
 		if !ok {
 			continue
 		}
-		var recs []int
-		for _, ri := range lms {
-			for _, a := range fs.rs[ri].Actions {
+		counts := make([]bool, len(fs.rs))
+		for ri, rule := range fs.rs {
+			for _, a := range rule.Actions {
 				if a.Name == name && len(a.Args) == arity {
-					recs = append(recs, ri)
+					counts[ri] = true
 					break
 				}
 			}
 		}
+		var recs []int
+		for _, ri := range lms {
+			if counts[ri] {
+				recs = append(recs, ri)
+			}
+		}
 		if len(recs) > most {
-			return r, recs
+			return r, recs, false
+		}
+		if n, path := fs.chain(counts); n > most && n < fwdInf {
+			return r, path, true
 		}
 	}
-	return nil, nil
+	return nil, nil, false
+}
+
+// exactFeed reports whether the conclusion fact id has the label a
+// forwarding variant's premise fp carries (abstractRules: a step is an
+// instance of the variant of its forwarded value's producer's label, or
+// of the unlabeled one when that label has none). Only for the
+// abstraction's own conclusions: a state's concrete facts have labels of
+// their own.
+func (fs *fwdSearch) exactFeed(id int, fp fwdPrem) bool {
+	p := &fs.ars[fp.rule].prems[fp.prem]
+	for _, i := range p.exact {
+		if fs.absList[id].consts[i] != p.consts[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// chain returns a lower bound on the steps of counted rules in every
+// trace with the goal, and the counted rules of a derivation that attains
+// it: in the abstraction from the empty state, a rule instance costs 1 if
+// its rule counts, plus the largest cost among its premises (each fed by
+// its cheapest fact). The steps along one path of a trace's dependency
+// graph are distinct (each is earlier than the next), while two premises
+// may share their ancestors; so the maximum, not the sum, and the count
+// is one of the steps of a single path. fwdInf when the abstraction
+// cannot reach the goal.
+func (fs *fwdSearch) chain(counts []bool) (int, []int) {
+	if len(fs.goalArs) == 0 {
+		return 0, nil
+	}
+	cost := make([]int, len(fs.absList))
+	by := make([]int, len(fs.absList)) // the abstract rule that gave the cost
+	for i := range cost {
+		cost[i], by[i] = fwdInf, -1
+	}
+	ruleCost := make([]int, len(fs.ars))
+	left := append([]int(nil), fs.nPrems...)
+	worst := make([]int, len(fs.ars)) // the fact of the costliest premise, +1
+	fed := make([][]bool, len(fs.ars))
+	for ri := range fs.ars {
+		ruleCost[ri] = fwdInf
+		fed[ri] = make([]bool, fs.nPrems[ri])
+	}
+	var q fwdHeap
+	fire := func(ri, c int) {
+		if counts[fs.ars[ri].orig] {
+			c++
+		}
+		ruleCost[ri] = c
+		for _, id := range fs.concIDs[ri] {
+			if c < cost[id] {
+				cost[id], by[id] = c, ri
+				q.push(fwdItem{id, c})
+			}
+		}
+	}
+	for ri := range fs.ars {
+		if left[ri] == 0 {
+			fire(ri, 0)
+		}
+	}
+	for len(q) > 0 {
+		it := q.pop()
+		if it.cost > cost[it.id] {
+			continue
+		}
+		for _, fp := range fs.feeds[it.id] {
+			if fed[fp.rule][fp.prem] || !fs.exactFeed(it.id, fp) {
+				continue
+			}
+			// facts come out in order of cost: the first to feed a
+			// premise is its cheapest, the last premise fed the costliest
+			fed[fp.rule][fp.prem] = true
+			if left[fp.rule]--; left[fp.rule] == 0 {
+				worst[fp.rule] = it.id + 1
+				fire(fp.rule, it.cost)
+			}
+		}
+	}
+	n := 0
+	best := -1
+	for _, ars := range fs.goalArs {
+		atom, atomR := fwdInf, -1
+		for _, ri := range ars {
+			if ruleCost[ri] < atom {
+				atom, atomR = ruleCost[ri], ri
+			}
+		}
+		if atom >= n {
+			n, best = atom, atomR
+		}
+	}
+	if n >= fwdInf {
+		return fwdInf, nil
+	}
+	var path []int
+	for ri := best; ri >= 0; {
+		if counts[fs.ars[ri].orig] {
+			path = append(path, fs.ars[ri].orig)
+		}
+		id := worst[ri] - 1
+		if id < 0 {
+			break
+		}
+		ri = by[id]
+	}
+	slices.Reverse(path)
+	return n, path
 }
 
 // newForwardRule prepares the search for a trace in which rule ri
@@ -554,7 +680,7 @@ func (fs *fwdSearch) heuristicFrom(n *fwdNode, skipRecorded bool) (int, []bool) 
 		}
 		for _, fp := range fs.feeds[it.id] {
 			g := got(fp.rule)
-			if g[fp.prem] != 0 {
+			if g[fp.prem] != 0 || (fs.exact && !fs.exactFeed(it.id, fp)) {
 				continue
 			}
 			g[fp.prem] = it.id + 1
@@ -2120,6 +2246,12 @@ func prefixClosed(f rules.Formula) bool {
 // countingDecides decides a lemma when a counting restriction forbids
 // every trace with its goal (countingBlock): no trace at any depth.
 func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
+	if c.enc == nil || !slices.ContainsFunc(c.th.Restrictions, func(r *rules.Restriction) bool {
+		_, _, _, ok := encode.CountingRestriction(r.Formula)
+		return ok
+	}) {
+		return false
+	}
 	rs := c.enc.SlotRules()
 	live := make([]bool, len(rs))
 	for i := range rs {
@@ -2129,7 +2261,7 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 	if err != nil || fs.hasIn {
 		return false // with In premises the search's abstraction is not a sound one
 	}
-	r, recs := fs.countingBlock()
+	r, recs, chain := fs.countingBlock()
 	if r == nil {
 		return false
 	}
@@ -2139,8 +2271,14 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 	}
 	v.Depth = c.opts.maxDepth()
 	v.StepBound, v.Bounds = v.Depth, c.enc.Describe(goal, v.Depth)
-	v.Stats = append(v.Stats, DepthStat{Depth: v.Depth, Result: fmt.Sprintf("none (abstraction: every trace with the goal has steps of %s, more than restriction %s allows)",
-		strings.Join(names, ", "), r.Name)})
+	why := fmt.Sprintf("every trace with the goal has steps of %s", strings.Join(names, ", "))
+	if chain {
+		action, _, _, _ := encode.CountingRestriction(r.Formula)
+		why = fmt.Sprintf("every trace with the goal has %d steps with %s, one after another (as %s)",
+			len(recs), action, strings.Join(names, " → "))
+	}
+	v.Stats = append(v.Stats, DepthStat{Depth: v.Depth, Result: fmt.Sprintf("none (abstraction: %s, more than restriction %s allows)", why, r.Name)})
+	v.countedOut = r.Name
 	v.Kind = NoWitnessUpToBound
 	if v.Lemma.Quantifier != rules.ExistsTrace {
 		v.Kind = HoldsUpToBound

@@ -301,13 +301,46 @@ func TestForwardCountingBlock(t *testing.T) {
 	live := []bool{true, true, true, true}
 	fs, err := newForward(th, rs, live, th.Lemma("third").Formula)
 	require.NoError(t, err)
-	r, recs := fs.countingBlock()
+	r, recs, _ := fs.countingBlock()
 	require.NotNil(t, r)
 	assert.Equal(t, "At_most_2_of_Post", r.Name)
 	assert.Len(t, recs, 3)
 	fs, err = newForward(th, rs, live, th.Lemma("second").Formula)
 	require.NoError(t, err)
-	r, _ = fs.countingBlock()
+	r, _, _ = fs.countingBlock()
+	assert.Nil(t, r)
+}
+
+// Where no rule is needed on its own (two ways to each Post), every way
+// still has three Post steps one after another: the chain argument
+// decides the goal; and only because the inequality on a received
+// message's context keeps the handshake's message (context '0') from
+// feeding the second step, which would make a way with two.
+func TestForwardCountingChain(t *testing.T) {
+	src, err := os.ReadFile("testdata/verdicts/counting-chain.spthy")
+	require.NoError(t, err)
+	th := parseModel(t, "counting-chain", string(src))
+	E, err := encode.New(th, encode.DefaultOptions())
+	require.NoError(t, err)
+	rs := E.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range live {
+		live[i] = true
+	}
+	fs, err := newForward(th, rs, live, th.Lemma("third").Formula)
+	require.NoError(t, err)
+	r, recs, chain := fs.countingBlock()
+	require.NotNil(t, r)
+	assert.True(t, chain, "no single rule is a landmark for the first two Posts")
+	var names []string
+	for _, ri := range recs {
+		names = append(names, fs.names[ri])
+	}
+	assert.Len(t, names, 3)
+	assert.Equal(t, "Third", names[len(names)-1])
+	fs, err = newForward(th, rs, live, th.Lemma("second").Formula)
+	require.NoError(t, err)
+	r, _, _ = fs.countingBlock()
 	assert.Nil(t, r)
 }
 

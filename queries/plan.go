@@ -43,6 +43,35 @@ type absFact struct {
 	// ("_" for anything), which two labels must unify for one to feed
 	// the other
 	skel []*rules.Term
+	// avoid: values inside an argument's written structure that the
+	// restrictions forbid (not (x = 'c') for a variable x below
+	// constructors): a producer whose skeleton has c there does not feed
+	// the premise
+	avoid []skelAvoid
+	// exact: the arguments of a forwarding variant's source premise that
+	// carry the variant's label (abstractRules): a step of the variant
+	// forwards a value its producer labelled exactly so
+	exact []int
+}
+
+// skelAvoid is a constant forbidden at a path (argument positions through
+// constructors that no equation rewrites) below a fact's argument.
+type skelAvoid struct {
+	arg  int
+	path []int
+	c    *rules.Term
+}
+
+// at returns the skeleton below sk at path, or nil where sk stops
+// before it.
+func skelAt(sk *rules.Term, path []int) *rules.Term {
+	for _, i := range path {
+		if sk == nil || sk.Kind != rules.TApp || i >= len(sk.Args) {
+			return nil
+		}
+		sk = sk.Args[i]
+	}
+	return sk
 }
 
 // feeds reports whether a conclusion can supply a premise in the
@@ -50,6 +79,16 @@ type absFact struct {
 func (c absFact) feeds(p absFact) bool {
 	if c.key != p.key {
 		return false
+	}
+	for _, av := range p.avoid {
+		if c.skel == nil {
+			break
+		}
+		// the producer's values have the constant there: the premise's
+		// variable would be it
+		if sk := skelAt(c.skel[av.arg], av.path); sk != nil && sk.Equal(av.c) {
+			return false
+		}
 	}
 	for i := range c.consts {
 		if p.excl[i][c.consts[i]] {
@@ -241,6 +280,9 @@ func (l labeler) restricted(r *rules.Rule) (eqAt map[rules.Var]*rules.Term, neqA
 func (l labeler) refine(a *absFact, p *rules.Fact, eqAt map[rules.Var]*rules.Term, neqAt map[rules.Var][]*rules.Term) {
 	for i, t := range p.Args {
 		if t.Kind != rules.TVar {
+			if l.depth > 0 && len(neqAt) > 0 {
+				a.avoid = l.avoidBelow(a.avoid, i, nil, t, neqAt)
+			}
 			continue
 		}
 		if c, ok := eqAt[t.Var]; ok && a.consts[i] == "" {
@@ -266,6 +308,29 @@ func (l labeler) refine(a *absFact, p *rules.Fact, eqAt map[rules.Var]*rules.Ter
 			}
 		}
 	}
+}
+
+// avoidBelow adds to avoid the constants neqAt forbids for the variables
+// below t, a premise's argument arg written with constructors no equation
+// rewrites, at their paths (within the skeletons' depth). Only names and
+// nullary constants: their skeleton is the value itself.
+func (l labeler) avoidBelow(avoid []skelAvoid, arg int, path []int, t *rules.Term, neqAt map[rules.Var][]*rules.Term) []skelAvoid {
+	switch {
+	case t.Kind == rules.TVar:
+		if len(path) == 0 {
+			return avoid
+		}
+		for _, c := range neqAt[t.Var] {
+			if (c.Kind == rules.TPub && !strings.HasPrefix(c.Name, fwdPlaceholder)) || (c.Kind == rules.TApp && len(c.Args) == 0 && !l.opaque[c.Name]) {
+				avoid = append(avoid, skelAvoid{arg: arg, path: append([]int(nil), path...), c: c})
+			}
+		}
+	case t.Kind == rules.TApp && !l.opaque[t.Name] && len(path) < l.depth-1:
+		for j, a := range t.Args {
+			avoid = l.avoidBelow(avoid, arg, append(path, j), a, neqAt)
+		}
+	}
+	return avoid
 }
 
 // concreteFact returns the abstract fact of a ground fact of a state.
@@ -471,11 +536,15 @@ func abstractRules(lb labeler, rs []*rules.Rule, live []bool, split bool) []absR
 			for v := 0; v < n; v++ {
 				sub := map[rules.Var]string{}
 				excl := map[int]map[int]map[string]bool{} // premise → argument → labels
+				exact := map[int][]int{}                  // premise → arguments
 				k := v
 				for _, sp := range splits {
 					l := sp.lbs[k%len(sp.lbs)]
 					k /= len(sp.lbs)
 					sub[sp.f.v] = l
+					if l != "" {
+						exact[sp.f.prem] = append(exact[sp.f.prem], sp.f.arg)
+					}
 					if l == "" {
 						if excl[sp.f.prem] == nil {
 							excl[sp.f.prem] = map[int]map[string]bool{}
@@ -494,7 +563,7 @@ func abstractRules(lb labeler, rs []*rules.Rule, live []bool, split bool) []absR
 						continue
 					}
 					a := lb.fact(p, sub)
-					a.excl = excl[pi]
+					a.excl, a.exact = excl[pi], exact[pi]
 					lb.refine(&a, p, eqAt, neqAt)
 					ar.prems = append(ar.prems, a)
 				}

@@ -92,7 +92,20 @@ func TestPlanCounting(t *testing.T) {
 	for _, st := range v.Stats {
 		results = append(results, st.Result)
 	}
-	assert.Contains(t, results, "none (abstraction)", "decided by the abstraction (after the forward search's first look)")
+	assert.Contains(t, results, "none (abstraction: every trace with the goal has steps of First, Second, Third, more than restriction At_most_2_of_Post allows)",
+		"decided by the landmark rules before any search")
+	// without the landmark argument (off with --no-incremental), the
+	// plans' flows decide it
+	o.NotIncremental = true
+	v, err = NewChecker(th, o).Check(context.Background(), th.Lemma("third"))
+	require.NoError(t, err)
+	require.Equal(t, NoWitnessUpToBound, v.Kind, v.Summary())
+	results = nil
+	for _, st := range v.Stats {
+		results = append(results, st.Result)
+	}
+	assert.Contains(t, results, "none (abstraction)", "decided by the plans' flows (after the forward search's first look)")
+	o.NotIncremental = false
 	free := withoutRestrictions(th, []string{"At_most_2_of_Post"})
 	v, err = NewChecker(free, o).Check(context.Background(), free.Lemma("third"))
 	require.NoError(t, err)
