@@ -467,7 +467,7 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 	}
 	// a counting restriction that every trace with the goal violates
 	// decides it before any search
-	if !c.opts.NotIncremental && c.countingDecides(v, goal) {
+	if !c.opts.NotIncremental && c.countingDecides(v, goal, &aside) {
 		return v, nil
 	}
 	// a first look: a few states of the forward search, which answers

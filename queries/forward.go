@@ -2245,7 +2245,7 @@ func prefixClosed(f rules.Formula) bool {
 
 // countingDecides decides a lemma when a counting restriction forbids
 // every trace with its goal (countingBlock): no trace at any depth.
-func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
+func (c *Checker) countingDecides(v *Verdict, goal encode.Goal, aside *fwdAside) bool {
 	if c.enc == nil || !slices.ContainsFunc(c.th.Restrictions, func(r *rules.Restriction) bool {
 		_, _, _, ok := encode.CountingRestriction(r.Formula)
 		return ok
@@ -2263,6 +2263,7 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal) bool {
 	}
 	r, recs, chain := fs.countingBlock()
 	if r == nil {
+		aside.fs = fs
 		return false
 	}
 	var names []string
@@ -2302,8 +2303,10 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 		live[i] = !c.enc.Dead(i)
 	}
 	t0 := time.Now()
-	fs, err := newForward(c.th, rs, live, goal.Formula)
-	if err != nil {
+	var fs *fwdSearch
+	if budget == fwdFirstLook && aside != nil && aside.fs != nil {
+		fs, aside.fs = aside.fs, nil
+	} else if fs, err = newForward(c.th, rs, live, goal.Formula); err != nil {
 		return false, nil
 	}
 	sctx := ctx
@@ -2382,6 +2385,9 @@ type fwdAside struct {
 	tr     *rules.Trace
 	rep    *replay.Result
 	states int
+	// fs is the search countingDecides built and did not decide with:
+	// the first look runs it instead of building the same one again
+	fs *fwdSearch
 }
 
 // forwardFound makes the replayed trace tr of the forward search v's
