@@ -363,6 +363,20 @@ func (e *execSearch) forward(ctx context.Context, enc *encode.Encoder, open []*r
 		if err != nil {
 			continue
 		}
+		if !fs.hasIn {
+			if cr, _, _ := fs.countingBlock(); cr != nil {
+				// no trace has the rule, at any depth: the search would
+				// only spend its states
+				done, err := e.countedOut(ctx, rs, live, r, ri, cr, maxDepth)
+				if err != nil {
+					return open, err
+				}
+				if done {
+					open = slices.DeleteFunc(open, func(o *rules.Rule) bool { return o == r })
+				}
+				continue
+			}
+		}
 		t1 := time.Now()
 		tr, err := fs.run(ctx, maxDepth, fwdExpansions)
 		st := DepthStat{Depth: e.x.Complete, Solve: time.Since(t1), Result: fmt.Sprintf("%s: none (forward search, %d states)", e.byRule[r].Name, fs.Expanded)}
@@ -396,6 +410,42 @@ func (e *execSearch) forward(ctx context.Context, enc *encode.Encoder, open []*r
 		open = rest
 	}
 	return open, nil
+}
+
+// countedOut reports rule r (ri among rs) blocked by the counting
+// restriction cr, which every trace with r violates (countingBlock), when
+// the forward search finds a trace with r on the model without cr.
+func (e *execSearch) countedOut(ctx context.Context, rs []*rules.Rule, live []bool, r *rules.Rule, ri int, cr *rules.Restriction, maxDepth int) (bool, error) {
+	without := withoutRestrictions(e.th, []string{cr.Name})
+	fs, err := newForwardRule(without, rs, live, ri)
+	if err != nil {
+		return false, nil
+	}
+	t1 := time.Now()
+	tr, err := fs.run(ctx, maxDepth, fwdExpansions)
+	name := e.byRule[r].Name
+	st := DepthStat{Depth: e.x.Complete, Solve: time.Since(t1), Result: fmt.Sprintf("%s: none at any depth (abstraction: restriction %s); without it none found (forward search, %d states)", name, cr.Name, fs.Expanded)}
+	if err != nil || tr == nil {
+		e.x.Stats = append(e.x.Stats, st)
+		return false, err
+	}
+	st.Result = fmt.Sprintf("%s: none at any depth (abstraction: restriction %s); without it a trace of %d steps (forward search, %d states)", name, cr.Name, len(tr.Steps), fs.Expanded)
+	e.x.Stats = append(e.x.Stats, st)
+	rep, err := replay.Check(without, tr, nil)
+	if err != nil {
+		return false, &InternalError{Lemma: "(executability, without " + cr.Name + ")", Err: err, Trace: tr}
+	}
+	if ruleCount(tr)[r] == 0 {
+		return false, &InternalError{Lemma: "(executability)", Err: fmt.Errorf("rule %s does not fire in the trace without %s", r.Name, cr.Name), Trace: tr}
+	}
+	rv := e.byRule[r]
+	rv.Status, rv.Blocking, rv.Steps = Blocked, []string{cr.Name}, len(tr.Steps)
+	rv.Reason = "at any depth: every trace with it has more steps than restriction " + cr.Name + " allows (counting argument); the trace without it is from the forward search"
+	if e.traces(r) {
+		rv.Trace, rv.Replayed = e.shortTrace(without, tr, rep, r)
+		rv.Steps = len(rv.Trace.Steps)
+	}
+	return true, nil
 }
 
 // blocked asks, for the rules that fire in no trace within the bounds,

@@ -344,6 +344,29 @@ func TestForwardCountingChain(t *testing.T) {
 	assert.Nil(t, r)
 }
 
+// The rules report takes the counting argument too: a rule that no
+// trace has, at any depth, is blocked by the restriction, with the
+// trace the forward search finds without it.
+func TestForwardExecutabilityCounted(t *testing.T) {
+	src, err := os.ReadFile("testdata/verdicts/counting-chain.spthy")
+	require.NoError(t, err)
+	th := parseModel(t, "counting-chain", string(src))
+	o := DefaultOptions()
+	o.Depth, o.Forward = 12, ForwardFirst
+	x, err := Executable(context.Background(), th, o, nil)
+	require.NoError(t, err)
+	for _, rv := range x.Rules {
+		if rv.Name == "Third" {
+			assert.Equal(t, Blocked, rv.Status, rv.Reason)
+			assert.Equal(t, []string{"At_most_2_of_Post"}, rv.Blocking)
+			assert.Contains(t, rv.Reason, "at any depth")
+			assert.Equal(t, 6, rv.Steps, "Start, Handshake, First, Net, Second, Third")
+			continue
+		}
+		assert.Equal(t, Reachable, rv.Status, rv.Name)
+	}
+}
+
 // The first look sets aside a trace in which one agent plays two roles
 // and goes on for one in which none does: NSPK's honest run, where the
 // first trace it meets has the initiator answer itself.

@@ -82,3 +82,20 @@ func TestMemoryLimit(t *testing.T) {
 		assert.Equal(t, "memory limit", v.Reason)
 	}
 }
+
+// query and reach take --memory-limit as check does: a question that
+// would exceed it is unknown (status 3); a bad size is a usage error.
+func TestMemoryLimitQuestions(t *testing.T) {
+	code, out, errs := runCLI(t, "query", nsl, "--depth", "8", "--memory-limit", "1MiB",
+		"All A B n #i. InitSecret(A, B, n) @ #i & not (Ex #r. Corrupted(A) @ #r) & not (Ex #r. Corrupted(B) @ #r) ==> not (Ex #j. K(n) @ #j)")
+	assert.Equal(t, exitUnknown, code, errs)
+	assert.Contains(t, out, "unknown: memory limit")
+	for _, args := range [][]string{
+		{"query", nsl, "--exists-trace", "Ex A B n #i. InitSecret(A, B, n) @ #i"},
+		{"reach", nsl, "InitWaiting(a, b, n)"},
+	} {
+		code, _, errs = runCLI(t, append(args, "--memory-limit", "lots")...)
+		assert.Equal(t, exitUsage, code)
+		assert.Contains(t, errs, `bad size "lots"`)
+	}
+}

@@ -69,6 +69,7 @@ bound; 2 a usage, model or formula error; 3 unknown; 4 an internal error.`,
 	}
 	mf.register(cmd)
 	registerSearch(cmd, &opts, "time limit for the query (and for each further search: witnesses, blocking restrictions)")
+	registerMemory(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&exists, "exists-trace", false, "ask for a trace on which the formula holds (a witness)")
 	f.BoolVar(&all, "all-traces", false, "ask whether the formula holds on every trace (the default)")

@@ -30,6 +30,27 @@ func registerSearch(cmd *cobra.Command, opts *queries.Options, timeout string) {
 	registerForward(cmd, opts)
 }
 
+// registerMemory adds --memory-limit, as check has it (runQuestion reads
+// it): the question stops with an unknown verdict when tracebound and Z3
+// together use more.
+func registerMemory(cmd *cobra.Command) {
+	cmd.Flags().String("memory-limit", "", "memory for tracebound and Z3 together, e.g. 4GiB; 0 for none (default: 3/4 of the machine's memory)")
+}
+
+// memoryLimit is the value of --memory-limit (registerMemory), its
+// default when not given; a bad size is a usage error.
+func memoryLimit(cmd *cobra.Command) (uint64, error) {
+	s, _ := cmd.Flags().GetString("memory-limit")
+	if s == "" {
+		return defaultMemoryLimit(), nil
+	}
+	m, err := parseSize(s)
+	if err != nil {
+		return 0, usageError("--memory-limit: %v", err)
+	}
+	return m, nil
+}
+
 // forwardFlag is --forward: when the forward search looks for a trace.
 type forwardFlag struct{ m *queries.ForwardMode }
 
@@ -118,6 +139,9 @@ func (f *modelFlags) loadModel(cmd *cobra.Command, path string) (*rules.Theory, 
 // model) as check does: the same limits, outputs and exit statuses.
 func runQuestion(cmd *cobra.Command, path string, th *rules.Theory, load time.Duration, opts queries.Options, out outputFlags) error {
 	cf := checkFlags{opts: opts, jobs: 1}
+	if f := cmd.Flags().Lookup("memory-limit"); f != nil {
+		cf.memory = f.Value.String()
+	}
 	plan, err := cf.validate(cmd, &out)
 	if err != nil {
 		return err

@@ -66,6 +66,9 @@ internal error (a trace that failed replay).`,
 			if err := opts.Encode.Bounds.Validate(); err != nil {
 				return &exitError{code: exitUsage, err: err}
 			}
+			if opts.MemoryLimit, err = memoryLimit(cmd); err != nil {
+				return err
+			}
 			name, err := format.Choose(out.format, cmd.Flags().Changed("format"), out.output)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
@@ -114,6 +117,7 @@ internal error (a trace that failed replay).`,
 	}
 	mf.register(cmd)
 	registerSearch(cmd, &opts, "time limit for the question (and for each further search: witnesses, blocking restrictions)")
+	registerMemory(cmd)
 	cmd.Flags().BoolVar(&opts.Shortest, "shortest", false, "show a shortest trace even when one agent plays two roles in it")
 	af.register(cmd)
 	out.register(cmd)
