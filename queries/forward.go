@@ -307,11 +307,11 @@ func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Form
 // reach the goal (every trace is a flow of the abstraction).
 func (fs *fwdSearch) landmarks() []int {
 	root := &fwdNode{}
+	fs.exact = true
+	defer func() { fs.disabled, fs.exact = -1, false }()
 	if h, _ := fs.heuristic(root); h < 0 || len(fs.goalArs) == 0 {
 		return nil
 	}
-	fs.exact = true
-	defer func() { fs.disabled, fs.exact = -1, false }()
 	var out []int
 	for ri := range fs.rs {
 		if !fs.live[ri] {

@@ -62,7 +62,7 @@ type skelAvoid struct {
 	c    *rules.Term
 }
 
-// at returns the skeleton below sk at path, or nil where sk stops
+// skelAt returns the skeleton below sk at path, or nil where sk stops
 // before it.
 func skelAt(sk *rules.Term, path []int) *rules.Term {
 	for _, i := range path {
