@@ -895,10 +895,16 @@ func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
 // simpler looks for a trace of the same length with simpler exponents
 // (encode.Problem.Small), easier to read, in the solver that just found tr
 // at depth k; the look costs no more than twice the search did (at least
-// two seconds, at most ten). It returns tr itself when there is none.
+// two seconds, at most ten), and under a time limit half of it (at least
+// one second, at most three): on the corpus's Diffie–Hellman attacks it
+// found a simpler trace in 0.16 s or not at all in the 2–10 s it had,
+// half of those lemmas' time. It returns tr itself when there is none.
 func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Problem, k int, goal rules.Formula,
 	tr *rules.Trace, rep *replay.Result, solveT time.Duration) (*rules.Trace, *replay.Result) {
 	budget := min(max(2*solveT, 2*time.Second), 10*time.Second)
+	if c.opts.Depth == 0 || c.opts.Timeout > 0 {
+		budget = min(max(solveT/2, time.Second), 3*time.Second)
+	}
 	sctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
 	for _, small := range p.Small() {
