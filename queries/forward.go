@@ -2258,7 +2258,11 @@ func (c *Checker) countingDecides(v *Verdict, goal encode.Goal, aside *fwdAside)
 		live[i] = !c.enc.Dead(i)
 	}
 	fs, err := newForward(c.th, rs, live, goal.Formula)
-	if err != nil || fs.hasIn {
+	if err != nil {
+		return false
+	}
+	if fs.hasIn {
+		aside.fs = fs
 		return false // with In premises the search's abstraction is not a sound one
 	}
 	r, recs, chain := fs.countingBlock()

@@ -3,7 +3,6 @@ package queries
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
@@ -292,23 +291,29 @@ func TestForwardExecutability(t *testing.T) {
 // A counting restriction that more of a goal's landmark rules record
 // than it allows decides the goal at once (countingBlock).
 func TestForwardCountingBlock(t *testing.T) {
-	src, err := os.ReadFile("testdata/verdicts/counting.spthy")
-	require.NoError(t, err)
-	th := parseModel(t, "counting", string(src))
-	E, err := encode.New(th, encode.DefaultOptions())
-	require.NoError(t, err)
-	rs := E.SlotRules()
-	live := []bool{true, true, true, true}
-	fs, err := newForward(th, rs, live, th.Lemma("third").Formula)
-	require.NoError(t, err)
-	r, recs, _ := fs.countingBlock()
+	r, recs, _ := countingSearch(t, "counting", "third").countingBlock()
 	require.NotNil(t, r)
 	assert.Equal(t, "At_most_2_of_Post", r.Name)
 	assert.Len(t, recs, 3)
-	fs, err = newForward(th, rs, live, th.Lemma("second").Formula)
-	require.NoError(t, err)
-	r, _, _ = fs.countingBlock()
+	r, _, _ = countingSearch(t, "counting", "second").countingBlock()
 	assert.Nil(t, r)
+}
+
+// countingSearch is the forward search for a lemma of
+// testdata/verdicts/NAME.spthy, every rule live.
+func countingSearch(t *testing.T, name, lemma string) *fwdSearch {
+	t.Helper()
+	th := load(t, "testdata/verdicts/"+name+".spthy")
+	E, err := encode.New(th, encode.DefaultOptions())
+	require.NoError(t, err)
+	rs := E.SlotRules()
+	live := make([]bool, len(rs))
+	for i := range live {
+		live[i] = true
+	}
+	fs, err := newForward(th, rs, live, th.Lemma(lemma).Formula)
+	require.NoError(t, err)
+	return fs
 }
 
 // Where no rule is needed on its own (two ways to each Post), every way
@@ -317,18 +322,7 @@ func TestForwardCountingBlock(t *testing.T) {
 // message's context keeps the handshake's message (context '0') from
 // feeding the second step, which would make a way with two.
 func TestForwardCountingChain(t *testing.T) {
-	src, err := os.ReadFile("testdata/verdicts/counting-chain.spthy")
-	require.NoError(t, err)
-	th := parseModel(t, "counting-chain", string(src))
-	E, err := encode.New(th, encode.DefaultOptions())
-	require.NoError(t, err)
-	rs := E.SlotRules()
-	live := make([]bool, len(rs))
-	for i := range live {
-		live[i] = true
-	}
-	fs, err := newForward(th, rs, live, th.Lemma("third").Formula)
-	require.NoError(t, err)
+	fs := countingSearch(t, "counting-chain", "third")
 	r, recs, chain := fs.countingBlock()
 	require.NotNil(t, r)
 	assert.True(t, chain, "no single rule is a landmark for the first two Posts")
@@ -338,9 +332,7 @@ func TestForwardCountingChain(t *testing.T) {
 	}
 	assert.Len(t, names, 3)
 	assert.Equal(t, "Third", names[len(names)-1])
-	fs, err = newForward(th, rs, live, th.Lemma("second").Formula)
-	require.NoError(t, err)
-	r, _, _ = fs.countingBlock()
+	r, _, _ = countingSearch(t, "counting-chain", "second").countingBlock()
 	assert.Nil(t, r)
 }
 
@@ -348,9 +340,7 @@ func TestForwardCountingChain(t *testing.T) {
 // trace has, at any depth, is blocked by the restriction, with the
 // trace the forward search finds without it.
 func TestForwardExecutabilityCounted(t *testing.T) {
-	src, err := os.ReadFile("testdata/verdicts/counting-chain.spthy")
-	require.NoError(t, err)
-	th := parseModel(t, "counting-chain", string(src))
+	th := load(t, "testdata/verdicts/counting-chain.spthy")
 	o := DefaultOptions()
 	o.Depth, o.Forward = 12, ForwardFirst
 	x, err := Executable(context.Background(), th, o, nil)

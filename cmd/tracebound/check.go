@@ -179,15 +179,11 @@ func (cf *checkFlags) validate(cmd *cobra.Command, of *outputFlags) (*outputPlan
 	case cf.total < 0 || f.Changed("total-timeout") && cf.total == 0:
 		return nil, usageError("--total-timeout must be positive, not %s", cf.total)
 	}
-	if cf.memory == "" {
-		cf.opts.MemoryLimit = defaultMemoryLimit()
-	} else {
-		m, err := parseSize(cf.memory)
-		if err != nil {
-			return nil, usageError("--memory-limit: %v", err)
-		}
-		cf.opts.MemoryLimit = m
+	m, err := parseMemoryLimit(cf.memory)
+	if err != nil {
+		return nil, err
 	}
+	cf.opts.MemoryLimit = m
 	if cf.shard != "" {
 		if _, err := parseShard(cf.shard); err != nil {
 			return nil, usageError("%v", err)

@@ -33,6 +33,19 @@ func parseSize(s string) (uint64, error) {
 	return uint64(v * mult), nil
 }
 
+// parseMemoryLimit reads a --memory-limit value: "" for the default, a
+// bad size is a usage error.
+func parseMemoryLimit(s string) (uint64, error) {
+	if s == "" {
+		return defaultMemoryLimit(), nil
+	}
+	m, err := parseSize(s)
+	if err != nil {
+		return 0, usageError("--memory-limit: %v", err)
+	}
+	return m, nil
+}
+
 // defaultMemoryLimit is 3/4 of the memory available to the process: the
 // machine's (MemTotal) or its cgroup's limit, whichever is smaller (0
 // when neither can be read: no limit).

@@ -37,18 +37,10 @@ func registerMemory(cmd *cobra.Command) {
 	cmd.Flags().String("memory-limit", "", "memory for tracebound and Z3 together, e.g. 4GiB; 0 for none (default: 3/4 of the machine's memory)")
 }
 
-// memoryLimit is the value of --memory-limit (registerMemory), its
-// default when not given; a bad size is a usage error.
+// memoryLimit is the value of --memory-limit (registerMemory).
 func memoryLimit(cmd *cobra.Command) (uint64, error) {
 	s, _ := cmd.Flags().GetString("memory-limit")
-	if s == "" {
-		return defaultMemoryLimit(), nil
-	}
-	m, err := parseSize(s)
-	if err != nil {
-		return 0, usageError("--memory-limit: %v", err)
-	}
-	return m, nil
+	return parseMemoryLimit(s)
 }
 
 // forwardFlag is --forward: when the forward search looks for a trace.
@@ -139,9 +131,7 @@ func (f *modelFlags) loadModel(cmd *cobra.Command, path string) (*rules.Theory, 
 // model) as check does: the same limits, outputs and exit statuses.
 func runQuestion(cmd *cobra.Command, path string, th *rules.Theory, load time.Duration, opts queries.Options, out outputFlags) error {
 	cf := checkFlags{opts: opts, jobs: 1}
-	if f := cmd.Flags().Lookup("memory-limit"); f != nil {
-		cf.memory = f.Value.String()
-	}
+	cf.memory, _ = cmd.Flags().GetString("memory-limit") // "" where not registered: the default
 	plan, err := cf.validate(cmd, &out)
 	if err != nil {
 		return err
