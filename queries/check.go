@@ -894,27 +894,41 @@ func dropStep(tr *rules.Trace, i int) (*rules.Trace, bool) {
 
 // simpler looks for a trace of the same length with simpler exponents
 // (encode.Problem.Small), easier to read, in the solver that just found tr
-// at depth k; the look costs no more than twice the search did (at least
-// two seconds, at most ten), and under a time limit half of it (at least
-// one second, at most three): on the corpus's Diffie–Hellman attacks it
-// found a simpler trace in 0.16 s or not at all in the 2–10 s it had,
-// half of those lemmas' time. It returns tr itself when there is none.
+// at depth k. With --depth alone its budget is in Z3's resource units
+// (solver.LastUnits), so that the trace shown is the same on every
+// machine: twice the units of the check that found tr, at least
+// simplerMinUnits and at most simplerMaxUnits (on JKL_TS2_2004's
+// initiator key, 40 million units took 10 s; the wall-clock budget it
+// replaces was 2–10 s). Under a
+// time limit it is half the solving time (at least one second, at most
+// three): on the corpus's Diffie–Hellman attacks it found a simpler trace
+// in 0.16 s or not at all in the 2–10 s it had, half of those lemmas'
+// time. It returns tr itself when there is none.
 func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Problem, k int, goal rules.Formula,
 	tr *rules.Trace, rep *replay.Result, solveT time.Duration) (*rules.Trace, *replay.Result) {
-	budget := min(max(2*solveT, 2*time.Second), 10*time.Second)
-	if c.opts.Depth == 0 || c.opts.Timeout > 0 {
-		budget = min(max(solveT/2, time.Second), 3*time.Second)
+	timed := c.opts.Depth == 0 || c.opts.Timeout > 0
+	units := min(max(2*sv.LastUnits(), simplerMinUnits), simplerMaxUnits)
+	sctx := ctx
+	if timed {
+		var cancel context.CancelFunc
+		sctx, cancel = context.WithTimeout(ctx, min(max(solveT/2, time.Second), 3*time.Second))
+		defer cancel()
 	}
-	sctx, cancel := context.WithTimeout(ctx, budget)
-	defer cancel()
 	for _, small := range p.Small() {
-		if sctx.Err() != nil {
+		if sctx.Err() != nil || !timed && units == 0 {
 			break
 		}
 		sv.Push(ctx)
 		better := false
 		if err := sv.Assert(small); err == nil {
-			if res, _, err := sv.CheckSat(sctx); err == nil && res == solver.Sat {
+			var res solver.Result
+			if timed {
+				res, _, err = sv.CheckSat(sctx)
+			} else {
+				res, _, err = sv.CheckSatWithin(ctx, units)
+				units -= min(units, sv.LastUnits())
+			}
+			if err == nil && res == solver.Sat {
 				if tr2, err := p.Decode(sv.Model()); err == nil && len(tr2.Steps) == k {
 					if rep2, err := replay.Check(c.th, tr2, goal); err == nil {
 						tr, rep, better = tr2, rep2, true
@@ -929,6 +943,13 @@ func (c *Checker) simpler(ctx context.Context, sv *solver.Solver, p *encode.Prob
 	}
 	return tr, rep
 }
+
+// simplerMinUnits and simplerMaxUnits bound simpler's budget with
+// --depth alone, in Z3's resource units.
+const (
+	simplerMinUnits = 10_000_000
+	simplerMaxUnits = 40_000_000
+)
 
 // emitSMTLIB writes the check of lemma at depth k (problem p with the
 // extra assertions) to dir/LEMMA-dK.smt2.

@@ -10,6 +10,7 @@ import "C"
 import (
 	"fmt"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	"github.com/aclements/go-z3/z3"
@@ -100,4 +101,50 @@ func EvalSMTLIB(script string) string {
 	cs := C.CString(script)
 	defer C.free(unsafe.Pointer(cs))
 	return C.GoString(C.Z3_eval_smtlib2_string(c, cs))
+}
+
+// resourceCount reads the context's resource counter ("rlimit count"
+// in the solver's statistics): Z3's count of its own basic operations,
+// which grows the same way on every machine for the same calls.
+func resourceCount(ctx *z3.Context, s *z3.Solver) uint64 {
+	c, sv := handles(ctx, s)
+	mu := contextLock(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	st := C.Z3_solver_get_statistics(c, sv)
+	C.Z3_stats_inc_ref(c, st)
+	defer C.Z3_stats_dec_ref(c, st)
+	for i := C.uint(0); i < C.Z3_stats_size(c, st); i++ {
+		if C.GoString(C.Z3_stats_get_key(c, st, i)) != "rlimit count" {
+			continue
+		}
+		if C.Z3_stats_is_uint(c, st, i) {
+			return uint64(C.Z3_stats_get_uint_value(c, st, i))
+		}
+		return uint64(C.Z3_stats_get_double_value(c, st, i))
+	}
+	return 0
+}
+
+// setResourceLimit sets the solver's resource limit for each later
+// check: at most n more units of the counter (0: none).
+func setResourceLimit(ctx *z3.Context, s *z3.Solver, n uint32) {
+	c, sv := handles(ctx, s)
+	mu := contextLock(ctx)
+	mu.Lock()
+	defer mu.Unlock()
+	p := C.Z3_mk_params(c)
+	C.Z3_params_inc_ref(c, p)
+	defer C.Z3_params_dec_ref(c, p)
+	name := C.CString("rlimit")
+	defer C.free(unsafe.Pointer(name))
+	C.Z3_params_set_uint(c, p, C.Z3_mk_string_symbol(c, name), C.uint(n))
+	C.Z3_solver_set_params(c, sv, p)
+}
+
+// contextLock returns go-z3's per-context lock (Context.lock), which
+// guards reference counts and the context's error state: calls made
+// here while the solver is in use take it as go-z3's own calls do.
+func contextLock(ctx *z3.Context) *sync.Mutex {
+	return (*sync.Mutex)(unsafe.Pointer(reflect.ValueOf(ctx).Elem().FieldByName("lock").UnsafeAddr()))
 }

@@ -99,3 +99,34 @@ func BenchmarkSmallProblem(b *testing.B) {
 		})
 	}
 }
+
+// TestResourceBudget: a check with a budget of resource units stops as
+// Unknown once it has spent them, and counts the same units in two
+// solvers given the same calls (the budget does not depend on the
+// machine's speed). A solver that ran out answers its next check, which
+// has no budget.
+func TestResourceBudget(t *testing.T) {
+	ctx := context.Background()
+	var used [2]uint64
+	for i := range used {
+		sv := pigeonhole(t, 9)
+		res, _, err := sv.CheckSatWithin(ctx, 200_000)
+		require.NoError(t, err)
+		assert.Equal(t, Unknown, res)
+		used[i] = sv.LastUnits()
+		assert.Greater(t, used[i], uint64(150_000), "the budget was spent")
+		assert.Less(t, used[i], uint64(2_000_000), "and not much more")
+	}
+	assert.Equal(t, used[0], used[1], "the same calls count the same units")
+
+	p := problem(t, counter, "twice", 3)
+	sv := New()
+	require.NoError(t, sv.Assert(p.Assertions...))
+	res, _, err := sv.CheckSatWithin(ctx, 1)
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, res, "one unit is not enough")
+	res, _, err = sv.CheckSat(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, Unsat, res, "no budget after CheckSatWithin")
+	assert.Positive(t, sv.LastUnits())
+}
