@@ -247,7 +247,8 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err err
 	}()
 	sv.model = nil
 	sv.last = 0
-	if ctx.Err() != nil || sv.phantoms > 0 {
+	if ctx.Err() != nil || sv.phantoms > 0 || sv.abandoned {
+		// (an abandoned check still holds the context's lock)
 		return Unknown, reason(ctx), nil
 	}
 	var sat bool
@@ -276,8 +277,8 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err err
 	return Unsat, "", nil
 }
 
-// LastUnits returns the resource units the last check took (0 if it
-// did not run to an answer): Z3's count of its basic operations, which
+// LastUnits returns the resource units the last check took (0 when Z3
+// was not called or the check was abandoned): Z3's count of its basic operations, which
 // for the same calls is the same on every machine, so that a budget in
 // units gives the same answers everywhere, unlike a time limit (about 10
 // million units a second on tracebound's problems, measured on NSL and
