@@ -168,14 +168,26 @@ func TestAbandonUnresponsive(t *testing.T) {
 	defer cancel()
 	release := make(chan struct{})
 	start := time.Now()
-	ok := sv.interruptible(ctx, func() { <-release }) // a call that never looks at the interrupt
+	// a call that never looks at the interrupt, holding go-z3's context
+	// lock as its own calls do
+	ok := sv.interruptible(ctx, func() {
+		mu := contextLock(sv.ctx)
+		mu.Lock()
+		defer mu.Unlock()
+		<-release
+	})
 	assert.False(t, ok)
 	assert.Less(t, time.Since(start), time.Second)
-	close(release)
+	// the solver answers at once while the abandoned call still runs
 	res, why, err := sv.CheckSat(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, Unknown, res)
 	assert.NotEmpty(t, why)
+	res, _, err = sv.CheckSatWithin(context.Background(), 1000)
+	require.NoError(t, err)
+	assert.Equal(t, Unknown, res)
+	assert.Less(t, time.Since(start), time.Second)
+	close(release)
 	require.NoError(t, sv.Assert())
 	sv.Push(context.Background())
 	sv.Pop()
