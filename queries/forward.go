@@ -1483,8 +1483,9 @@ func (fs *fwdSearch) knownBy(n *fwdNode) map[string][]*rules.Term {
 // messages in the same order (a generator's step before a rule's sends
 // nothing new; SpliceAS_2's executability: 77% of 19 220 knowledges), so
 // the last knowMemoSize are kept and shared: the knowledge of the same
-// sequence is the same, in the same order, and only Add changes it,
-// which only this function calls.
+// sequence is the same, in the same order. Only Add (called here alone)
+// and its own saturation change it, and saturation reaches the same
+// fixpoint whichever state's question triggers it.
 func (fs *fwdSearch) knowledgeOf(outs []fwdOut) *replay.Knowledge {
 	h := uint64(len(outs))
 	for _, o := range outs {

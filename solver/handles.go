@@ -42,15 +42,27 @@ func disableCtrlC(ctx *z3.Context, s *z3.Solver) (err error) {
 			err = fmt.Errorf("z3: setting ctrl_c: %v", r)
 		}
 	}()
+	setSolverParam(ctx, s, "ctrl_c", func(c C.Z3_context, p C.Z3_params, k C.Z3_symbol) {
+		C.Z3_params_set_bool(c, p, k, false)
+	})
+	return nil
+}
+
+// setSolverParam sets one parameter of the solver (Z3_solver_set_params,
+// which go-z3 does not wrap): set gives it its value in a new parameter
+// set. It holds the context's lock as go-z3's own calls do.
+func setSolverParam(ctx *z3.Context, s *z3.Solver, name string, set func(C.Z3_context, C.Z3_params, C.Z3_symbol)) {
 	c, sv := handles(ctx, s)
+	mu := contextLock(ctx)
+	mu.Lock()
+	defer mu.Unlock()
 	p := C.Z3_mk_params(c)
 	C.Z3_params_inc_ref(c, p)
 	defer C.Z3_params_dec_ref(c, p)
-	name := C.CString("ctrl_c")
-	defer C.free(unsafe.Pointer(name))
-	C.Z3_params_set_bool(c, p, C.Z3_mk_string_symbol(c, name), false)
+	cn := C.CString(name)
+	defer C.free(unsafe.Pointer(cn))
+	set(c, p, C.Z3_mk_string_symbol(c, cn))
 	C.Z3_solver_set_params(c, sv, p)
-	return nil
 }
 
 // useSimpleSolver makes s a Z3 simple solver (Z3_mk_simple_solver, which
@@ -129,17 +141,9 @@ func resourceCount(ctx *z3.Context, s *z3.Solver) uint64 {
 // setResourceLimit sets the solver's resource limit for each later
 // check: at most n more units of the counter (0: none).
 func setResourceLimit(ctx *z3.Context, s *z3.Solver, n uint32) {
-	c, sv := handles(ctx, s)
-	mu := contextLock(ctx)
-	mu.Lock()
-	defer mu.Unlock()
-	p := C.Z3_mk_params(c)
-	C.Z3_params_inc_ref(c, p)
-	defer C.Z3_params_dec_ref(c, p)
-	name := C.CString("rlimit")
-	defer C.free(unsafe.Pointer(name))
-	C.Z3_params_set_uint(c, p, C.Z3_mk_string_symbol(c, name), C.uint(n))
-	C.Z3_solver_set_params(c, sv, p)
+	setSolverParam(ctx, s, "rlimit", func(c C.Z3_context, p C.Z3_params, k C.Z3_symbol) {
+		C.Z3_params_set_uint(c, p, k, C.uint(n))
+	})
 }
 
 // contextLock returns go-z3's per-context lock (Context.lock), which

@@ -278,11 +278,11 @@ func (sv *Solver) CheckSat(ctx context.Context) (res Result, why string, err err
 }
 
 // LastUnits returns the resource units the last check took (0 when Z3
-// was not called or the check was abandoned): Z3's count of its basic operations, which
-// for the same calls is the same on every machine, so that a budget in
-// units gives the same answers everywhere, unlike a time limit (about 10
-// million units a second on tracebound's problems, measured on NSL and
-// JKL with Z3 4.8.12).
+// was not called or the check was abandoned): Z3's count of its basic
+// operations, which for the same calls is the same on every machine, so
+// that a budget in units gives the same answers everywhere, unlike a
+// time limit (about 10 million units a second on tracebound's depth
+// checks, measured on NSL and JKL with Z3 4.8.12).
 func (sv *Solver) LastUnits() uint64 { return sv.last }
 
 // CheckSatWithin is CheckSat with a budget of n resource units (at
