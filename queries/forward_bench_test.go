@@ -23,6 +23,7 @@ func BenchmarkForwardCorpus(b *testing.B) {
 		{"features/auto-sources/spore/AS_Concrete_RPC.spthy", "injectiveagreement_B", Falsified},
 		{"Tutorial.spthy", "Client_session_key_honest_setup", WitnessFound},
 		{"ake/dh/UM_one_pass_fix.spthy", "key_agreement_reachable", WitnessFound},
+		{"classic/NSLPK3.spthy", "session_key_setup_possible", WitnessFound},
 	} {
 		path := filepath.Join(corpus, c.file)
 		b.Run(filepath.Base(c.file)+"/"+c.lemma, func(b *testing.B) {
