@@ -75,6 +75,7 @@ func New() *Solver { return newSolver(true) }
 func NewOneShot() *Solver { return newSolver(false) }
 
 func newSolver(simple bool) *Solver {
+	setGlobalParams()
 	cfg := z3.NewContextConfig()
 	cfg.SetBool("model", true)
 	ctx := z3.NewContext(cfg)
