@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -85,7 +85,8 @@ type fwdSearch struct {
 	knowMemo  map[uint64]knowEntry
 	th        *rules.Theory
 	rs        []*rules.Rule
-	names     []string // the steps' names of the rules
+	vars      [][]rules.Var // per rule: its variables (child)
+	names     []string      // the steps' names of the rules
 	live      []bool
 	goal      rules.Formula
 	goalActs  map[string]bool // action names the goal mentions
@@ -106,6 +107,7 @@ type fwdSearch struct {
 	lb      labeler
 	ars     []absRule
 	absIDs  map[string]int
+	absOf   map[uint64]int // abstract's answers, by the fact's Hash
 	absList []absFact
 	feeds   [][]fwdPrem // per abstract fact: the premises it feeds
 	concIDs [][]int     // per abstract rule: its conclusions' ids
@@ -212,7 +214,11 @@ type fwdStep struct {
 // goal is outside what it handles.
 func newForward(th *rules.Theory, rs []*rules.Rule, live []bool, goal rules.Formula) (*fwdSearch, error) {
 	fs := &fwdSearch{th: th, rs: rs, live: live, goal: goal, goalActs: actionNames(goal), goalRule: -1, disabled: -1,
-		lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}}
+		lb: newDeepLabeler(th, fwdLabelDepth), absIDs: map[string]int{}, absOf: map[uint64]int{}}
+	fs.vars = make([][]rules.Var, len(rs))
+	for i, r := range rs {
+		fs.vars[i] = r.Vars()
+	}
 	// a goal that speaks of the adversary's knowledge (K(t) @ #j, as a
 	// secrecy lemma's negation does) is evaluated with knowledge events
 	// after the trace's last step (knowing)
@@ -563,7 +569,7 @@ func goalActionAtoms(f rules.Formula) []*rules.Fact {
 func (fs *fwdSearch) intern(a absFact) int {
 	var b strings.Builder
 	b.WriteString(a.key.Name)
-	fmt.Fprintf(&b, "/%v/%d", a.key.Persistent, a.key.Arity)
+	b.WriteString("/" + strconv.FormatBool(a.key.Persistent) + "/" + strconv.Itoa(a.key.Arity))
 	for _, c := range a.consts {
 		b.WriteByte(0)
 		b.WriteString(c)
@@ -592,6 +598,18 @@ func (fs *fwdSearch) intern(a absFact) int {
 // variable there).
 func (fs *fwdSearch) abstract(f *rules.Fact) int {
 	return fs.intern(fs.lb.concreteFact(f))
+}
+
+// abstractHashed is abstract for a fact whose Hash is h, remembered by
+// it: a state's facts and messages are mostly its parent's, abstracted
+// before. A fact's hash stands for the fact as the state's key does.
+func (fs *fwdSearch) abstractHashed(f *rules.Fact, h uint64) int {
+	if id, ok := fs.absOf[h]; ok {
+		return id
+	}
+	id := fs.abstract(f)
+	fs.absOf[h] = id
+	return id
 }
 
 // fwdLabelDepth is how deep the search's abstraction looks into terms.
@@ -1240,7 +1258,7 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 				for _, b2 := range fs.received(n, p.Args[0], b) {
 					b2.srcs = append([]rules.Source(nil), b2.srcs...)
 					b2.srcs[pi] = rules.Source{Step: -1}
-					b2.sig = b.sig + mix64(hashString(resolve(b2.s.Apply(p.Args[0]), b2.u).String()))
+					b2.sig = b.sig + mix64(resolve(b2.s.Apply(p.Args[0]), b2.u).Hash())
 					next = append(next, b2)
 				}
 			default:
@@ -1292,20 +1310,29 @@ func (fs *fwdSearch) received(n *fwdNode, p *rules.Term, b binding) []binding {
 		n.know = fs.knowledgeOf(n.outs)
 	}
 	out := fs.synth(n, p, b, 0)
+	if len(out) <= 1 {
+		return out
+	}
 	// one binding per instance
 	seen := map[string]bool{}
 	kept := out[:0]
+	var names []string
+	var kb strings.Builder
 	for _, b2 := range out {
-		names := make([]string, 0, len(b2.u))
+		names = names[:0]
 		for name := range b2.u {
 			names = append(names, name)
 		}
 		sort.Strings(names)
-		k := b2.s.Apply(p).String()
+		kb.Reset()
+		kb.WriteString(b2.s.Apply(p).String())
 		for _, name := range names {
-			k += " " + name + "=" + b2.u[name].String()
+			kb.WriteByte(' ')
+			kb.WriteString(name)
+			kb.WriteByte('=')
+			kb.WriteString(b2.u[name].String())
 		}
-		if !seen[k] {
+		if k := kb.String(); !seen[k] {
 			seen[k] = true
 			kept = append(kept, b2)
 		}
@@ -1607,12 +1634,6 @@ func mix64(x uint64) uint64 {
 	return x
 }
 
-func hashString(s string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(s))
-	return h.Sum64()
-}
-
 func usedIn(used []int, i int) bool {
 	for _, j := range used {
 		if i == j {
@@ -1638,7 +1659,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	}
 	name := mix64(sig ^ mix64(occ))
 	s := b.s.Copy()
-	for _, v := range r.Vars() {
+	for _, v := range fs.vars[ri] {
 		if _, ok := s[v]; ok {
 			continue
 		}
@@ -1713,7 +1734,7 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 		// placeholders identified: the state, the messages and the
 		// trace so far follow
 		for i, f := range c.facts {
-			if g := fs.resolveFact(f.f, u); g != f.f && hashString(g.Ident()) != f.hash {
+			if g := fs.resolveFact(f.f, u); g != f.f && g.Hash() != f.hash {
 				c.facts[i] = fs.newFact(g, f.src)
 			}
 		}
@@ -1788,11 +1809,12 @@ type fwdOut struct {
 // action of the same name and arguments (a claim rule, [F(x)] --[F(x)]->
 // []) must not reach the key of the state before it.
 func actionHash(a *rules.Fact) uint64 {
-	return mix64(hashString(a.Ident()) ^ 0xc2b2ae3d27d4eb4f)
+	return mix64(a.Hash() ^ 0xc2b2ae3d27d4eb4f)
 }
 
 func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {
-	return fwdOut{t, hashString(t.String()), fs.intern(fs.lb.concreteFact(&rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}}))}
+	sent := &rules.Fact{Name: fwdSent, Persistent: true, Args: []*rules.Term{t}}
+	return fwdOut{t, t.Hash(), fs.abstractHashed(sent, sent.Hash())}
 }
 
 // fwdSent names, in the search's abstraction, a message a rule sent or a
@@ -2004,7 +2026,8 @@ func actionRestriction(f rules.Formula, negated bool) (fwdEq, bool) {
 }
 
 func (fs *fwdSearch) newFact(f *rules.Fact, src rules.Source) *fwdFact {
-	return &fwdFact{f: f, src: src, hash: hashString(f.Ident()), abs: fs.abstract(f)}
+	h := f.Hash()
+	return &fwdFact{f: f, src: src, hash: h, abs: fs.abstractHashed(f, h)}
 }
 
 // resolveFacts returns facts with the placeholders u identifies

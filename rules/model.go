@@ -47,6 +47,20 @@ func (f *Fact) String() string { return f.format(false) }
 // the key of a fact in a multiset of ground facts.
 func (f *Fact) Ident() string { return f.Render(",", (*Term).String) }
 
+// Hash returns a hash of f's name, persistence and arguments (not its
+// annotations): facts with the same Ident hash alike.
+func (f *Fact) Hash() uint64 {
+	h := hashStr(0x51ed270b27ba2d1f, f.Name)
+	if f.Persistent {
+		h = hashMix(h ^ 1)
+	}
+	h = hashMix(h ^ uint64(len(f.Args)))
+	for _, a := range f.Args {
+		h = hashMix(h*0x100000001b3 ^ a.Hash())
+	}
+	return h
+}
+
 // TraceString prints a ground fact of a trace (see Term.TraceString).
 func (f *Fact) TraceString() string { return f.format(true) }
 

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -151,6 +152,46 @@ func (t *Term) Equal(u *Term) bool {
 	default:
 		return t.Name == u.Name
 	}
+}
+
+// Hash returns a hash of t's structure: terms that are Equal hash alike.
+// It allocates nothing (Term.String does), for the hash tables of a
+// search that meets many terms.
+func (t *Term) Hash() uint64 {
+	h := hashMix(uint64(t.Kind) + 1)
+	switch t.Kind {
+	case TVar:
+		h = hashMix(hashStr(h, t.Var.Name) ^ uint64(t.Var.Idx)<<8 ^ uint64(t.Var.Sort))
+	case TApp:
+		h = hashStr(h, t.Name)
+		h = hashMix(h ^ uint64(len(t.Args)))
+		for _, a := range t.Args {
+			h = hashMix(h*0x100000001b3 ^ a.Hash())
+		}
+	default:
+		h = hashMix(hashStr(h, t.Name))
+	}
+	return h
+}
+
+// hashStr folds s into h (FNV-1a).
+func hashStr(h uint64, s string) uint64 {
+	h ^= 0xcbf29ce484222325
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 0x100000001b3
+	}
+	return h
+}
+
+// hashMix is SplitMix64's finaliser.
+func hashMix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 // Compare orders terms totally (variables < constants < applications,
@@ -378,17 +419,27 @@ const (
 func writeTerm(b *strings.Builder, t *Term, prec int, names bool) {
 	switch t.Kind {
 	case TVar:
-		b.WriteString(t.Var.String())
+		b.WriteString(t.Var.Sort.Prefix())
+		b.WriteString(t.Var.Name)
+		if t.Var.Idx != 0 {
+			b.WriteByte('.')
+			b.WriteString(strconv.Itoa(t.Var.Idx))
+		}
 		return
 	case TPub:
-		b.WriteString("'" + t.Name + "'")
+		b.WriteByte('\'')
+		b.WriteString(t.Name)
+		b.WriteByte('\'')
 		return
 	case TFresh:
+		b.WriteByte('~')
 		if names {
-			b.WriteString("~" + t.Name)
+			b.WriteString(t.Name)
 			return
 		}
-		b.WriteString("~'" + t.Name + "'")
+		b.WriteByte('\'')
+		b.WriteString(t.Name)
+		b.WriteByte('\'')
 		return
 	}
 	infix := func(op string, p int, leftAssoc bool) {

@@ -49,6 +49,33 @@ func TestTermEqual(t *testing.T) {
 		if got := tc.a.Compare(tc.b) == 0; got != tc.want {
 			t.Errorf("%v.Compare(%v) == 0 is %v, but Equal is %v", tc.a, tc.b, got, tc.want)
 		}
+		// equal terms hash alike; these unequal ones happen not to
+		if got := tc.a.Hash() == tc.b.Hash(); got != tc.want {
+			t.Errorf("%v.Hash() == %v.Hash() is %v, but Equal is %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// Facts with the same Ident hash alike; annotations do not count.
+func TestFactHash(t *testing.T) {
+	f := &Fact{Name: "F", Args: []*Term{tx, NewPub("c")}}
+	same := &Fact{Name: "F", Args: []*Term{NewVar("x", 0, SortMsg), NewPub("c")}, Annotations: []string{"no_precomp"}}
+	if f.Hash() != same.Hash() {
+		t.Errorf("%v and %v hash apart", f, same)
+	}
+	for _, g := range []*Fact{
+		{Name: "F", Persistent: true, Args: f.Args},
+		{Name: "G", Args: f.Args},
+		{Name: "F", Args: []*Term{NewPub("c"), tx}},
+		{Name: "F", Args: []*Term{tx}},
+		{Name: "F", Args: []*Term{Tuple(tx, NewPub("c"))}},
+	} {
+		if f.Ident() == g.Ident() {
+			t.Fatalf("test facts %v and %v are the same", f, g)
+		}
+		if f.Hash() == g.Hash() {
+			t.Errorf("%v and %v hash alike", f, g)
+		}
 	}
 }
 
