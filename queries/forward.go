@@ -970,10 +970,10 @@ func (fs *fwdSearch) twoRoles(n *fwdNode) bool {
 func (fs *fwdSearch) key(n *fwdNode) uint64 {
 	var k uint64
 	for _, f := range n.facts {
-		k += mix64(f.hash)
+		k += rules.Mix64(f.hash)
 	}
 	for _, o := range n.outs {
-		k += mix64(o.hash ^ 0x9e3779b97f4a7c15)
+		k += rules.Mix64(o.hash ^ 0x9e3779b97f4a7c15)
 	}
 	for _, a := range n.acts {
 		k += a
@@ -1258,7 +1258,7 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 				for _, b2 := range fs.received(n, p.Args[0], b) {
 					b2.srcs = append([]rules.Source(nil), b2.srcs...)
 					b2.srcs[pi] = rules.Source{Step: -1}
-					b2.sig = b.sig + mix64(resolve(b2.s.Apply(p.Args[0]), b2.u).Hash())
+					b2.sig = b.sig + rules.Mix64(resolve(b2.s.Apply(p.Args[0]), b2.u).Hash())
 					next = append(next, b2)
 				}
 			default:
@@ -1273,7 +1273,7 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 						b2.used = append(append([]int(nil), b.used...), fi)
 						b2.srcs = append([]rules.Source(nil), b.srcs...)
 						b2.srcs[pi] = f.src
-						b2.sig = b.sig + mix64(f.hash)
+						b2.sig = b.sig + rules.Mix64(f.hash)
 						next = append(next, b2)
 					}
 				}
@@ -1516,7 +1516,7 @@ func (fs *fwdSearch) knownBy(n *fwdNode) map[string][]*rules.Term {
 func (fs *fwdSearch) knowledgeOf(outs []fwdOut) *replay.Knowledge {
 	h := uint64(len(outs))
 	for _, o := range outs {
-		h = mix64(h ^ o.hash)
+		h = rules.Mix64(h ^ o.hash)
 	}
 	if e, ok := fs.knowMemo[h]; ok && len(e.outs) == len(outs) {
 		same := true
@@ -1625,15 +1625,6 @@ func generators(rs []*rules.Rule, live []bool) [][]int {
 
 // mix64 spreads a hash (splitmix64's finaliser), so that sums of hashes
 // make a multiset's hash.
-func mix64(x uint64) uint64 {
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
-}
-
 func usedIn(used []int, i int) bool {
 	for _, j := range used {
 		if i == j {
@@ -1650,14 +1641,14 @@ func (fs *fwdSearch) child(n *fwdNode, ri int, r *rules.Rule, b binding) *fwdNod
 	// instances with the same signature the trace has: the names it makes
 	// are named after it, so that two orders of independent steps reach
 	// states with the same names (one state for the search)
-	sig := mix64(uint64(ri)+1) + b.sig
+	sig := rules.Mix64(uint64(ri)+1) + b.sig
 	occ := uint64(0)
 	for m := n; m.step != nil; m = m.parent {
 		if m.step.sig == sig {
 			occ++
 		}
 	}
-	name := mix64(sig ^ mix64(occ))
+	name := rules.Mix64(sig ^ rules.Mix64(occ))
 	s := b.s.Copy()
 	for _, v := range fs.vars[ri] {
 		if _, ok := s[v]; ok {
@@ -1809,7 +1800,7 @@ type fwdOut struct {
 // action of the same name and arguments (a claim rule, [F(x)] --[F(x)]->
 // []) must not reach the key of the state before it.
 func actionHash(a *rules.Fact) uint64 {
-	return mix64(a.Hash() ^ 0xc2b2ae3d27d4eb4f)
+	return rules.Mix64(a.Hash() ^ 0xc2b2ae3d27d4eb4f)
 }
 
 func (fs *fwdSearch) newOut(t *rules.Term) fwdOut {

@@ -52,11 +52,11 @@ func (f *Fact) Ident() string { return f.Render(",", (*Term).String) }
 func (f *Fact) Hash() uint64 {
 	h := hashStr(0x51ed270b27ba2d1f, f.Name)
 	if f.Persistent {
-		h = hashMix(h ^ 1)
+		h = Mix64(h ^ 1)
 	}
-	h = hashMix(h ^ uint64(len(f.Args)))
+	h = Mix64(h ^ uint64(len(f.Args)))
 	for _, a := range f.Args {
-		h = hashMix(h*0x100000001b3 ^ a.Hash())
+		h = Mix64(h*0x100000001b3 ^ a.Hash())
 	}
 	return h
 }

@@ -158,18 +158,18 @@ func (t *Term) Equal(u *Term) bool {
 // It allocates nothing (Term.String does), for the hash tables of a
 // search that meets many terms.
 func (t *Term) Hash() uint64 {
-	h := hashMix(uint64(t.Kind) + 1)
+	h := Mix64(uint64(t.Kind) + 1)
 	switch t.Kind {
 	case TVar:
-		h = hashMix(hashStr(h, t.Var.Name) ^ uint64(t.Var.Idx)<<8 ^ uint64(t.Var.Sort))
+		h = Mix64(hashStr(h, t.Var.Name) ^ uint64(t.Var.Idx)<<8 ^ uint64(t.Var.Sort))
 	case TApp:
 		h = hashStr(h, t.Name)
-		h = hashMix(h ^ uint64(len(t.Args)))
+		h = Mix64(h ^ uint64(len(t.Args)))
 		for _, a := range t.Args {
-			h = hashMix(h*0x100000001b3 ^ a.Hash())
+			h = Mix64(h*0x100000001b3 ^ a.Hash())
 		}
 	default:
-		h = hashMix(hashStr(h, t.Name))
+		h = Mix64(hashStr(h, t.Name))
 	}
 	return h
 }
@@ -184,8 +184,9 @@ func hashStr(h uint64, s string) uint64 {
 	return h
 }
 
-// hashMix is SplitMix64's finaliser.
-func hashMix(x uint64) uint64 {
+// Mix64 is SplitMix64's finaliser: it spreads x's bits over the result
+// (for hashes that are summed or combined).
+func Mix64(x uint64) uint64 {
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
