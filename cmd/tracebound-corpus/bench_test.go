@@ -27,3 +27,23 @@ func TestBenchTable(t *testing.T) {
 	assert.True(t, missed > 0 && missed < slow && slow < fast, "slowest first:\n%s", out)
 	assert.Contains(t, out, "| m.spthy | missed | 60.00 s | unknown | 1.00 s | 0.00× |")
 }
+
+// A short lemma runs -repeat times and its median run is kept; a long one
+// runs once.
+func TestRunMedian(t *testing.T) {
+	walls := []float64{0.3, 0.1, 0.2, 5}
+	calls := 0
+	run := func() *result {
+		r := &result{wall: time.Duration(walls[calls] * float64(time.Second))}
+		calls++
+		return r
+	}
+	got := runMedian(3, 2*time.Second, run)
+	assert.Equal(t, 3, calls)
+	assert.Equal(t, 200*time.Millisecond, got.wall, "the median of 0.3, 0.1 and 0.2 s")
+
+	walls, calls = []float64{5, 0.1, 0.1}, 0
+	got = runMedian(3, 2*time.Second, run)
+	assert.Equal(t, 1, calls, "a first run over the limit is not repeated")
+	assert.Equal(t, 5*time.Second, got.wall)
+}

@@ -64,6 +64,8 @@ func main() {
 	extra := flag.String("args", "", "extra arguments for tracebound check, space-separated")
 	par := flag.Int("p", 1, "lemmas run at once (each tracebound process is given -j 1 by the caller's -args if wanted)")
 	questions := flag.String("questions", "", "instead of the corpus's rows: run each question of this file (a label, a tab, tracebound's arguments as shell words) as one process and write a Markdown table (verdict, steps, encode, solve, wall, peak memory) to -md, e.g. testdata/tls13-questions.txt")
+	repeat := flag.Int("repeat", 1, "runs of each lemma whose first run took under -repeat-under; the run of median wall time is the lemma's row (short runs are the noisiest: a process start varies by milliseconds)")
+	repeatUnder := flag.Duration("repeat-under", 2*time.Second, "see -repeat")
 	bench := flag.String("bench", "", "Markdown speed table of the rows with a trace (tracebound's time, Tamarin's, their ratio; a missed trace counts as ratio 0), e.g. docs/performance-corpus.md")
 	flag.Parse()
 
@@ -102,12 +104,17 @@ func main() {
 	for i := range done {
 		done[i] = make(chan struct{})
 	}
+	// one untimed start first: the first lemma should not pay for loading
+	// the binary and its libraries from disk
+	_, _, _ = runProcess(*bin, []string{"--version"}, *timeout, &bytes.Buffer{}, &bytes.Buffer{})
 	jobs := make(chan int)
 	for w := 0; w < max(*par, 1); w++ {
 		go func() {
 			for i := range jobs {
 				r := rows[i]
-				results[i] = runOne(*bin, filepath.Join(*corpus, r.model), r, *depth, *timeout, strings.Fields(*extra))
+				results[i] = runMedian(*repeat, *repeatUnder, func() *result {
+					return runOne(*bin, filepath.Join(*corpus, r.model), r, *depth, *timeout, strings.Fields(*extra))
+				})
 				close(done[i])
 			}
 		}()
@@ -250,6 +257,17 @@ type report struct {
 			Steps []json.RawMessage `json:"steps"`
 		} `json:"trace"`
 	} `json:"verdicts"`
+}
+
+// runMedian runs a lemma (run) n times, or once when its first run takes
+// at least under, and returns the run of median wall time.
+func runMedian(n int, under time.Duration, run func() *result) *result {
+	runs := []*result{run()}
+	for len(runs) < n && runs[0].wall < under {
+		runs = append(runs, run())
+	}
+	sort.Slice(runs, func(i, j int) bool { return runs[i].wall < runs[j].wall })
+	return runs[len(runs)/2]
 }
 
 func runOne(bin, model string, r row, depth int, timeout time.Duration, extra []string) *result {
