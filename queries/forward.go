@@ -3,6 +3,7 @@ package queries
 import (
 	"container/heap"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -156,8 +157,22 @@ type fwdSearch struct {
 		sum, got                 []int
 		marked                   []bool
 		q                        fwdHeap
+		ids                      []int  // heuristicKey's
+		key                      []byte // heuristicKey's
 	}
+	// hcache: heuristicFrom's answers by heuristicKey (a state's answer
+	// depends only on that); at most fwdHCache of them
+	hcache map[string]fwdH
 }
+
+// fwdH is one of heuristicFrom's answers.
+type fwdH struct {
+	h       int
+	helpful []bool
+}
+
+// fwdHCache bounds the heuristic's cache: past it the cache starts again.
+const fwdHCache = 1 << 16
 
 type fwdRestr struct {
 	f     rules.Formula
@@ -637,6 +652,65 @@ func (fs *fwdSearch) heuristicFrom(n *fwdNode, skipRecorded bool) (int, []bool) 
 	if len(fs.goalArs) == 0 {
 		return 0, nil
 	}
+	// states with the same abstract facts and messages, and the same
+	// goal actions recorded, have the same answer: about half of those
+	// the search measures (Nssk_amended executability, NSLPK3, TESLA)
+	key := fs.heuristicKey(n, skipRecorded)
+	if a, ok := fs.hcache[string(key)]; ok {
+		return a.h, a.helpful
+	}
+	h, helpful := fs.heuristicOf(n, skipRecorded)
+	if fs.hcache == nil || len(fs.hcache) >= fwdHCache {
+		fs.hcache = map[string]fwdH{}
+	}
+	fs.hcache[string(key)] = fwdH{h, helpful}
+	return h, helpful
+}
+
+// heuristicKey is what heuristicOf's answer for n depends on: the
+// abstract facts of n's facts and messages (a set), the goal actions n's
+// trace records when skipRecorded, and the rule left out and the
+// exactness of the feeds (landmarks). The key is the search's scratch
+// space, valid until the next call.
+func (fs *fwdSearch) heuristicKey(n *fwdNode, skipRecorded bool) []byte {
+	sc := &fs.scratch
+	ids := sc.ids[:0]
+	for _, f := range n.facts {
+		ids = append(ids, f.abs)
+	}
+	for _, o := range n.outs {
+		ids = append(ids, o.abs)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	sc.ids = ids
+	key := binary.AppendVarint(sc.key[:0], int64(fs.disabled))
+	flags := byte(0)
+	if fs.exact {
+		flags |= 1
+	}
+	if skipRecorded {
+		flags |= 2
+	}
+	key = append(key, flags)
+	if skipRecorded {
+		for gi := range fs.goalArs {
+			rec := byte(0)
+			if gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
+				rec = 1
+			}
+			key = append(key, rec)
+		}
+	}
+	for _, id := range ids {
+		key = binary.AppendUvarint(key, uint64(id))
+	}
+	sc.key = key
+	return key
+}
+
+// heuristicOf computes heuristicFrom's answer.
+func (fs *fwdSearch) heuristicOf(n *fwdNode, skipRecorded bool) (int, []bool) {
 	// per abstract fact: its cost and the abstract rule that gave it
 	sc := &fs.scratch
 	if len(sc.premOff) != len(fs.ars)+1 {
