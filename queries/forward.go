@@ -205,6 +205,10 @@ type fwdNode struct {
 	// knownBy its messages by function symbol
 	know    *replay.Knowledge
 	knownBy map[string][]*rules.Term
+	// rec: which goal atoms the trail records (bit gi), once recKnown
+	// (recordedMask)
+	rec      uint64
+	recKnown bool
 }
 
 type fwdFact struct {
@@ -518,7 +522,11 @@ func newForwardRule(th *rules.Theory, rs []*rules.Rule, live []bool, ri int) (*f
 // recorded reports whether n's trace has an action that may be an
 // instance of want.
 func (fs *fwdSearch) recorded(n *fwdNode, want *rules.Fact) bool {
-	for _, st := range n.trail {
+	return fs.stepsRecord(n.trail, want)
+}
+
+func (fs *fwdSearch) stepsRecord(steps []*replay.Step, want *rules.Fact) bool {
+	for _, st := range steps {
 		for _, a := range st.Actions {
 			if a.Name == want.Name && fs.mayRecord(a, want) {
 				return true
@@ -526,6 +534,37 @@ func (fs *fwdSearch) recorded(n *fwdNode, want *rules.Fact) bool {
 		}
 	}
 	return false
+}
+
+// recordedGoal is recorded for the goal atom gi.
+func (fs *fwdSearch) recordedGoal(n *fwdNode, gi int) bool {
+	if len(fs.goalAtoms) > 64 {
+		return fs.recorded(n, fs.goalAtoms[gi])
+	}
+	return fs.recordedMask(n)&(1<<gi) != 0
+}
+
+// recordedMask returns which goal atoms n's trail records (at most 64):
+// its parent's and its last step's, where the trail extends the parent's
+// (a step that identified placeholders rewrote the trail), so that the
+// heuristic does not look through the whole trail for every state.
+func (fs *fwdSearch) recordedMask(n *fwdNode) uint64 {
+	if n.recKnown {
+		return n.rec
+	}
+	var m uint64
+	steps := n.trail
+	if n.parent != nil && !n.step.unified {
+		m = fs.recordedMask(n.parent)
+		steps = n.trail[len(n.trail)-1:]
+	}
+	for gi, want := range fs.goalAtoms {
+		if m&(1<<gi) == 0 && fs.stepsRecord(steps, want) {
+			m |= 1 << gi
+		}
+	}
+	n.rec, n.recKnown = m, true
+	return m
 }
 
 // mayRecord reports whether a rule's action a can be an instance of the
@@ -696,7 +735,7 @@ func (fs *fwdSearch) heuristicKey(n *fwdNode, skipRecorded bool) []byte {
 	if skipRecorded {
 		for gi := range fs.goalArs {
 			rec := byte(0)
-			if gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
+			if gi < len(fs.goalAtoms) && fs.recordedGoal(n, gi) {
 				rec = 1
 			}
 			key = append(key, rec)
@@ -805,7 +844,7 @@ func (fs *fwdSearch) heuristicOf(n *fwdNode, skipRecorded bool) (int, []bool) {
 		}
 	}
 	for gi, ars := range fs.goalArs {
-		if skipRecorded && gi < len(fs.goalAtoms) && fs.recorded(n, fs.goalAtoms[gi]) {
+		if skipRecorded && gi < len(fs.goalAtoms) && fs.recordedGoal(n, gi) {
 			continue // the trace has it already
 		}
 		best, bestR := fwdInf, -1
