@@ -2481,8 +2481,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	}
 	t0 := time.Now()
 	var fs *fwdSearch
-	if budget == fwdFirstLook && aside != nil && aside.fs != nil {
+	if aside != nil && aside.fs != nil {
 		fs, aside.fs = aside.fs, nil
+		fs.accept, fs.stopAt, fs.apart = nil, 0, nil
 	} else if fs, err = newForward(c.th, rs, live, goal.Formula); err != nil {
 		return false, nil
 	}
@@ -2540,6 +2541,9 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	}
 	if tr == nil {
 		v.Stats = append(v.Stats, st)
+		if aside != nil {
+			aside.fs = fs // for the whole search, after the first look
+		}
 		return false, nil
 	}
 	t1 := time.Now()
@@ -2562,8 +2566,12 @@ type fwdAside struct {
 	tr     *rules.Trace
 	rep    *replay.Result
 	states int
-	// fs is the search countingDecides built and did not decide with:
-	// the first look runs it instead of building the same one again
+	// fs is the search countingDecides built and did not decide with,
+	// or the one the first look ran and found nothing with: the next
+	// run takes it instead of building the same one again, with what it
+	// remembers (abstractions, heuristic answers, the adversary's
+	// knowledge of message sequences), which are the same answers a new
+	// search computes
 	fs *fwdSearch
 }
 
