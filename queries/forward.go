@@ -1736,8 +1736,6 @@ func generators(rs []*rules.Rule, live []bool) [][]int {
 	return out
 }
 
-// mix64 spreads a hash (splitmix64's finaliser), so that sums of hashes
-// make a multiset's hash.
 func usedIn(used []int, i int) bool {
 	for _, j := range used {
 		if i == j {
@@ -2541,8 +2539,8 @@ func (c *Checker) forward(ctx context.Context, v *Verdict, goal encode.Goal, bud
 	}
 	if tr == nil {
 		v.Stats = append(v.Stats, st)
-		if aside != nil {
-			aside.fs = fs // for the whole search, after the first look
+		if budget == fwdFirstLook && aside != nil {
+			aside.fs = fs // for the whole search (which may run on another goroutine)
 		}
 		return false, nil
 	}

@@ -14,8 +14,8 @@ import (
 // the live heap is of middle size. Below that the default stays: a
 // process whose live heap is a megabyte or two pays for a larger heap in
 // page faults (the first touch of each page), not in collections:
-// NSLPK3 session_key_setup_possible took 92 ms with five-fold growth from
-// the start and 70 ms with the default (4 500 and 2 000 page faults).
+// NSLPK3 session_key_setup_possible took 87 ms with five-fold growth from
+// the start and 66 ms with the default (4 550 and 2 050 page faults).
 // Above gcTunedUpTo the default comes back, so that the large problems
 // (TLS 1.3) keep their memory. A GOGC set by the user wins.
 const (
