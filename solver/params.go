@@ -29,12 +29,14 @@ func setGlobalParam(name, value string) {
 // with Z3's defaults; Lowe's attack 0.78 s against 0.96 s; median of 3).
 var defaultParams = []string{"smt.arith.solver=2", "smt.phase_selection=0"}
 
-// setGlobalParams sets defaultParams and TRACEBOUND_Z3's pairs, once,
-// before the first context: the first Z3_global_param_set builds Z3's
+// setGlobalParams prepares the C heap (AdviseHugePages) and sets
+// defaultParams and TRACEBOUND_Z3's pairs, once, before the first
+// context: the first Z3_global_param_set builds Z3's
 // table of every module's parameters (1.2-2 ms, measured with
 // GODEBUG=inittrace=1), a cost that a lemma the forward search decides,
 // without a solver, need not pay.
 var setGlobalParams = sync.OnceFunc(func() {
+	AdviseHugePages()
 	// TRACEBOUND_Z3 holds more name=value pairs separated by spaces (they
 	// override the defaults), for experiments with Z3's parameters.
 	for _, kv := range append(defaultParams, strings.Fields(os.Getenv("TRACEBOUND_Z3"))...) {

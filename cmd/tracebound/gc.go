@@ -17,7 +17,9 @@ import (
 // NSLPK3 session_key_setup_possible took 87 ms with five-fold growth from
 // the start and 66 ms with the default (4 550 and 2 050 page faults).
 // Above gcTunedUpTo the default comes back, so that the large problems
-// (TLS 1.3) keep their memory. A GOGC set by the user wins.
+// (TLS 1.3) keep their memory. A GOGC set by the user wins. When the
+// heap first enters the band, it is given huge pages (hugeheap.go): from
+// there on it grows by megabytes at a time.
 const (
 	gcTunedPercent = 400
 	gcTunedFrom    = 4 << 20
@@ -53,6 +55,9 @@ func armGCTuner(from, upTo uint64) {
 		p := gcPercentFor(live, from, upTo)
 		if p != gcPercent() {
 			debug.SetGCPercent(p)
+		}
+		if p == gcTunedPercent {
+			adviseHugeHeapOnce()
 		}
 		if live > upTo {
 			return
