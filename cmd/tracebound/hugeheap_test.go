@@ -47,7 +47,16 @@ func hugePageAdvised(t *testing.T, start, length uintptr) bool {
 	return covered == length
 }
 
+// needTHP skips a test on a kernel without transparent huge pages, where
+// madvise(MADV_HUGEPAGE) is refused and the advice is rightly skipped.
+func needTHP(t *testing.T) {
+	if _, err := os.Stat("/sys/kernel/mm/transparent_hugepage/enabled"); err != nil {
+		t.Skipf("kernel without transparent huge pages: %v", err)
+	}
+}
+
 func TestAdviseHugeHeap(t *testing.T) {
+	needTHP(t)
 	t.Setenv("TRACEBOUND_HUGEPAGES", "")
 	start, length := adviseHugeHeap(hugeHeapBytes)
 	require.NotZero(t, length, "madvise(MADV_HUGEPAGE) refused")
@@ -64,6 +73,7 @@ func TestAdviseHugeHeap(t *testing.T) {
 // allocates from (it lives in package solver, which cannot hold a test
 // that reads smaps without repeating this one's parser).
 func TestAdviseHugePagesCHeap(t *testing.T) {
+	needTHP(t)
 	t.Setenv("TRACEBOUND_HUGEPAGES", "")
 	start, length := solver.AdviseHugePages()
 	require.NotZero(t, length, "the C heap was not grown or not advised")
