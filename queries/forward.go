@@ -1325,11 +1325,15 @@ type binding struct {
 	sig  uint64 // the facts and messages matched, as a multiset
 }
 
-// successors returns the states one instance of rule r leads to from n.
-func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
+// successors returns the states one instance of rule r leads to from n;
+// with from >= 0, only those where a state premise reads or consumes a
+// fact of step from (only state premises have such sources: In and Fr
+// premises have none), pruned before the In premises are matched.
+func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule, from int) []*fwdNode {
 	bs := []binding{{s: rules.Subst{}, u: map[string]*rules.Term{}, srcs: make([]rules.Source, len(r.Premises))}}
 	// state premises first, In premises after them, Fr last
 	order := make([]int, 0, len(r.Premises))
+	nState := 0
 	for pass := 0; pass < 3; pass++ {
 		for pi, p := range r.Premises {
 			kind := 0
@@ -1343,10 +1347,22 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 				order = append(order, pi)
 			}
 		}
+		if pass == 0 {
+			nState = len(order)
+		}
 	}
-	for _, pi := range order {
+	if from >= 0 && nState == 0 {
+		return nil
+	}
+	for oi, pi := range order {
 		if fs.stopped() {
 			return nil
+		}
+		if from >= 0 && oi == nState {
+			bs = slices.DeleteFunc(bs, func(b binding) bool { return !fromStep(b.srcs, order[:nState], from) })
+			if len(bs) == 0 {
+				return nil
+			}
 		}
 		p := r.Premises[pi]
 		var next []binding
@@ -1396,6 +1412,9 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
 		if len(bs) == 0 {
 			return nil
 		}
+	}
+	if from >= 0 && nState == len(order) {
+		bs = slices.DeleteFunc(bs, func(b binding) bool { return !fromStep(b.srcs, order, from) })
 	}
 	var out []*fwdNode
 	for _, b := range bs {
@@ -1673,7 +1692,7 @@ type knowEntry struct {
 // where a restriction may say otherwise), and the search would find
 // them only by chance.
 func (fs *fwdSearch) withGenerators(n *fwdNode, ri int, r *rules.Rule) []*fwdNode {
-	out := fs.successors(n, ri, r)
+	out := fs.successors(n, ri, r, -1)
 	for _, gi := range fs.genFor[ri] {
 		m := fs.child(n, gi, fs.rs[gi], binding{s: rules.Subst{}, u: map[string]*rules.Term{}, srcs: fs.frSources(gi)})
 		if m == nil {
@@ -1682,14 +1701,9 @@ func (fs *fwdSearch) withGenerators(n *fwdNode, ri int, r *rules.Rule) []*fwdNod
 		if ok, err := fs.admissible(m); err != nil || !ok {
 			continue
 		}
-		for _, c := range fs.successors(m, ri, r) {
-			for _, src := range c.step.sources {
-				if src.Step == n.depth {
-					out = append(out, c)
-					break
-				}
-			}
-		}
+		// only the instances that use what the generator made: the
+		// others are among out already
+		out = append(out, fs.successors(m, ri, r, n.depth)...)
 	}
 	return out
 }
@@ -1734,6 +1748,18 @@ func generators(rs []*rules.Rule, live []bool) [][]int {
 		}
 	}
 	return out
+}
+
+// fromStep reports whether the source of one of the premises ps is a
+// conclusion of step (the sources of premises not matched yet are zero,
+// which is why only matched ones are looked at).
+func fromStep(srcs []rules.Source, ps []int, step int) bool {
+	for _, pi := range ps {
+		if srcs[pi].Step == step {
+			return true
+		}
+	}
+	return false
 }
 
 func usedIn(used []int, i int) bool {

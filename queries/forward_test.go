@@ -253,7 +253,7 @@ end`)
 	walk := func(order ...int) *fwdNode {
 		n := root
 		for _, ri := range order {
-			cs := fs.successors(n, ri, rs[ri])
+			cs := fs.successors(n, ri, rs[ri], -1)
 			require.Len(t, cs, 1)
 			n = cs[0]
 		}
