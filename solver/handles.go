@@ -97,8 +97,14 @@ func Z3Version() string { return C.GoString(C.Z3_get_full_version()) }
 // aborts: measured on the pigeonhole problem of TestInterruptMidSolve),
 // and memory_high_watermark is not checked by the SMT search tracebound
 // runs. The memory limit is enforced by interrupting checks from Go
-// (queries.Options.MemoryLimit), sampling this counter.
-func Z3Memory() uint64 { return uint64(C.Z3_get_estimated_alloc_size()) }
+// (queries.Options.MemoryLimit), sampling this counter; 0 while Z3 is
+// not loaded (z3lazy.c), which asking would load.
+func Z3Memory() uint64 {
+	if !z3Loaded() {
+		return 0
+	}
+	return uint64(C.Z3_get_estimated_alloc_size())
+}
 
 // EvalSMTLIB runs an SMT-LIB 2 script in a new Z3 context of its own
 // (Z3_eval_smtlib2_string) and returns what Z3 printed, e.g. "unsat\n".

@@ -84,11 +84,15 @@ func newRootCmd() *cobra.Command {
 .spthy language and answers bounded questions about them: is there a trace
 of at most k steps that violates a lemma, witnesses an exists-trace lemma,
 or reaches a fact?`,
-		Version:       versionString(),
+		// the text is versionString's, asked for only when printed: it
+		// names Z3's version, and Z3 is loaded when first called
+		// (solver/z3lazy.c)
+		Version:       "tracebound",
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetVersionTemplate("{{.Version}}\n")
+	cobra.AddTemplateFunc("versionString", versionString)
+	root.SetVersionTemplate("{{versionString}}\n")
 	addProfileFlags(root)
 	root.SetFlagErrorFunc(flagError)
 	root.AddCommand(newParseCmd(), newCheckCmd(), newReachCmd(), newQueryCmd(), newRulesCmd(), newMergeCmd(), newVersionCmd())
