@@ -9,15 +9,18 @@ import (
 )
 
 // adviseHugeHeapOnce advises huge pages on the Go heap the first time the
-// live heap reaches gc.go's band: a process that stays smaller (most
-// lemmas the forward search decides) would pay more for the advice, the
-// collection it needs and 2 MiB pages it barely uses (+6 ms on a 20 ms
-// lemma, measured with perf stat -r 10) than it saves.
+// live heap reaches gc.go's band (its finalizer calls this; the
+// collection adviseHugeHeap runs blocks only the finalizer goroutine): a
+// process that stays smaller (most lemmas the forward search decides)
+// would pay more for the advice, the collection it needs and 2 MiB pages
+// it barely uses than it saves (advised at the start, issue446-2's 20 ms
+// took 6 ms more, perf stat -r 20).
 var adviseHugeHeapOnce = sync.OnceFunc(func() { adviseHugeHeap(hugeHeapBytes) })
 
-// hugeHeapBytes is how much Go heap is mapped and advised at start: more
-// than the forward search's peak on the corpus's medium lemmas
-// (Nssk_amended executability: about 48 MB).
+// hugeHeapBytes is how much Go heap is mapped and advised: more than the
+// forward search's peak on the corpus's medium lemmas (Nssk_amended
+// executability: about 48 MB); a heap that grows beyond it is faulted
+// 4 KiB at a time again.
 const hugeHeapBytes = 64 << 20
 
 const hugePage = 2 << 20
