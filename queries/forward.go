@@ -1354,13 +1354,17 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule, from int) []*
 	if from >= 0 && nState == 0 {
 		return nil
 	}
+	// keepFrom keeps the bindings (state premises matched) that use a
+	// fact of step from
+	keepFrom := func(bs []binding) []binding {
+		return slices.DeleteFunc(bs, func(b binding) bool { return !fromStep(b.srcs, order[:nState], from) })
+	}
 	for oi, pi := range order {
 		if fs.stopped() {
 			return nil
 		}
 		if from >= 0 && oi == nState {
-			bs = slices.DeleteFunc(bs, func(b binding) bool { return !fromStep(b.srcs, order[:nState], from) })
-			if len(bs) == 0 {
+			if bs = keepFrom(bs); len(bs) == 0 {
 				return nil
 			}
 		}
@@ -1414,7 +1418,7 @@ func (fs *fwdSearch) successors(n *fwdNode, ri int, r *rules.Rule, from int) []*
 		}
 	}
 	if from >= 0 && nState == len(order) {
-		bs = slices.DeleteFunc(bs, func(b binding) bool { return !fromStep(b.srcs, order, from) })
+		bs = keepFrom(bs)
 	}
 	var out []*fwdNode
 	for _, b := range bs {

@@ -18,8 +18,8 @@ import (
 // the start and 66 ms with the default (4 550 and 2 050 page faults).
 // Above gcTunedUpTo the default comes back, so that the large problems
 // (TLS 1.3) keep their memory. A GOGC set by the user wins. When the
-// heap first enters the band, it is given huge pages (hugeheap.go): from
-// there on it grows by megabytes at a time.
+// heap first enters the band, 64 MiB of it is advised huge pages
+// (hugeheap.go), so that its growth is faulted 2 MiB at a time.
 const (
 	gcTunedPercent = 400
 	gcTunedFrom    = 4 << 20
