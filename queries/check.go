@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -69,6 +70,9 @@ type Options struct {
 	// trace: by default once the deepening meets a problem larger than
 	// ChunkNodes.
 	Forward ForwardMode
+	// NoAbstraction skips the abstraction that proves all-traces lemmas
+	// at every depth (absproof.go) before the deepening.
+	NoAbstraction bool
 }
 
 // ForwardMode says when a check runs the forward search.
@@ -309,6 +313,10 @@ type Verdict struct {
 	Witnesses []*Verdict
 	Blocking  *Blocking
 
+	// EveryDepth is the argument by which the lemma holds at every
+	// depth, for the unbounded adversary (absproof.go), or "".
+	EveryDepth string
+
 	// countedOut is the counting restriction that decided the verdict
 	// (countingDecides): every trace with the goal violates it, so a
 	// search for a witness that keeps it is not made.
@@ -346,6 +354,9 @@ func (v *Verdict) Summary() string {
 		s = fmt.Sprintf("witness found: %d steps%s", len(v.Trace.Steps), shortest)
 	case HoldsUpToBound:
 		s = "holds up to bound: no counterexample with " + v.Bounds
+		if v.EveryDepth != "" {
+			s = "holds up to bound: no counterexample at any depth (" + v.EveryDepth + ")"
+		}
 	case NoWitnessUpToBound:
 		s = "no witness up to bound: none with " + v.Bounds
 	default:
@@ -379,6 +390,9 @@ type Checker struct {
 	opts Options
 	enc  *encode.Encoder
 	err  error
+	// ai is the abstraction's view of the theory, made on first use.
+	ai     *aiModel
+	aiOnce sync.Once
 }
 
 // NewChecker prepares th for checking.
@@ -478,6 +492,10 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 		if done, err := c.forward(ctx, v, goal, fwdFirstLook, &aside); err != nil || done {
 			return v, err
 		}
+	}
+	// an all-traces lemma the abstraction proves holds at every depth
+	if c.everyDepth(ctx, v) {
+		return v, nil
 	}
 	lo, done, err := c.planned(ctx, v, goal, beforePlans)
 	if err != nil || done {

@@ -86,6 +86,9 @@ type VerdictJSON struct {
 	// Budget is the time budget, in seconds, that ended a deepening
 	// without --depth: the verdict holds up to the depth reached.
 	Budget float64 `json:"budget_s,omitempty"`
+	// EveryDepth is the argument by which an all-traces lemma holds at
+	// every depth (the abstraction of docs/design.md).
+	EveryDepth string `json:"every_depth,omitempty"`
 	// MissingActions are actions the lemma refers to that no rule
 	// records; with holds up to bound or no witness, Vacuous is set.
 	MissingActions []string `json:"missing_actions,omitempty"`
@@ -308,7 +311,7 @@ func (v *Verdict) JSON(th *rules.Theory, o Options) *VerdictJSON {
 		Lemma: v.Lemma.Name, Quantifier: v.Lemma.Quantifier.String(), Formula: formulaText(v.Lemma.Formula), Verdict: v.Kind.String(), Summary: v.Summary(),
 		Bounds: BoundsJSON{Steps: steps, KeyedDeconstructions: e.KeyedDeconstructions, AnalysisLayers: e.AnalysisLayers,
 			ConstructionLayers: e.ConstructionLayers, Text: v.Bounds},
-		Depth: v.Depth, Reason: v.Reason, Internal: v.Internal, Budget: v.Budget.Seconds(),
+		Depth: v.Depth, Reason: v.Reason, Internal: v.Internal, Budget: v.Budget.Seconds(), EveryDepth: v.EveryDepth,
 		MissingActions: v.Missing, Vacuous: v.Vacuous(),
 		Timing: &TimingJSON{Total: v.Time.Seconds(), Encode: v.Encode.Seconds(), Solve: v.Solve.Seconds(), Replay: v.Replay.Seconds()},
 	}

@@ -49,6 +49,10 @@ func WriteReportSummary(w io.Writer, rep *queries.Report, from string) {
 			steps = fmt.Sprint(len(v.Trace.Steps))
 		}
 		b := v.Bounds
+		if v.EveryDepth != "" {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\tevery depth (abstraction)\n", v.Lemma, v.Quantifier, word, steps)
+			continue
+		}
 		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t≤%d steps, ≤%d keyed, ≤%d analysis, ≤%d construction\n", v.Lemma, v.Quantifier, word, steps,
 			b.Steps, b.KeyedDeconstructions, b.AnalysisLayers, b.ConstructionLayers)
 	}

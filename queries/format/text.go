@@ -213,6 +213,9 @@ func (r *Run) bounds() (steps, dec, an, con int) {
 
 // shortBounds is the summary's bounds column for verdict v.
 func (r *Run) shortBounds(v *queries.Verdict) string {
+	if v.EveryDepth != "" {
+		return "every depth (abstraction)"
+	}
 	s, d, a, c := r.bounds()
 	if v.StepBound > 0 {
 		s = v.StepBound

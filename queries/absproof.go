@@ -1,0 +1,1820 @@
+package queries
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tracebound/tracebound/rules"
+)
+
+// An abstract interpretation that proves lemmas at every depth, in the
+// style of ProVerif's Horn-clause abstraction (docs/design.md, "Proofs
+// at every depth"). Every trace of the model is covered by one
+// over-approximating fixpoint: facts are never consumed, each fresh value
+// is named by the rule and variable that created it and by the public
+// names its rule instance was about, and a message the adversary chose is
+// "some term it can derive". A lemma holds at every depth when the
+// negation of each of its disjuncts is impossible in that fixpoint:
+//
+//   - secrecy: the terms of its K(t) atoms are not derivable for any
+//     abstract instance of one of its actions;
+//   - agreement: the other action it asks for was recorded when the
+//     fresh value in the first action's arguments was created;
+//   - an action it needs is never recorded.
+//
+// A disjunct's conditions "not (Ex #r. Reveal(A) @ #r)" (guards) are used
+// by a case split: each variable such a guard names is one public
+// constant of the model, a distinguished public name no constant is, or
+// no public name at all, and in the first two cases no rule instance
+// whose action is Reveal(that name) is part of the fixpoint. Every other
+// conjunct of the lemma's negation (time order, equalities, further
+// negations) is dropped, which only makes the attack easier. The
+// theory's restrictions are ignored, which only adds traces.
+//
+// The abstraction takes the free theories only: no AC operator, rules
+// without destructors in premises and conclusions, equations whose right
+// side is a variable of the left or ground.
+
+type akind uint8
+
+const (
+	aPub     akind = iota // a public constant 'c' of the model
+	aStar                 // a public name that is neither a constant nor distinguished
+	aDist                 // distinguished public name n (an agent of the case)
+	aName                 // a fresh value: site and index
+	aFreshC               // a fresh constant ~'c'
+	aApp                  // f(args)
+	aKnown                // some term the adversary can derive
+	aAny                  // any term at all
+	aNP                   // (lemma variables only) any term that is not a public name
+	aKnownNP              // some term the adversary can derive that is not a public name
+)
+
+// aterm is an abstract term, interned: equal abstract terms are the same
+// pointer.
+type aterm struct {
+	kind  akind
+	name  string // pub constant, function symbol, site
+	n     int    // aDist
+	args  []*aterm
+	depth int
+	id    int
+	key   string
+}
+
+func (t *aterm) public() bool { return t.kind == aPub || t.kind == aStar || t.kind == aDist }
+
+// exact reports whether t stands for one concrete term (fresh values
+// apart, which stand for several).
+func (t *aterm) exact() bool {
+	switch t.kind {
+	case aPub, aDist, aFreshC:
+		return true
+	case aApp:
+		for _, a := range t.args {
+			if !a.exact() {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func (t *aterm) String() string {
+	switch t.kind {
+	case aPub:
+		return "'" + t.name + "'"
+	case aStar:
+		return "$other"
+	case aDist:
+		return "$agent" + strconv.Itoa(t.n)
+	case aFreshC:
+		return "~'" + t.name + "'"
+	case aKnown:
+		return "⊤K"
+	case aKnownNP:
+		return "⊤Knp"
+	case aAny:
+		return "⊤"
+	case aNP:
+		return "⊤np"
+	}
+	var b strings.Builder
+	if t.kind == aName {
+		b.WriteString("~" + t.name + "[")
+	} else {
+		b.WriteString(t.name + "(")
+	}
+	for i, a := range t.args {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(a.String())
+	}
+	if t.kind == aName {
+		b.WriteString("]")
+	} else {
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// pat is a compiled pattern: a rule's or a formula's term over numbered
+// variables.
+type pat struct {
+	kind uint8 // pVar, pPub, pFresh, pApp, pOpaque
+	v    int
+	sort rules.Sort
+	name string
+	args []*pat
+}
+
+const (
+	pVar uint8 = iota
+	pPub
+	pFresh
+	pApp
+	pOpaque // a destructor application in an action: any term
+)
+
+// aiRule is a rule prepared for the fixpoint.
+type aiRule struct {
+	r       *rules.Rule
+	nvars   int
+	vars    []rules.Var
+	state   [][]*pat // state premises' arguments
+	stateK  []rules.FactKey
+	ins     []*pat
+	fresh   []int // variables of Fr premises
+	pubFree []int // $-variables bound by no premise
+	split   []int // message variables the actions or state conclusions use
+	msgFree []int // other variables bound by no premise
+	acts    []aiFact
+	concl   []aiFact
+	outs    []*pat
+}
+
+type aiFact struct {
+	name string // name/arity for actions
+	key  rules.FactKey
+	args []*pat
+}
+
+type aiEq struct {
+	lhs []*pat // the left side's arguments
+	rhs *pat
+	nv  int
+}
+
+type tupleSet struct {
+	tuples [][]*aterm
+	rule   []int // for actions: the rule that recorded the tuple
+	seen   map[string]bool
+}
+
+func (s *tupleSet) add(tu []*aterm, rule int) bool {
+	k := envKey(tu, rule)
+	if s.seen[k] {
+		return false
+	}
+	s.seen[k] = true
+	s.tuples = append(s.tuples, tu)
+	s.rule = append(s.rule, rule)
+	return true
+}
+
+// aiModel is the part of the abstraction that depends on the theory only.
+type aiModel struct {
+	th      *rules.Theory
+	rs      []*aiRule
+	eqs     []aiEq
+	private map[string]bool
+	consts  []string
+	dmax    int
+	why     string // why the theory is not supported, or ""
+}
+
+// guardBlock drops the rule instances recording action name with exactly
+// these arguments.
+type guardBlock struct {
+	action string // name/arity
+	args   []*aterm
+}
+
+// aiFix is one fixpoint: the abstraction with nd distinguished names and
+// the blocks of one case.
+type aiFix struct {
+	m       *aiModel
+	terms   map[string]*aterm
+	pubVals []*aterm
+	known   *aterm
+	knownNP *aterm
+	any     *aterm
+	facts   map[rules.FactKey]*tupleSet
+	acts    map[string]*tupleSet
+	// created records, per site, the abstract instances' actions with
+	// the created value: for the agreement argument.
+	created map[string][]createdAt
+	know    []*aterm
+	inKnow  map[*aterm]bool
+	byHead  map[string][]*aterm
+	// bySig and wild index the learnt applications by the outline of
+	// their first argument (termSig); wild are those it leaves open.
+	bySig   map[string][]*aterm
+	wild    map[string][]*aterm
+	topKnow bool
+	kver    int
+	dmemo   map[*aterm]bool
+	dver    int
+	blocks  []guardBlock
+	fired   map[string]bool
+	stop    <-chan struct{}
+	steps   int
+	changed bool
+	size    int
+	limit   int
+	end     time.Time
+	over    bool
+}
+
+type createdAt struct {
+	name *aterm
+	rule int
+	acts [][]*aterm // per action of the rule
+	site int        // variable of the created value
+}
+
+func newAIModel(th *rules.Theory) *aiModel {
+	m := &aiModel{th: th, private: map[string]bool{}, consts: th.PublicConstants()}
+	for _, b := range th.Builtins {
+		switch b {
+		case "diffie-hellman", "bilinear-pairing", "xor", "multiset", "natural-numbers", "reliable-channel":
+			m.why = "builtin " + b
+			return m
+		}
+	}
+	for _, f := range th.Functions {
+		if f.Private {
+			m.private[f.Name] = true
+		}
+	}
+	red := th.ReducibleSymbols()
+	depth := 1
+	for ri, r := range th.Rules {
+		if r.Modulo == "AC" {
+			m.why = "rule " + r.Name + " modulo AC"
+			return m
+		}
+		ar := &aiRule{r: r}
+		idx := map[rules.Var]int{}
+		var bad string
+		var compile func(t *rules.Term, inAction bool) *pat
+		compile = func(t *rules.Term, inAction bool) *pat {
+			depth = max(depth, t.Depth())
+			switch t.Kind {
+			case rules.TVar:
+				i, ok := idx[t.Var]
+				if !ok {
+					if t.Var.Sort == rules.SortNat || t.Var.Sort == rules.SortTemporal {
+						bad = "variable " + t.Var.String()
+					}
+					i = len(ar.vars)
+					idx[t.Var] = i
+					ar.vars = append(ar.vars, t.Var)
+				}
+				return &pat{kind: pVar, v: i, sort: t.Var.Sort}
+			case rules.TPub:
+				return &pat{kind: pPub, name: t.Name}
+			case rules.TFresh:
+				return &pat{kind: pFresh, name: t.Name}
+			}
+			if red[t.Name] || t.Name == rules.FunFst || t.Name == rules.FunSnd || t.Name == rules.FunDiff {
+				if inAction {
+					t.Walk(func(u *rules.Term) bool {
+						if u.Kind == rules.TVar {
+							compile(u, true)
+						}
+						return true
+					})
+					return &pat{kind: pOpaque}
+				}
+				bad = "destructor " + t.Name + " in rule " + r.Name
+			}
+			p := &pat{kind: pApp, name: t.Name}
+			for _, a := range t.Args {
+				p.args = append(p.args, compile(a, inAction))
+			}
+			return p
+		}
+		compileFact := func(f *rules.Fact, inAction bool) aiFact {
+			af := aiFact{name: f.Name + "/" + strconv.Itoa(len(f.Args)), key: f.Key()}
+			for _, a := range f.Args {
+				af.args = append(af.args, compile(a, inAction))
+			}
+			return af
+		}
+		for _, f := range r.Premises {
+			switch f.Name {
+			case rules.FactIn:
+				if len(f.Args) != 1 {
+					bad = "In/" + strconv.Itoa(len(f.Args))
+					break
+				}
+				ar.ins = append(ar.ins, compile(f.Args[0], false))
+			case rules.FactFr:
+				if len(f.Args) != 1 || f.Args[0].Kind != rules.TVar {
+					bad = "Fr of a non-variable"
+					break
+				}
+				ar.fresh = append(ar.fresh, compile(f.Args[0], false).v)
+			case rules.FactK, rules.FactKU, rules.FactKD, rules.FactOut:
+				bad = f.Name + " premise"
+			default:
+				af := compileFact(f, false)
+				ar.state = append(ar.state, af.args)
+				ar.stateK = append(ar.stateK, af.key)
+			}
+		}
+		// state premises first, then In, then Fr: bound variables so far
+		bound := make([]bool, 0)
+		markBound := func() {
+			for len(bound) < len(ar.vars) {
+				bound = append(bound, true)
+			}
+		}
+		markBound()
+		for _, f := range r.Actions {
+			ar.acts = append(ar.acts, compileFact(f, true))
+		}
+		for _, f := range r.Conclusions {
+			switch f.Name {
+			case rules.FactOut:
+				if len(f.Args) != 1 {
+					bad = "Out/" + strconv.Itoa(len(f.Args))
+					break
+				}
+				ar.outs = append(ar.outs, compile(f.Args[0], false))
+			case rules.FactIn, rules.FactFr, rules.FactK, rules.FactKU, rules.FactKD:
+				bad = f.Name + " conclusion"
+			default:
+				ar.concl = append(ar.concl, compileFact(f, false))
+			}
+		}
+		for i := len(bound); i < len(ar.vars); i++ {
+			if ar.vars[i].Sort == rules.SortPub {
+				ar.pubFree = append(ar.pubFree, i)
+			} else {
+				ar.msgFree = append(ar.msgFree, i)
+			}
+		}
+		ar.nvars = len(ar.vars)
+		if bad != "" {
+			m.why = bad
+			return m
+		}
+		_ = ri
+		m.rs = append(m.rs, ar)
+	}
+	for _, e := range th.Equations {
+		if e.LHS.Kind != rules.TApp {
+			m.why = "equation " + e.String()
+			return m
+		}
+		idx := map[rules.Var]int{}
+		var comp func(t *rules.Term) *pat
+		comp = func(t *rules.Term) *pat {
+			switch t.Kind {
+			case rules.TVar:
+				i, ok := idx[t.Var]
+				if !ok {
+					i = len(idx)
+					idx[t.Var] = i
+				}
+				return &pat{kind: pVar, v: i, sort: t.Var.Sort}
+			case rules.TPub:
+				return &pat{kind: pPub, name: t.Name}
+			case rules.TFresh:
+				return &pat{kind: pFresh, name: t.Name}
+			}
+			p := &pat{kind: pApp, name: t.Name}
+			for _, a := range t.Args {
+				p.args = append(p.args, comp(a))
+			}
+			return p
+		}
+		eq := aiEq{}
+		for _, a := range e.LHS.Args {
+			eq.lhs = append(eq.lhs, comp(a))
+		}
+		if e.RHS.IsGround() {
+			continue // a ground right side is a public constant
+		}
+		if e.RHS.Kind != rules.TVar || !e.LHS.HasVar(e.RHS.Var) {
+			m.why = "equation " + e.String()
+			return m
+		}
+		eq.rhs = comp(e.RHS)
+		eq.nv = len(idx)
+		m.eqs = append(m.eqs, eq)
+	}
+	m.dmax = 2*depth + 4
+	m.agentSplit()
+	return m
+}
+
+// agentSplit chooses the variables a rule instance splits when the
+// adversary chose them: those at an agent's position (a top-level
+// argument of an action or a state fact where some rule has a public
+// variable, or a variable at such a position elsewhere in the rule).
+func (m *aiModel) agentSplit() {
+	type posKey struct {
+		fact string
+		i    int
+	}
+	agent := map[posKey]bool{}
+	factName := func(f aiFact) string { return fmt.Sprint(f.key) }
+	each := func(ar *aiRule, visit func(k posKey, q *pat)) {
+		for i, args := range ar.state {
+			for j, q := range args {
+				visit(posKey{fmt.Sprint(ar.stateK[i]), j}, q)
+			}
+		}
+		for _, f := range ar.concl {
+			for j, q := range f.args {
+				visit(posKey{factName(f), j}, q)
+			}
+		}
+		for _, f := range ar.acts {
+			for j, q := range f.args {
+				visit(posKey{"@" + f.name, j}, q)
+			}
+		}
+	}
+	for _, ar := range m.rs {
+		each(ar, func(k posKey, q *pat) {
+			if q.kind == pVar && q.sort == rules.SortPub {
+				agent[k] = true
+			}
+		})
+	}
+	isAgent := make([]map[int]bool, len(m.rs))
+	for changed := true; changed; {
+		changed = false
+		for ri, ar := range m.rs {
+			if isAgent[ri] == nil {
+				isAgent[ri] = map[int]bool{}
+			}
+			av := isAgent[ri]
+			each(ar, func(k posKey, q *pat) {
+				if q.kind == pVar && agent[k] && !av[q.v] {
+					av[q.v], changed = true, true
+				}
+			})
+			each(ar, func(k posKey, q *pat) {
+				if q.kind == pVar && av[q.v] && !agent[k] {
+					agent[k], changed = true, true
+				}
+			})
+		}
+	}
+	for ri, ar := range m.rs {
+		ar.split = nil
+		for v := range ar.vars {
+			if isAgent[ri][v] && ar.vars[v].Sort == rules.SortMsg {
+				ar.split = append(ar.split, v)
+			}
+		}
+	}
+}
+
+func (f *aiFix) intern(t *aterm) *aterm {
+	var b strings.Builder
+	b.WriteByte(byte('0' + t.kind))
+	b.WriteString(t.name)
+	b.WriteByte('#')
+	b.WriteString(strconv.Itoa(t.n))
+	d := 0
+	for _, a := range t.args {
+		b.WriteByte(',')
+		b.WriteString(strconv.Itoa(a.id))
+		d = max(d, a.depth)
+	}
+	k := b.String()
+	if u, ok := f.terms[k]; ok {
+		return u
+	}
+	t.key = k
+	t.depth = d + 1
+	t.id = len(f.terms) + 1
+	f.terms[k] = t
+	return t
+}
+
+func (f *aiFix) app(name string, args []*aterm) *aterm {
+	t := f.intern(&aterm{kind: aApp, name: name, args: args})
+	if t.depth > f.m.dmax {
+		return f.any
+	}
+	return t
+}
+
+// meet returns an abstract term for the terms both a and b stand for, or
+// nil when there are none. It may stand for more (an over-approximation).
+func (f *aiFix) meet(a, b *aterm) *aterm {
+	if a == b {
+		return a
+	}
+	switch {
+	case a.kind == aAny:
+		return b
+	case b.kind == aAny:
+		return a
+	case a.kind == aNP:
+		if b.public() {
+			return nil
+		}
+		return b
+	case b.kind == aNP:
+		return f.meet(b, a)
+	case a.kind == aKnownNP:
+		switch {
+		case b.public():
+			return nil
+		case b.kind == aKnown:
+			return a
+		case f.derivable(b):
+			return b
+		}
+		return nil
+	case b.kind == aKnownNP:
+		return f.meet(b, a)
+	case a.kind == aKnown:
+		if f.derivable(b) {
+			return b
+		}
+		return nil
+	case b.kind == aKnown:
+		return f.meet(b, a)
+	case a.kind != b.kind || a.name != b.name || len(a.args) != len(b.args):
+		return nil
+	case a.kind == aApp || a.kind == aName:
+		args := make([]*aterm, len(a.args))
+		for i := range a.args {
+			if args[i] = f.meet(a.args[i], b.args[i]); args[i] == nil {
+				return nil
+			}
+		}
+		return f.intern(&aterm{kind: a.kind, name: a.name, args: args})
+	}
+	return nil // distinct constants, distinguished names
+}
+
+// derivable reports whether the adversary may derive a term t stands for.
+func (f *aiFix) derivable(t *aterm) bool {
+	switch t.kind {
+	case aKnown, aKnownNP, aAny, aNP, aPub, aStar, aDist:
+		return true
+	}
+	if f.topKnow {
+		return true
+	}
+	if f.dver != f.kver {
+		clear(f.dmemo)
+		f.dver = f.kver
+	}
+	if r, ok := f.dmemo[t]; ok {
+		return r
+	}
+	f.dmemo[t] = false // a term is not derived from itself
+	r := false
+	if t.kind == aApp && !f.m.private[t.name] {
+		r = true
+		for _, a := range t.args {
+			if !f.derivable(a) {
+				r = false
+				break
+			}
+		}
+	}
+	if !r && t.kind == aApp {
+		sg, ok := "", false
+		if len(t.args) > 0 {
+			sg, ok = termSig(t.args[0], 0)
+		}
+		f.learnt(t.name, func() (string, bool) { return sg, ok }, func(s *aterm) {
+			if !r && f.meet(s, t) != nil {
+				r = true
+			}
+		})
+	} else if !r {
+		for _, s := range f.byHead[headOf(t)] {
+			if f.meet(s, t) != nil {
+				r = true
+				break
+			}
+		}
+	}
+	f.dmemo[t] = r
+	return r
+}
+
+// termSig outlines t for the index of learnt terms: its head, and for a
+// pair its first part's, to two levels; false when a part at those levels
+// is open (⊤K, ⊤), which may meet any outline.
+func termSig(t *aterm, lvl int) (string, bool) {
+	var sg string
+	switch t.kind {
+	case aApp:
+		sg = "A" + t.name
+		if t.name == rules.FunPair && lvl < 2 {
+			sub, ok := termSig(t.args[0], lvl+1)
+			if !ok {
+				return "", false
+			}
+			sg += "(" + sub
+		}
+	case aPub:
+		sg = "P" + t.name
+	case aName:
+		sg = "N" + t.name
+	case aFreshC:
+		sg = "F" + t.name
+	case aDist:
+		sg = "D" + strconv.Itoa(t.n)
+	case aStar:
+		sg = "S"
+	default:
+		return "", false
+	}
+	return sg, true
+}
+
+// patSig is termSig for p's first argument under env, computed when asked.
+func (f *aiFix) patSig(p *pat, env []*aterm) func() (string, bool) {
+	return func() (string, bool) {
+		if len(p.args) == 0 {
+			return "", false
+		}
+		return patOutline(p.args[0], env, 0)
+	}
+}
+
+func patOutline(p *pat, env []*aterm, lvl int) (string, bool) {
+	switch p.kind {
+	case pVar:
+		if env[p.v] == nil {
+			return "", false
+		}
+		return termSig(env[p.v], lvl)
+	case pPub:
+		return "P" + p.name, true
+	case pFresh:
+		return "F" + p.name, true
+	case pApp:
+		sg := "A" + p.name
+		if p.name == rules.FunPair && lvl < 2 {
+			sub, ok := patOutline(p.args[0], env, lvl+1)
+			if !ok {
+				return "", false
+			}
+			sg += "(" + sub
+		}
+		return sg, true
+	}
+	return "", false
+}
+
+// learnt calls visit with the learnt applications of f that may meet a
+// term whose first argument has the outline sig gives.
+func (f *aiFix) learnt(fn string, sig func() (string, bool), visit func(*aterm)) {
+	sg, ok := sig()
+	if !ok {
+		for _, s := range f.byHead[strconv.Itoa(int(aApp))+fn] {
+			visit(s)
+		}
+		return
+	}
+	for _, s := range f.bySig[fn+"\x00"+sg] {
+		visit(s)
+	}
+	for _, s := range f.wild[fn] {
+		visit(s)
+	}
+}
+
+func headOf(t *aterm) string { return strconv.Itoa(int(t.kind)) + t.name }
+
+// addKnow adds t and its pairs' parts to the adversary's knowledge.
+func (f *aiFix) addKnow(t *aterm) {
+	switch t.kind {
+	case aKnown, aKnownNP, aPub, aStar, aDist, aNP:
+		return
+	case aAny:
+		if !f.topKnow {
+			f.topKnow, f.changed = true, true
+			f.kver++
+		}
+		return
+	}
+	if f.inKnow[t] {
+		return
+	}
+	f.inKnow[t] = true
+	f.know = append(f.know, t)
+	f.byHead[headOf(t)] = append(f.byHead[headOf(t)], t)
+	if t.kind == aApp && len(t.args) > 0 {
+		if sg, ok := termSig(t.args[0], 0); ok {
+			k := t.name + "\x00" + sg
+			f.bySig[k] = append(f.bySig[k], t)
+		} else {
+			f.wild[t.name] = append(f.wild[t.name], t)
+		}
+	}
+	f.changed = true
+	f.kver++
+	if t.kind == aApp && t.name == rules.FunPair {
+		f.addKnow(t.args[0])
+		f.addKnow(t.args[1])
+	}
+}
+
+// envKey identifies a tuple of interned terms (nil allowed).
+func envKey(tu []*aterm, extra int) string {
+	b := make([]byte, 0, 4*len(tu)+4)
+	for _, t := range tu {
+		id := 0
+		if t != nil {
+			id = t.id
+		}
+		b = binary.AppendUvarint(b, uint64(id))
+	}
+	b = binary.AppendUvarint(b, uint64(extra))
+	return string(b)
+}
+
+func cloneEnv(env []*aterm) []*aterm { return append([]*aterm(nil), env...) }
+
+// match calls yield with every extension of env under which p may stand
+// for a term v stands for.
+func (f *aiFix) match(p *pat, v *aterm, env []*aterm, yield func([]*aterm)) {
+	if f.over {
+		return
+	}
+	if f.steps++; f.steps%(1<<16) == 0 {
+		f.checkStop()
+	}
+	switch p.kind {
+	case pOpaque:
+		yield(env)
+	case pVar:
+		if cur := env[p.v]; cur != nil {
+			m := f.meet(cur, v)
+			if m == nil {
+				return
+			}
+			if m != cur {
+				env = cloneEnv(env)
+				env[p.v] = m
+			}
+			yield(env)
+			return
+		}
+		bind := func(w *aterm) {
+			e := cloneEnv(env)
+			e[p.v] = w
+			yield(e)
+		}
+		switch p.sort {
+		case rules.SortPub:
+			switch {
+			case v.public():
+				bind(v)
+			case v.kind == aKnown || v.kind == aAny:
+				for _, w := range f.pubVals {
+					bind(w)
+				}
+			}
+		case rules.SortFresh:
+			switch v.kind {
+			case aName, aFreshC, aKnown, aKnownNP, aAny:
+				bind(v)
+			}
+		default:
+			bind(v)
+		}
+	case pPub:
+		if v.kind == aPub && v.name == p.name || v.kind == aKnown || v.kind == aAny {
+			yield(env)
+		}
+	case pFresh:
+		if v.kind == aFreshC && v.name == p.name || v.kind == aAny || (v.kind == aKnown || v.kind == aKnownNP) && f.derivable(f.intern(&aterm{kind: aFreshC, name: p.name})) {
+			yield(env)
+		}
+	case pApp:
+		switch {
+		case v.kind == aApp && v.name == p.name && len(v.args) == len(p.args):
+			f.matchArgs(p.args, v.args, 0, env, yield)
+		case v.kind == aAny:
+			anys := make([]*aterm, len(p.args))
+			for i := range anys {
+				anys[i] = f.any
+			}
+			f.matchArgs(p.args, anys, 0, env, yield)
+		case v.kind == aKnown || v.kind == aKnownNP:
+			f.matchK(p, env, yield)
+		}
+	}
+}
+
+func (f *aiFix) matchArgs(ps []*pat, vs []*aterm, i int, env []*aterm, yield func([]*aterm)) {
+	if i == len(ps) {
+		yield(env)
+		return
+	}
+	f.match(ps[i], vs[i], env, func(e []*aterm) { f.matchArgs(ps, vs, i+1, e, yield) })
+}
+
+// matchK calls yield with every extension of env under which p may stand
+// for a term the adversary derives: one it learnt, or one it builds.
+func (f *aiFix) matchK(p *pat, env []*aterm, yield func([]*aterm)) {
+	if f.over {
+		return
+	}
+	if f.topKnow {
+		f.match(p, f.any, env, yield)
+		return
+	}
+	switch p.kind {
+	case pVar:
+		f.match(p, f.known, env, yield)
+		return
+	case pPub, pOpaque:
+		yield(env)
+		return
+	case pFresh:
+		f.match(p, f.known, env, yield)
+		return
+	}
+	// a learnt pair's parts are learnt too: building it covers it
+	if p.name != rules.FunPair {
+		f.learnt(p.name, f.patSig(p, env), func(s *aterm) {
+			aiCands++
+			f.match(p, s, env, yield)
+		})
+	}
+	if !f.m.private[p.name] {
+		f.matchKArgs(p.args, 0, env, yield)
+	}
+}
+
+func (f *aiFix) matchKArgs(ps []*pat, i int, env []*aterm, yield func([]*aterm)) {
+	if i == len(ps) {
+		yield(env)
+		return
+	}
+	f.matchK(ps[i], env, func(e []*aterm) { f.matchKArgs(ps, i+1, e, yield) })
+}
+
+// inst instantiates p under env; an unbound variable is any term.
+func (f *aiFix) inst(p *pat, env []*aterm) *aterm {
+	switch p.kind {
+	case pVar:
+		if env[p.v] == nil {
+			return f.any
+		}
+		return env[p.v]
+	case pPub:
+		return f.intern(&aterm{kind: aPub, name: p.name})
+	case pFresh:
+		return f.intern(&aterm{kind: aFreshC, name: p.name})
+	case pOpaque:
+		return f.any
+	}
+	args := make([]*aterm, len(p.args))
+	for i, a := range p.args {
+		args[i] = f.inst(a, env)
+	}
+	return f.app(p.name, args)
+}
+
+func (f *aiFix) tick() {
+	f.size++
+	if f.size > f.limit {
+		f.over = true
+	}
+	if f.size%1024 == 0 {
+		f.checkStop()
+	}
+}
+
+// checkStop ends the fixpoint when its context or its time is over.
+func (f *aiFix) checkStop() {
+	select {
+	case <-f.stop:
+		f.over = true
+	default:
+		f.over = f.over || time.Now().After(f.end)
+	}
+}
+
+// fire adds every abstract instance of rule ri.
+func (f *aiFix) fire(ri int) {
+	ar := f.m.rs[ri]
+	env := make([]*aterm, ar.nvars)
+	var state func(i int, env []*aterm)
+	var ins func(i int, env []*aterm)
+	state = func(i int, env []*aterm) {
+		if i == len(ar.state) {
+			ins(0, env)
+			return
+		}
+		ts := f.facts[ar.stateK[i]]
+		if ts == nil {
+			return
+		}
+		for j := 0; j < len(ts.tuples); j++ {
+			f.matchArgs(ar.state[i], ts.tuples[j], 0, env, func(e []*aterm) { state(i+1, e) })
+		}
+	}
+	ins = func(i int, env []*aterm) {
+		if i == len(ar.ins) {
+			f.free(ar, ri, 0, env)
+			return
+		}
+		f.matchK(ar.ins[i], env, func(e []*aterm) { ins(i+1, e) })
+	}
+	state(0, env)
+}
+
+// free binds the variables no premise binds: a $-variable to every
+// public name, another to any term; then the fresh values.
+func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
+	if f.over {
+		return
+	}
+	if i == 0 {
+		// the premises' bindings decide the rest: each once
+		k := envKey(env, ri)
+		if f.fired[k] {
+			return
+		}
+		f.fired[k] = true
+	}
+	if i < len(ar.split) {
+		// a derived term an action or a state fact keeps is a public
+		// name or not: one case each, so that a name stays apart
+		v := ar.split[i]
+		if env[v] != f.known {
+			f.free(ar, ri, i+1, env)
+			return
+		}
+		for _, w := range append(f.pubVals, f.knownNP) {
+			e := cloneEnv(env)
+			e[v] = w
+			f.free(ar, ri, i+1, e)
+		}
+		return
+	}
+	if i < len(ar.split)+len(ar.pubFree) {
+		i -= len(ar.split)
+		v := ar.pubFree[i]
+		if env[v] != nil {
+			f.free(ar, ri, len(ar.split)+i+1, env)
+			return
+		}
+		for _, w := range f.pubVals {
+			e := cloneEnv(env)
+			e[v] = w
+			f.free(ar, ri, len(ar.split)+i+1, e)
+		}
+		return
+	}
+	env = cloneEnv(env)
+	for _, v := range ar.msgFree {
+		if env[v] == nil && !containsInt(ar.fresh, v) {
+			env[v] = f.any
+		}
+	}
+	// a fresh value is named by its site and the public names of the
+	// instance (every other variable is "_": any)
+	idx := make([]*aterm, 0, len(ar.vars))
+	for v := range ar.vars {
+		if containsInt(ar.fresh, v) || env[v] == nil || !env[v].public() && env[v] != f.knownNP {
+			idx = append(idx, f.any)
+		} else {
+			idx = append(idx, env[v])
+		}
+	}
+	for _, v := range ar.fresh {
+		n := f.intern(&aterm{kind: aName, name: ar.r.Name + "/" + ar.vars[v].String(), args: idx})
+		if env[v] != nil {
+			if n = f.meet(env[v], n); n == nil {
+				return
+			}
+		}
+		env[v] = n
+	}
+	acts := make([][]*aterm, len(ar.acts))
+	for i, a := range ar.acts {
+		tu := make([]*aterm, len(a.args))
+		for j, p := range a.args {
+			tu[j] = f.inst(p, env)
+		}
+		acts[i] = tu
+		for _, b := range f.blocks {
+			if b.action == a.name && equalTuple(b.args, tu) {
+				return // an instance the case excludes
+			}
+		}
+	}
+	f.tick()
+	for i, a := range ar.acts {
+		s := f.acts[a.name]
+		if s == nil {
+			s = &tupleSet{seen: map[string]bool{}}
+			f.acts[a.name] = s
+		}
+		if s.add(acts[i], ri) {
+			f.changed = true
+		}
+	}
+	for _, v := range ar.fresh {
+		site := env[v].name
+		dup := false
+		for _, c := range f.created[site] {
+			if c.name == env[v] && c.rule == ri && equalActs(c.acts, acts) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			f.created[site] = append(f.created[site], createdAt{name: env[v], rule: ri, acts: acts, site: v})
+		}
+	}
+	for _, c := range ar.concl {
+		tu := make([]*aterm, len(c.args))
+		for j, p := range c.args {
+			tu[j] = f.inst(p, env)
+		}
+		s := f.facts[c.key]
+		if s == nil {
+			s = &tupleSet{seen: map[string]bool{}}
+			f.facts[c.key] = s
+		}
+		if s.add(tu, 0) {
+			f.changed = true
+		}
+	}
+	for _, o := range ar.outs {
+		f.addKnow(f.inst(o, env))
+	}
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func equalTuple(a, b []*aterm) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != nil && a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func equalActs(a, b [][]*aterm) bool {
+	for i := range a {
+		if !equalTuple(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// analyse applies the equations to the knowledge: a destructor on a
+// learnt term whose other arguments the adversary derives.
+func (f *aiFix) analyse() {
+	for k := 0; k < len(f.know); k++ {
+		s := f.know[k]
+		if s.kind != aApp {
+			continue
+		}
+		for _, eq := range f.m.eqs {
+			for i, q := range eq.lhs {
+				if q.kind != pApp || q.name != s.name {
+					continue
+				}
+				env := make([]*aterm, eq.nv)
+				f.match(q, s, env, func(e []*aterm) {
+					var rest func(j int, e []*aterm)
+					rest = func(j int, e []*aterm) {
+						if j == len(eq.lhs) {
+							f.addKnow(f.inst(eq.rhs, e))
+							return
+						}
+						if j == i {
+							rest(j+1, e)
+							return
+						}
+						f.matchK(eq.lhs[j], e, func(e2 []*aterm) { rest(j+1, e2) })
+					}
+					rest(0, e)
+				})
+			}
+		}
+	}
+}
+
+// run computes the fixpoint; false when it grew beyond its limits.
+var aiRounds, aiCands int
+
+func (f *aiFix) run() bool {
+	// a rule fires again only when what it reads grew: the facts of its
+	// premises or the knowledge
+	stamp := make([]int, len(f.m.rs))
+	for i := range stamp {
+		stamp[i] = -1
+	}
+	analysed := -1
+	for {
+		aiRounds++
+		f.changed = false
+		for ri, ar := range f.m.rs {
+			st := f.kver
+			for _, k := range ar.stateK {
+				if ts := f.facts[k]; ts != nil {
+					st += len(ts.tuples)
+				}
+			}
+			if st == stamp[ri] {
+				continue
+			}
+			stamp[ri] = st
+			f.fire(ri)
+		}
+		if f.kver != analysed {
+			analysed = f.kver
+			f.analyse()
+		}
+		if f.over {
+			return false
+		}
+		if !f.changed {
+			return true
+		}
+	}
+}
+
+func (m *aiModel) newFix(nd int, blocks []guardBlock, limit int, end time.Time) *aiFix {
+	f := &aiFix{m: m, terms: map[string]*aterm{}, facts: map[rules.FactKey]*tupleSet{}, acts: map[string]*tupleSet{},
+		created: map[string][]createdAt{}, inKnow: map[*aterm]bool{}, byHead: map[string][]*aterm{}, bySig: map[string][]*aterm{}, wild: map[string][]*aterm{}, dmemo: map[*aterm]bool{},
+		blocks: blocks, limit: limit, end: end, fired: map[string]bool{}}
+	f.known = f.intern(&aterm{kind: aKnown})
+	f.knownNP = f.intern(&aterm{kind: aKnownNP})
+	f.any = f.intern(&aterm{kind: aAny})
+	for _, c := range m.consts {
+		f.pubVals = append(f.pubVals, f.intern(&aterm{kind: aPub, name: c}))
+	}
+	for i := 0; i < nd; i++ {
+		f.pubVals = append(f.pubVals, f.intern(&aterm{kind: aDist, n: i}))
+	}
+	f.pubVals = append(f.pubVals, f.intern(&aterm{kind: aStar}))
+	return f
+}
+
+// ---- the lemma's side ----
+
+// aiLit is a literal of a disjunct of the lemma's negation.
+type aiLit struct {
+	kind  uint8 // litAction, litK, litGuard, litNeg
+	fact  *rules.Fact
+	time  *rules.Term
+	k     *rules.Term
+	neg   rules.Formula // litNeg: the negated formula
+	qvars []rules.Var   // litNeg: its existential variables
+	subst rules.Subst   // litNeg: the renaming of its free variables
+}
+
+const (
+	litAction uint8 = iota
+	litK
+	litGuard
+	litNeg
+)
+
+const aiMaxDisjuncts = 64
+
+type aiDNF struct {
+	n    int // renaming counter
+	over bool
+}
+
+// dnf returns the disjuncts of f (or of its negation when !pos), each a
+// conjunction of the literals kept; conjuncts it cannot use are dropped.
+func (d *aiDNF) dnf(f rules.Formula, pos bool, s rules.Subst) [][]aiLit {
+	and := func(a, b [][]aiLit) [][]aiLit {
+		var out [][]aiLit
+		for _, x := range a {
+			for _, y := range b {
+				out = append(out, append(append([]aiLit(nil), x...), y...))
+			}
+		}
+		if len(out) > aiMaxDisjuncts {
+			d.over = true
+			return nil
+		}
+		return out
+	}
+	or := func(a, b [][]aiLit) [][]aiLit {
+		out := append(append([][]aiLit(nil), a...), b...)
+		if len(out) > aiMaxDisjuncts {
+			d.over = true
+			return nil
+		}
+		return out
+	}
+	truth := [][]aiLit{{}}
+	switch g := f.(type) {
+	case *rules.Atom:
+		switch g.Kind {
+		case rules.AtomTrue:
+			if pos {
+				return truth
+			}
+			return nil
+		case rules.AtomFalse:
+			if pos {
+				return nil
+			}
+			return truth
+		case rules.AtomAction:
+			if !pos {
+				return truth
+			}
+			fa := g.Fact.Subst(s)
+			if (fa.Name == rules.FactK || fa.Name == rules.FactKU || fa.Name == rules.FactKD) && len(fa.Args) == 1 {
+				return [][]aiLit{{{kind: litK, k: fa.Args[0]}}}
+			}
+			return [][]aiLit{{{kind: litAction, fact: fa, time: s.Apply(g.R)}}}
+		}
+		return truth
+	case *rules.Not:
+		return d.dnf(g.F, !pos, s)
+	case *rules.Conn:
+		switch {
+		case g.Op == rules.And && pos, g.Op == rules.Or && !pos:
+			return and(d.dnf(g.L, pos, s), d.dnf(g.R, pos, s))
+		case g.Op == rules.Or && pos, g.Op == rules.And && !pos:
+			return or(d.dnf(g.L, pos, s), d.dnf(g.R, pos, s))
+		case g.Op == rules.Imp && pos:
+			return or(d.dnf(g.L, false, s), d.dnf(g.R, true, s))
+		case g.Op == rules.Imp && !pos:
+			return and(d.dnf(g.L, true, s), d.dnf(g.R, false, s))
+		case g.Op == rules.Iff && pos:
+			return or(and(d.dnf(g.L, true, s), d.dnf(g.R, true, s)), and(d.dnf(g.L, false, s), d.dnf(g.R, false, s)))
+		default: // Iff, negated
+			return or(and(d.dnf(g.L, true, s), d.dnf(g.R, false, s)), and(d.dnf(g.L, false, s), d.dnf(g.R, true, s)))
+		}
+	case *rules.Quant:
+		if g.Exists == pos {
+			s2 := rules.Subst{}
+			for k, v := range s {
+				s2[k] = v
+			}
+			for _, v := range g.Vars {
+				d.n++
+				s2[v] = rules.VarTerm(rules.Var{Name: v.Name, Idx: 100000 + d.n, Sort: v.Sort})
+			}
+			return d.dnf(g.Body, pos, s2)
+		}
+		if !g.Exists {
+			return truth // a universal conjunct: dropped
+		}
+		// not (Ex vs. body): a guard or a negative literal
+		return [][]aiLit{{negLit(g, s)}}
+	}
+	return truth
+}
+
+// negLit makes "not (Ex vs. body)" a literal: a guard when the body is one
+// action atom at the quantified time whose arguments are the formula's
+// own variables or constants.
+func negLit(q *rules.Quant, s rules.Subst) aiLit {
+	s2 := rules.Subst{}
+	for k, v := range s {
+		s2[k] = v
+	}
+	for _, v := range q.Vars {
+		delete(s2, v)
+	}
+	if a, ok := q.Body.(*rules.Atom); ok && a.Kind == rules.AtomAction && len(q.Vars) == 1 &&
+		a.R.IsVar() && a.R.Var == q.Vars[0] && !rules.IsReserved(a.Fact.Name) {
+		fa := a.Fact.Subst(s2)
+		ok := true
+		for _, t := range fa.Args {
+			if t.Kind != rules.TVar && t.Kind != rules.TPub || t.IsVar() && t.Var == q.Vars[0] {
+				ok = false
+			}
+		}
+		if ok {
+			return aiLit{kind: litGuard, fact: fa}
+		}
+	}
+	return aiLit{kind: litNeg, neg: q.Body, qvars: q.Vars, subst: s2}
+}
+
+// provBody is the usable shape of a negative literal for the agreement
+// argument: not (Ex #j. R(args) @ #j [& #j < #i]).
+type provBody struct {
+	fact   *rules.Fact
+	before *rules.Term // #i of "#j < #i", or nil
+}
+
+func (l aiLit) provenance() (provBody, bool) {
+	if l.kind != litNeg || len(l.qvars) != 1 || l.qvars[0].Sort != rules.SortTemporal {
+		return provBody{}, false
+	}
+	j := l.qvars[0]
+	var atoms []*rules.Atom
+	var flat func(f rules.Formula) bool
+	flat = func(f rules.Formula) bool {
+		switch g := f.(type) {
+		case *rules.Atom:
+			atoms = append(atoms, g)
+			return true
+		case *rules.Conn:
+			return g.Op == rules.And && flat(g.L) && flat(g.R)
+		}
+		return false
+	}
+	if !flat(l.neg) {
+		return provBody{}, false
+	}
+	var b provBody
+	for _, a := range atoms {
+		switch {
+		case a.Kind == rules.AtomAction && b.fact == nil && a.R.IsVar() && a.R.Var == j && !rules.IsReserved(a.Fact.Name):
+			b.fact = a.Fact.Subst(l.subst)
+			if slicesHasVar(b.fact, j) {
+				return provBody{}, false
+			}
+		case a.Kind == rules.AtomLess && b.before == nil && a.L.IsVar() && a.L.Var == j && a.R.IsVar() && a.R.Var != j:
+			b.before = l.subst.Apply(a.R)
+		default:
+			return provBody{}, false
+		}
+	}
+	return b, b.fact != nil
+}
+
+func slicesHasVar(f *rules.Fact, v rules.Var) bool {
+	for _, a := range f.Args {
+		if a.HasVar(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// aiCase is one case of the split: a value per guarded variable.
+type aiCase struct {
+	vals []*aterm // aPub, aDist or aNP
+	nd   int
+}
+
+// aiProof is one attempt at a lemma.
+type aiProof struct {
+	m      *aiModel
+	fixes  map[string]*aiFix
+	limit  int
+	end    time.Time
+	cases  int
+	facts  int
+	failed string
+	stop   <-chan struct{}
+}
+
+// aiProve tries to prove the all-traces lemma l at every depth. It
+// returns a description of the argument when it succeeds.
+func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <-chan struct{}) (string, bool) {
+	if m.why != "" || l.Quantifier != rules.AllTraces || l.Accountability != nil {
+		return "", false
+	}
+	d := &aiDNF{}
+	djs := d.dnf(l.Formula, false, rules.Subst{})
+	if d.over {
+		return "", false
+	}
+	p := &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, end: time.Now().Add(budget), stop: stop}
+	for _, dj := range djs {
+		if !p.disjunct(dj) {
+			return p.failed, false
+		}
+	}
+	kinds := map[string]bool{}
+	for _, dj := range djs {
+		for _, lit := range dj {
+			switch lit.kind {
+			case litK:
+				kinds["secrecy"] = true
+			case litNeg:
+				kinds["agreement"] = true
+			}
+		}
+	}
+	var ks []string
+	for k := range kinds {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	what := strings.Join(ks, " and ")
+	if what == "" {
+		what = "unreachable actions"
+	}
+	return fmt.Sprintf("abstraction: %s; %d case(s), %d abstract rule instances", what, p.cases, p.facts), true
+}
+
+// disjunct refutes one disjunct of the lemma's negation in every case.
+func (p *aiProof) disjunct(dj []aiLit) bool {
+	idx := map[rules.Var]int{}
+	var vars []rules.Var
+	note := func(t *rules.Term) {
+		for _, v := range t.Vars(nil) {
+			if _, ok := idx[v]; !ok {
+				idx[v] = len(vars)
+				vars = append(vars, v)
+			}
+		}
+	}
+	var honest []int
+	var guards []*rules.Fact
+	for _, lit := range dj {
+		switch lit.kind {
+		case litAction:
+			for _, a := range lit.fact.Args {
+				note(a)
+			}
+		case litK:
+			note(lit.k)
+		case litGuard:
+			guards = append(guards, lit.fact)
+			for _, a := range lit.fact.Args {
+				if a.IsVar() {
+					note(a)
+					if !containsInt(honest, idx[a.Var]) {
+						honest = append(honest, idx[a.Var])
+					}
+				}
+			}
+		}
+	}
+	ok := true
+	p.split(honest, 0, aiCase{vals: make([]*aterm, len(honest))}, func(c aiCase) bool {
+		p.cases++
+		f := p.fix(c, honest, guards, idx)
+		if f == nil {
+			p.failed = "the abstraction grew beyond its limits"
+		}
+		if f == nil || !p.refute(dj, f, c, honest, idx, len(vars)) {
+			ok = false
+			return false
+		}
+		return true
+	})
+	return ok
+}
+
+// split enumerates the cases for the guarded variables from i on: each a
+// constant of the model, a distinguished name already used, a new one, or
+// no public name. It stops when yield returns false.
+func (p *aiProof) split(honest []int, i int, c aiCase, yield func(aiCase) bool) bool {
+	if i == len(honest) {
+		return yield(c)
+	}
+	next := func(v *aterm, nd int) bool {
+		vals := append([]*aterm(nil), c.vals...)
+		vals[i] = v
+		return p.split(honest, i+1, aiCase{vals: vals, nd: nd}, yield)
+	}
+	// the likeliest attacks first: distinct honest agents
+	for j := c.nd; j >= 0; j-- {
+		if !next(&aterm{kind: aDist, n: j}, max(c.nd, j+1)) {
+			return false
+		}
+	}
+	if !next(&aterm{kind: aNP}, c.nd) {
+		return false
+	}
+	for _, k := range p.m.consts {
+		if !next(&aterm{kind: aPub, name: k}, c.nd) {
+			return false
+		}
+	}
+	return true
+}
+
+// fix returns the fixpoint for a case, computed once per set of blocks.
+func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rules.Var]int) *aiFix {
+	var blocks []guardBlock
+	var keys []string
+	for _, g := range guards {
+		b := guardBlock{action: g.Name + "/" + strconv.Itoa(len(g.Args))}
+		ok := true
+		for _, a := range g.Args {
+			switch {
+			case a.Kind == rules.TPub:
+				b.args = append(b.args, &aterm{kind: aPub, name: a.Name})
+			case a.IsVar():
+				v := c.vals[indexOf(honest, idx[a.Var])]
+				if v.kind == aNP {
+					ok = false
+				}
+				b.args = append(b.args, v)
+			}
+		}
+		if ok {
+			blocks = append(blocks, b)
+			var kb strings.Builder
+			kb.WriteString(b.action)
+			for _, a := range b.args {
+				kb.WriteString("," + a.String())
+			}
+			keys = append(keys, kb.String())
+		}
+	}
+	sort.Strings(keys)
+	key := strconv.Itoa(c.nd) + ":" + strings.Join(keys, ";")
+	if f, ok := p.fixes[key]; ok {
+		return f
+	}
+	f := p.m.newFix(c.nd, nil, p.limit, p.end)
+	f.stop = p.stop
+	for i := range blocks {
+		for j, a := range blocks[i].args {
+			blocks[i].args[j] = f.intern(a)
+		}
+	}
+	f.blocks = blocks
+	if !f.run() {
+		f = nil
+	} else {
+		p.facts += f.size
+	}
+	p.fixes[key] = f
+	return f
+}
+
+func tupleString(tu []*aterm) string {
+	var parts []string
+	for _, t := range tu {
+		parts = append(parts, t.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+func indexOf(xs []int, x int) int {
+	for i, y := range xs {
+		if y == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// compileFormulaTerm compiles a lemma's term over the disjunct's variables.
+func compileFormulaTerm(t *rules.Term, idx map[rules.Var]int) *pat {
+	switch t.Kind {
+	case rules.TVar:
+		i, ok := idx[t.Var]
+		if !ok {
+			return &pat{kind: pOpaque}
+		}
+		return &pat{kind: pVar, v: i, sort: t.Var.Sort}
+	case rules.TPub:
+		return &pat{kind: pPub, name: t.Name}
+	case rules.TFresh:
+		return &pat{kind: pFresh, name: t.Name}
+	}
+	q := &pat{kind: pApp, name: t.Name}
+	for _, a := range t.Args {
+		q.args = append(q.args, compileFormulaTerm(a, idx))
+	}
+	return q
+}
+
+// refute shows that no abstract instance satisfies the disjunct.
+func (p *aiProof) refute(dj []aiLit, f *aiFix, c aiCase, honest []int, idx map[rules.Var]int, nv int) bool {
+	env0 := make([]*aterm, nv)
+	for i, v := range honest {
+		env0[v] = f.intern(c.vals[i])
+	}
+	var ks []*pat
+	var provs []provBody
+	for _, lit := range dj {
+		switch lit.kind {
+		case litK:
+			ks = append(ks, compileFormulaTerm(lit.k, idx))
+		case litNeg:
+			if b, ok := lit.provenance(); ok {
+				provs = append(provs, b)
+			}
+		}
+	}
+	for _, lit := range dj {
+		if lit.kind != litAction {
+			continue
+		}
+		name := lit.fact.Name + "/" + strconv.Itoa(len(lit.fact.Args))
+		var args []*pat
+		for _, a := range lit.fact.Args {
+			args = append(args, compileFormulaTerm(a, idx))
+		}
+		ts := f.acts[name]
+		if ts == nil {
+			return true // never recorded
+		}
+		all := true
+		for j := 0; j < len(ts.tuples) && all; j++ {
+			f.matchArgs(args, ts.tuples[j], 0, env0, func(env []*aterm) {
+				if !all {
+					return
+				}
+				if len(ks) > 0 {
+					for _, k := range ks {
+						if !f.derivable(f.inst(k, env)) {
+							return // this instance keeps its secret
+						}
+					}
+				}
+				for _, b := range provs {
+					if p.provenance(f, b, lit, ts.rule[j], env, idx) {
+						return
+					}
+				}
+				all = false
+				p.failed = fmt.Sprintf("%s(%s) in case %v", lit.fact.Name, tupleString(ts.tuples[j]), c.vals)
+			})
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+// provenance reports whether, for the instance env of the action lit
+// recorded by rule ri, the action b.fact was recorded when the one fresh
+// value in its arguments was created (and so before lit when b.before is
+// lit's time).
+func (p *aiProof) provenance(f *aiFix, b provBody, lit aiLit, ri int, env []*aterm, idx map[rules.Var]int) bool {
+	if b.before != nil && !(lit.time != nil && lit.time.Equal(b.before)) {
+		return false
+	}
+	want := make([]*aterm, len(b.fact.Args))
+	var name *aterm
+	names := 0
+	var scan func(t *aterm) bool
+	scan = func(t *aterm) bool {
+		switch t.kind {
+		case aPub, aDist, aFreshC:
+			return true
+		case aName:
+			name = t
+			names++
+			return true
+		case aApp:
+			for _, a := range t.args {
+				if !scan(a) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	for i, a := range b.fact.Args {
+		want[i] = f.inst(compileFormulaTerm(a, idx), env)
+		if !scan(want[i]) {
+			return false
+		}
+	}
+	if names != 1 {
+		return false
+	}
+	action := b.fact.Name + "/" + strconv.Itoa(len(b.fact.Args))
+	for _, cr := range f.created[name.name] {
+		if f.meet(cr.name, name) == nil {
+			continue
+		}
+		if b.before != nil && cr.rule == ri {
+			return false // the creating step may be the action's own
+		}
+		ar := f.m.rs[cr.rule]
+		found := false
+		for k, a := range ar.acts {
+			if a.name != action {
+				continue
+			}
+			same := true
+			for i := range a.args {
+				if !sameProv(a.args[i], cr.acts[k][i], want[i], cr.site) {
+					same = false
+					break
+				}
+			}
+			if same {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// sameProv reports whether the argument p of the creating rule (its value
+// a there) equals u in every concrete instance: the created variable
+// stands for the one fresh value of u, every other part is exact and the
+// same.
+func sameProv(p *pat, a, u *aterm, site int) bool {
+	switch p.kind {
+	case pVar:
+		if p.v == site {
+			return u.kind == aName
+		}
+		return a.exact() && a == u
+	case pPub, pFresh:
+		return a == u
+	case pApp:
+		if u.kind != aApp || u.name != p.name || len(u.args) != len(p.args) || a.kind != aApp {
+			return false
+		}
+		for i := range p.args {
+			if !sameProv(p.args[i], a.args[i], u.args[i], site) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// aiBudget bounds the abstraction's time per lemma; a lemma's own time
+// limit, if shorter, bounds it to a third.
+const aiBudget = 20 * time.Second
+
+// aiLimit bounds the abstract rule instances of one fixpoint.
+const aiLimit = 400000
+
+// everyDepth makes v "holds at every depth" when the abstraction proves
+// the all-traces lemma; it records the attempt in v.Stats either way.
+func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
+	l := v.Lemma
+	if c.opts.NoAbstraction || l.Quantifier != rules.AllTraces || l.Accountability != nil {
+		return false
+	}
+	c.aiOnce.Do(func() { c.ai = newAIModel(c.th) })
+	if c.ai.why != "" {
+		return false
+	}
+	budget := aiBudget
+	if dl, ok := ctx.Deadline(); ok {
+		budget = min(budget, time.Until(dl)/3)
+	}
+	t0 := time.Now()
+	why, ok := aiProve(c.ai, l, aiLimit, budget, ctx.Done())
+	st := DepthStat{Solve: time.Since(t0)}
+	v.Solve += st.Solve
+	if !ok {
+		st.Result = "abstraction: not proved"
+		if why != "" {
+			st.Result += " (" + why + ")"
+		}
+		v.Stats = append(v.Stats, st)
+		return false
+	}
+	v.Kind, v.EveryDepth = HoldsUpToBound, why
+	v.Depth = c.opts.maxDepth()
+	v.StepBound = v.Depth
+	v.Bounds = "any number of steps and an unbounded adversary"
+	st.Depth, st.Result = v.Depth, "holds at every depth ("+why+")"
+	v.Stats = append(v.Stats, st)
+	return true
+}
