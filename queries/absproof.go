@@ -198,6 +198,9 @@ type aiModel struct {
 	consts  []string
 	dmax    int
 	why     string // why the theory is not supported, or ""
+	// sitePub marks, per fresh value's site, the places of its index
+	// that are $-variables: always a public name, never "any".
+	sitePub map[string][]bool
 }
 
 // guardBlock drops the rule instances recording action name with exactly
@@ -226,14 +229,21 @@ type aiFix struct {
 	byHead  map[string][]*aterm
 	// bySig and wild index the learnt applications by the outline of
 	// their first argument (termSig); wild are those it leaves open.
-	bySig   map[string][]*aterm
-	wild    map[string][]*aterm
+	bySig map[string][]*aterm
+	wild  map[string][]*aterm
+	// bySig2 and wild2 index them by the first argument's outline and
+	// the last's (a key: names with their public names).
+	bySig2  map[string][]*aterm
+	wild2   map[string][]*aterm
 	topKnow bool
 	kver    int
 	dmemo   map[*aterm]bool
 	dver    int
 	blocks  []guardBlock
 	fired   map[string]bool
+	keyBuf  []byte
+	insts   [][][]*aterm // per rule, its abstract instances
+	actRecs map[string][]actRec
 	stop    <-chan struct{}
 	steps   int
 	changed bool
@@ -241,6 +251,14 @@ type aiFix struct {
 	limit   int
 	end     time.Time
 	over    bool
+}
+
+// actRec is an abstract instance's action: its arguments, the rule and
+// the instance's values of the rule's variables.
+type actRec struct {
+	args []*aterm
+	rule int
+	env  []*aterm
 }
 
 type createdAt struct {
@@ -424,8 +442,53 @@ func newAIModel(th *rules.Theory) *aiModel {
 		m.eqs = append(m.eqs, eq)
 	}
 	m.dmax = 2*depth + 4
+	m.sitePub = map[string][]bool{}
+	pubVars := m.alwaysPublic()
+	for ri, ar := range m.rs {
+		for _, v := range ar.fresh {
+			m.sitePub[ar.r.Name+"/"+ar.vars[v].String()] = pubVars[ri]
+		}
+	}
 	m.agentSplit()
 	return m
+}
+
+// alwaysPublic returns, per rule, the variables whose value is a public
+// name in every instance: $-variables, and those at a state premise's
+// place that every rule producing the fact fills with a public name.
+func (m *aiModel) alwaysPublic() [][]bool {
+	type place struct {
+		key rules.FactKey
+		i   int
+	}
+	notPub := map[place]bool{}
+	vars := make([][]bool, len(m.rs))
+	for changed := true; changed; {
+		changed = false
+		for ri, ar := range m.rs {
+			pv := make([]bool, len(ar.vars))
+			for i, v := range ar.vars {
+				pv[i] = v.Sort == rules.SortPub
+			}
+			for j, args := range ar.state {
+				for i, q := range args {
+					if q.kind == pVar && !notPub[place{ar.stateK[j], i}] {
+						pv[q.v] = true
+					}
+				}
+			}
+			vars[ri] = pv
+			for _, c := range ar.concl {
+				for i, q := range c.args {
+					pub := q.kind == pPub || q.kind == pVar && pv[q.v]
+					if !pub && !notPub[place{c.key, i}] {
+						notPub[place{c.key, i}], changed = true, true
+					}
+				}
+			}
+		}
+	}
+	return vars
 }
 
 // agentSplit chooses the variables a rule instance splits when the
@@ -494,21 +557,21 @@ func (m *aiModel) agentSplit() {
 }
 
 func (f *aiFix) intern(t *aterm) *aterm {
-	var b strings.Builder
-	b.WriteByte(byte('0' + t.kind))
-	b.WriteString(t.name)
-	b.WriteByte('#')
-	b.WriteString(strconv.Itoa(t.n))
+	kb := f.keyBuf[:0]
+	kb = append(kb, byte(t.kind))
+	kb = binary.AppendUvarint(kb, uint64(t.n))
+	kb = append(kb, t.name...)
+	kb = append(kb, 0)
 	d := 0
 	for _, a := range t.args {
-		b.WriteByte(',')
-		b.WriteString(strconv.Itoa(a.id))
+		kb = binary.AppendUvarint(kb, uint64(a.id))
 		d = max(d, a.depth)
 	}
-	k := b.String()
-	if u, ok := f.terms[k]; ok {
+	f.keyBuf = kb
+	if u, ok := f.terms[string(kb)]; ok {
 		return u
 	}
+	k := string(kb)
 	t.key = k
 	t.depth = d + 1
 	t.id = len(f.terms) + 1
@@ -607,7 +670,11 @@ func (f *aiFix) derivable(t *aterm) bool {
 		if len(t.args) > 0 {
 			sg, ok = termSig(t.args[0], 0)
 		}
-		f.learnt(t.name, func() (string, bool) { return sg, ok }, func(s *aterm) {
+		sl, ok2 := "", false
+		if len(t.args) > 1 {
+			sl, ok2 = f.lastSig(t.args[len(t.args)-1])
+		}
+		f.learnt(t.name, func() (string, bool, string, bool) { return sg, ok, sl, ok2 }, func(s *aterm) {
 			if !r && f.meet(s, t) != nil {
 				r = true
 			}
@@ -655,14 +722,60 @@ func termSig(t *aterm, lvl int) (string, bool) {
 	return sg, true
 }
 
-// patSig is termSig for p's first argument under env, computed when asked.
-func (f *aiFix) patSig(p *pat, env []*aterm) func() (string, bool) {
-	return func() (string, bool) {
+// lastSig outlines a last argument (a key): exact public values, and
+// fresh values by their site and the public names of their index at the
+// site's $-variables (never "any" there); false otherwise.
+func (f *aiFix) lastSig(t *aterm) (string, bool) {
+	switch t.kind {
+	case aPub, aDist, aStar, aFreshC:
+		return t.key, true
+	case aName:
+		b := []byte("N" + t.name + "[")
+		for i, pub := range f.m.sitePub[t.name] {
+			if pub && i < len(t.args) {
+				b = binary.AppendUvarint(b, uint64(t.args[i].id))
+			}
+		}
+		return string(b), true
+	case aApp:
+		if len(t.args) == 1 {
+			s, ok := f.lastSig(t.args[0])
+			return t.name + "(" + s, ok
+		}
+	}
+	return "", false
+}
+
+// patSig is termSig for p's first argument under env, and lastSig for
+// its last, computed when asked.
+func (f *aiFix) patSig(p *pat, env []*aterm) func() (string, bool, string, bool) {
+	return func() (string, bool, string, bool) {
 		if len(p.args) == 0 {
+			return "", false, "", false
+		}
+		sg, ok := patOutline(p.args[0], env, 0)
+		sl, ok2 := "", false
+		if len(p.args) > 1 {
+			sl, ok2 = f.patLast(p.args[len(p.args)-1], env)
+		}
+		return sg, ok, sl, ok2
+	}
+}
+
+func (f *aiFix) patLast(p *pat, env []*aterm) (string, bool) {
+	switch p.kind {
+	case pVar:
+		if env[p.v] == nil {
 			return "", false
 		}
-		return patOutline(p.args[0], env, 0)
+		return f.lastSig(env[p.v])
+	case pApp:
+		if len(p.args) == 1 {
+			s, ok := f.patLast(p.args[0], env)
+			return p.name + "(" + s, ok
+		}
 	}
+	return "", false
 }
 
 func patOutline(p *pat, env []*aterm, lvl int) (string, bool) {
@@ -692,8 +805,17 @@ func patOutline(p *pat, env []*aterm, lvl int) (string, bool) {
 
 // learnt calls visit with the learnt applications of f that may meet a
 // term whose first argument has the outline sig gives.
-func (f *aiFix) learnt(fn string, sig func() (string, bool), visit func(*aterm)) {
-	sg, ok := sig()
+func (f *aiFix) learnt(fn string, sig func() (string, bool, string, bool), visit func(*aterm)) {
+	sg, ok, sl, ok2 := sig()
+	if ok && ok2 {
+		for _, s := range f.bySig2[fn+"\x00"+sg+"\x00"+sl] {
+			visit(s)
+		}
+		for _, s := range f.wild2[fn] {
+			visit(s)
+		}
+		return
+	}
 	if !ok {
 		for _, s := range f.byHead[strconv.Itoa(int(aApp))+fn] {
 			visit(s)
@@ -729,11 +851,20 @@ func (f *aiFix) addKnow(t *aterm) {
 	f.know = append(f.know, t)
 	f.byHead[headOf(t)] = append(f.byHead[headOf(t)], t)
 	if t.kind == aApp && len(t.args) > 0 {
-		if sg, ok := termSig(t.args[0], 0); ok {
+		sg, ok := termSig(t.args[0], 0)
+		if ok {
 			k := t.name + "\x00" + sg
 			f.bySig[k] = append(f.bySig[k], t)
 		} else {
 			f.wild[t.name] = append(f.wild[t.name], t)
+		}
+		if len(t.args) > 1 {
+			if sl, ok2 := f.lastSig(t.args[len(t.args)-1]); ok && ok2 {
+				k := t.name + "\x00" + sg + "\x00" + sl
+				f.bySig2[k] = append(f.bySig2[k], t)
+			} else {
+				f.wild2[t.name] = append(f.wild2[t.name], t)
+			}
 		}
 	}
 	f.changed = true
@@ -773,22 +904,22 @@ func (f *aiFix) match(p *pat, v *aterm, env []*aterm, yield func([]*aterm)) {
 	case pOpaque:
 		yield(env)
 	case pVar:
+		// env is bound in place and restored after yield: a caller
+		// that keeps an env copies it
 		if cur := env[p.v]; cur != nil {
 			m := f.meet(cur, v)
 			if m == nil {
 				return
 			}
-			if m != cur {
-				env = cloneEnv(env)
-				env[p.v] = m
-			}
+			env[p.v] = m
 			yield(env)
+			env[p.v] = cur
 			return
 		}
 		bind := func(w *aterm) {
-			e := cloneEnv(env)
-			e[p.v] = w
-			yield(e)
+			env[p.v] = w
+			yield(env)
+			env[p.v] = nil
 		}
 		switch p.sort {
 		case rules.SortPub:
@@ -864,7 +995,6 @@ func (f *aiFix) matchK(p *pat, env []*aterm, yield func([]*aterm)) {
 	// a learnt pair's parts are learnt too: building it covers it
 	if p.name != rules.FunPair {
 		f.learnt(p.name, f.patSig(p, env), func(s *aterm) {
-			aiCands++
 			f.match(p, s, env, yield)
 		})
 	}
@@ -1034,7 +1164,9 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 		}
 	}
 	f.tick()
+	f.insts[ri] = append(f.insts[ri], env)
 	for i, a := range ar.acts {
+		f.actRecs[a.name] = append(f.actRecs[a.name], actRec{acts[i], ri, env})
 		s := f.acts[a.name]
 		if s == nil {
 			s = &tupleSet{seen: map[string]bool{}}
@@ -1141,7 +1273,6 @@ func (f *aiFix) analyse() {
 }
 
 // run computes the fixpoint; false when it grew beyond its limits.
-var aiRounds, aiCands int
 
 func (f *aiFix) run() bool {
 	// a rule fires again only when what it reads grew: the facts of its
@@ -1152,7 +1283,6 @@ func (f *aiFix) run() bool {
 	}
 	analysed := -1
 	for {
-		aiRounds++
 		f.changed = false
 		for ri, ar := range f.m.rs {
 			st := f.kver
@@ -1182,8 +1312,8 @@ func (f *aiFix) run() bool {
 
 func (m *aiModel) newFix(nd int, blocks []guardBlock, limit int, end time.Time) *aiFix {
 	f := &aiFix{m: m, terms: map[string]*aterm{}, facts: map[rules.FactKey]*tupleSet{}, acts: map[string]*tupleSet{},
-		created: map[string][]createdAt{}, inKnow: map[*aterm]bool{}, byHead: map[string][]*aterm{}, bySig: map[string][]*aterm{}, wild: map[string][]*aterm{}, dmemo: map[*aterm]bool{},
-		blocks: blocks, limit: limit, end: end, fired: map[string]bool{}}
+		created: map[string][]createdAt{}, inKnow: map[*aterm]bool{}, byHead: map[string][]*aterm{}, bySig: map[string][]*aterm{}, wild: map[string][]*aterm{}, bySig2: map[string][]*aterm{}, wild2: map[string][]*aterm{}, dmemo: map[*aterm]bool{},
+		blocks: blocks, limit: limit, end: end, fired: map[string]bool{}, insts: make([][][]*aterm, len(m.rs)), actRecs: map[string][]actRec{}}
 	f.known = f.intern(&aterm{kind: aKnown})
 	f.knownNP = f.intern(&aterm{kind: aKnownNP})
 	f.any = f.intern(&aterm{kind: aAny})
@@ -1644,13 +1774,14 @@ func (p *aiProof) refute(dj []aiLit, f *aiFix, c aiCase, honest []int, idx map[r
 		for _, a := range lit.fact.Args {
 			args = append(args, compileFormulaTerm(a, idx))
 		}
-		ts := f.acts[name]
-		if ts == nil {
+		recs := f.actRecs[name]
+		if len(recs) == 0 {
 			return true // never recorded
 		}
 		all := true
-		for j := 0; j < len(ts.tuples) && all; j++ {
-			f.matchArgs(args, ts.tuples[j], 0, env0, func(env []*aterm) {
+		for j := 0; j < len(recs) && all; j++ {
+			rec := recs[j]
+			f.matchArgs(args, rec.args, 0, env0, func(env []*aterm) {
 				if !all {
 					return
 				}
@@ -1662,12 +1793,12 @@ func (p *aiProof) refute(dj []aiLit, f *aiFix, c aiCase, honest []int, idx map[r
 					}
 				}
 				for _, b := range provs {
-					if p.provenance(f, b, lit, ts.rule[j], env, idx) {
+					if p.provenance(f, b, lit, rec.rule, env, idx) || p.sentBy(f, b, lit, rec, idx) {
 						return
 					}
 				}
 				all = false
-				p.failed = fmt.Sprintf("%s(%s) in case %v", lit.fact.Name, tupleString(ts.tuples[j]), c.vals)
+				p.failed = fmt.Sprintf("%s(%s) in case %v", lit.fact.Name, tupleString(rec.args), c.vals)
 			})
 		}
 		if all {
@@ -1777,8 +1908,8 @@ func sameProv(p *pat, a, u *aterm, site int) bool {
 }
 
 // aiBudget bounds the abstraction's time per lemma; a lemma's own time
-// limit, if shorter, bounds it to a third.
-const aiBudget = 20 * time.Second
+// limit, if shorter, bounds it to a half.
+const aiBudget = 30 * time.Second
 
 // aiLimit bounds the abstract rule instances of one fixpoint.
 const aiLimit = 400000
@@ -1796,7 +1927,7 @@ func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
 	}
 	budget := aiBudget
 	if dl, ok := ctx.Deadline(); ok {
-		budget = min(budget, time.Until(dl)/3)
+		budget = min(budget, time.Until(dl)/2)
 	}
 	t0 := time.Now()
 	why, ok := aiProve(c.ai, l, aiLimit, budget, ctx.Done())
@@ -1816,5 +1947,283 @@ func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
 	v.Bounds = "any number of steps and an unbounded adversary"
 	st.Depth, st.Result = v.Depth, "holds at every depth ("+why+")"
 	v.Stats = append(v.Stats, st)
+	return true
+}
+
+// sentBy reports whether, for the instance rec of the action lit, the
+// action b.fact was recorded by the step that sent a message the
+// instance received: one the adversary cannot build, every producer of
+// which records b.fact with the same arguments, position by position.
+func (p *aiProof) sentBy(f *aiFix, b provBody, lit aiLit, rec actRec, idx map[rules.Var]int) bool {
+	if b.before != nil && !(lit.time != nil && lit.time.Equal(b.before)) {
+		return false
+	}
+	ar := f.m.rs[rec.rule]
+	// the lemma's variables as patterns over the rule's variables
+	var act *aiFact
+	for i := range ar.acts {
+		if ar.acts[i].name == lit.fact.Name+"/"+strconv.Itoa(len(lit.fact.Args)) {
+			if act != nil {
+				return false // two such actions: which one is not known
+			}
+			act = &ar.acts[i]
+		}
+	}
+	if act == nil {
+		return false
+	}
+	lv := map[rules.Var]*pat{}
+	for i, a := range lit.fact.Args {
+		if a.IsVar() {
+			if _, ok := lv[a.Var]; !ok {
+				lv[a.Var] = act.args[i]
+			}
+		}
+	}
+	want := make([]*pat, len(b.fact.Args))
+	for i, a := range b.fact.Args {
+		q, ok := lemmaPat(a, lv)
+		if !ok {
+			return false
+		}
+		want[i] = q
+	}
+	action := b.fact.Name + "/" + strconv.Itoa(len(b.fact.Args))
+	// a part of a received message the adversary cannot build was sent
+	// by the protocol: its first sender is checked
+	var parts []*pat
+	var walk func(q *pat)
+	walk = func(q *pat) {
+		if q.kind == pApp {
+			parts = append(parts, q)
+		}
+		for _, a := range q.args {
+			walk(a)
+		}
+	}
+	for _, in := range ar.ins {
+		walk(in)
+	}
+	for _, in := range parts {
+		m := f.inst(in, rec.env)
+		if m.kind != aApp || f.buildable(m) {
+			continue
+		}
+		if p.allSendersRecord(f, in, m, rec.env, want, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// lemmaPat writes a lemma's term over the rule's patterns lv gives for
+// its variables.
+func lemmaPat(t *rules.Term, lv map[rules.Var]*pat) (*pat, bool) {
+	switch t.Kind {
+	case rules.TVar:
+		q, ok := lv[t.Var]
+		return q, ok
+	case rules.TPub:
+		return &pat{kind: pPub, name: t.Name}, true
+	case rules.TFresh:
+		return &pat{kind: pFresh, name: t.Name}, true
+	}
+	q := &pat{kind: pApp, name: t.Name}
+	for _, a := range t.Args {
+		c, ok := lemmaPat(a, lv)
+		if !ok {
+			return nil, false
+		}
+		q.args = append(q.args, c)
+	}
+	return q, true
+}
+
+// buildable reports whether the adversary may build a term t stands for
+// with its top function symbol.
+func (f *aiFix) buildable(t *aterm) bool {
+	if t.kind != aApp || f.m.private[t.name] {
+		return false
+	}
+	for _, a := range t.args {
+		if !f.derivable(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// allSendersRecord checks every output position of every abstract
+// instance that may have sent the message m (the instance's In pattern
+// in under env): the sending rule records action with arguments equal to
+// want's (patterns over the receiving rule's variables) in every concrete
+// instance. A message sent inside a value the sender received itself has
+// no known sender: false.
+func (p *aiProof) allSendersRecord(f *aiFix, in *pat, m *aterm, env []*aterm, want []*pat, action string) bool {
+	some := false
+	for ri, ar := range f.m.rs {
+		for _, out := range ar.outs {
+			var positions []*pat
+			var walk func(q *pat)
+			walk = func(q *pat) {
+				positions = append(positions, q)
+				for _, a := range q.args {
+					walk(a)
+				}
+			}
+			walk(out)
+			for _, q := range positions {
+				for _, penv := range f.insts[ri] {
+					if f.over {
+						return false
+					}
+					if q.kind == pVar {
+						// a value received: a message in it was sent
+						// before, where it was first sent is checked
+						if ar.received(q.v) {
+							continue
+						}
+						if f.containsMeet(penv[q.v], m) {
+							return false // forwarded: its sender is not known
+						}
+						continue
+					}
+					if q.kind != pApp || f.meet(f.inst(q, penv), m) == nil {
+						continue
+					}
+					some = true
+					if !f.recordsSame(ar, ri, q, penv, in, env, want, action) {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return some || true
+}
+
+// received reports whether variable v occurs in an In premise.
+func (ar *aiRule) received(v int) bool {
+	found := false
+	var walk func(q *pat)
+	walk = func(q *pat) {
+		if q.kind == pVar && q.v == v {
+			found = true
+		}
+		for _, a := range q.args {
+			walk(a)
+		}
+	}
+	for _, in := range ar.ins {
+		walk(in)
+	}
+	return found
+}
+
+// containsMeet reports whether some subterm of v may be a term m stands for.
+func (f *aiFix) containsMeet(v, m *aterm) bool {
+	if v == nil {
+		return false
+	}
+	switch v.kind {
+	case aAny:
+		return true
+	case aKnown, aKnownNP:
+		return f.derivable(m) || f.buildable(m)
+	}
+	if f.meet(v, m) != nil {
+		return true
+	}
+	for _, a := range v.args {
+		if v.kind == aApp && f.containsMeet(a, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordsSame checks one sender: the instance penv of rule ar (index ri),
+// whose output at q may be the message received at in. The receiving
+// rule's variables that in binds at a position q has a variable at are
+// that variable of the sender; the sender's action must then have the
+// arguments want stands for.
+func (f *aiFix) recordsSame(ar *aiRule, ri int, q *pat, penv []*aterm, in *pat, env []*aterm, want []*pat, action string) bool {
+	link := map[int]*pat{} // receiver's variable → sender's pattern
+	var align func(a, b *pat)
+	align = func(a, b *pat) {
+		switch {
+		case a.kind == pVar:
+			if _, ok := link[a.v]; !ok {
+				link[a.v] = b
+			}
+		case a.kind == pApp && b.kind == pApp && a.name == b.name && len(a.args) == len(b.args):
+			for i := range a.args {
+				align(a.args[i], b.args[i])
+			}
+		}
+	}
+	align(in, q)
+	for _, act := range ar.acts {
+		if act.name != action {
+			continue
+		}
+		same := true
+		for i := range act.args {
+			if !f.samePat(act.args[i], penv, want[i], env, link) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return true
+		}
+	}
+	return false
+}
+
+// samePat reports whether the sender's pattern s (values senv) equals the
+// receiver's pattern r (values renv) in every concrete instance: r's
+// variables linked to the sender's patterns are those, the rest must be
+// exact and equal.
+func (f *aiFix) samePat(s *pat, senv []*aterm, r *pat, renv []*aterm, link map[int]*pat) bool {
+	if r.kind == pVar {
+		if l, ok := link[r.v]; ok && samePattern(l, s) {
+			return true
+		}
+		v := renv[r.v]
+		return v != nil && v.exact() && f.inst(s, senv) == v
+	}
+	switch r.kind {
+	case pPub, pFresh:
+		w := f.inst(r, renv)
+		return f.inst(s, senv) == w
+	case pApp:
+		if s.kind == pApp && s.name == r.name && len(s.args) == len(r.args) {
+			for i := range r.args {
+				if !f.samePat(s.args[i], senv, r.args[i], renv, link) {
+					return false
+				}
+			}
+			return true
+		}
+		w := f.inst(r, renv)
+		return w.exact() && f.inst(s, senv) == w
+	}
+	return false
+}
+
+// samePattern reports whether two patterns of one rule are the same.
+func samePattern(a, b *pat) bool {
+	if a.kind != b.kind || a.v != b.v || a.name != b.name || len(a.args) != len(b.args) {
+		return false
+	}
+	if a.kind == pOpaque {
+		return false
+	}
+	for i := range a.args {
+		if !samePattern(a.args[i], b.args[i]) {
+			return false
+		}
+	}
 	return true
 }
