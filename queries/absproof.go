@@ -153,7 +153,6 @@ type aiRule struct {
 	ins     []*pat
 	fresh   []int // variables of Fr premises
 	pubFree []int // $-variables bound by no premise
-	split   []int // message variables the actions or state conclusions use
 	msgFree []int // other variables bound by no premise
 	acts    []aiFact
 	concl   []aiFact
@@ -241,6 +240,8 @@ type aiFix struct {
 	dver    int
 	blocks  []guardBlock
 	fired   map[string]bool
+	rich    bool    // rich names (free)
+	split   [][]int // per rule, the variables free splits (agentSplit)
 	keyBuf  []byte
 	insts   [][][]*aterm // per rule, its abstract instances
 	actRecs map[string][]actRec
@@ -449,7 +450,6 @@ func newAIModel(th *rules.Theory) *aiModel {
 			m.sitePub[ar.r.Name+"/"+ar.vars[v].String()] = pubVars[ri]
 		}
 	}
-	m.agentSplit()
 	return m
 }
 
@@ -495,7 +495,7 @@ func (m *aiModel) alwaysPublic() [][]bool {
 // adversary chose them: those at an agent's position (a top-level
 // argument of an action or a state fact where some rule has a public
 // variable, or a variable at such a position elsewhere in the rule).
-func (m *aiModel) agentSplit() {
+func (m *aiModel) agentSplit() [][]int {
 	type posKey struct {
 		fact string
 		i    int
@@ -519,6 +519,7 @@ func (m *aiModel) agentSplit() {
 			}
 		}
 	}
+	// a place that some rule fills with a $-variable is an agent's
 	for _, ar := range m.rs {
 		each(ar, func(k posKey, q *pat) {
 			if q.kind == pVar && q.sort == rules.SortPub {
@@ -546,14 +547,15 @@ func (m *aiModel) agentSplit() {
 			})
 		}
 	}
+	split := make([][]int, len(m.rs))
 	for ri, ar := range m.rs {
-		ar.split = nil
 		for v := range ar.vars {
 			if isAgent[ri][v] && ar.vars[v].Sort == rules.SortMsg {
-				ar.split = append(ar.split, v)
+				split[ri] = append(split[ri], v)
 			}
 		}
 	}
+	return split
 }
 
 func (f *aiFix) intern(t *aterm) *aterm {
@@ -1096,10 +1098,11 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 		}
 		f.fired[k] = true
 	}
-	if i < len(ar.split) {
+	split := f.split[ri]
+	if i < len(split) {
 		// a derived term an action or a state fact keeps is a public
 		// name or not: one case each, so that a name stays apart
-		v := ar.split[i]
+		v := split[i]
 		if env[v] != f.known {
 			f.free(ar, ri, i+1, env)
 			return
@@ -1111,17 +1114,17 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 		}
 		return
 	}
-	if i < len(ar.split)+len(ar.pubFree) {
-		i -= len(ar.split)
+	if i < len(split)+len(ar.pubFree) {
+		i -= len(split)
 		v := ar.pubFree[i]
 		if env[v] != nil {
-			f.free(ar, ri, len(ar.split)+i+1, env)
+			f.free(ar, ri, len(split)+i+1, env)
 			return
 		}
 		for _, w := range f.pubVals {
 			e := cloneEnv(env)
 			e[v] = w
-			f.free(ar, ri, len(ar.split)+i+1, e)
+			f.free(ar, ri, len(split)+i+1, e)
 		}
 		return
 	}
@@ -1131,15 +1134,24 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 			env[v] = f.any
 		}
 	}
-	// a fresh value is named by its site and the public names of the
-	// instance (every other variable is "_": any)
+	// a fresh value is named by its site and the instance's values of the
+	// rule's variables that are public names (or derived terms that are
+	// not); with rich names also adversary-derived terms and fresh values
+	// (their names nested at most aiNameDepth deep); every other value is
+	// "_": any
 	idx := make([]*aterm, 0, len(ar.vars))
 	for v := range ar.vars {
-		if containsInt(ar.fresh, v) || env[v] == nil || !env[v].public() && env[v] != f.knownNP {
-			idx = append(idx, f.any)
-		} else {
-			idx = append(idx, env[v])
+		w := env[v]
+		switch {
+		case containsInt(ar.fresh, v) || w == nil:
+			w = f.any
+		case w.public(), w.kind == aKnownNP:
+		case f.rich && w.kind == aKnown:
+		case f.rich && w.kind == aName && w.depth < aiNameDepth:
+		default:
+			w = f.any
 		}
+		idx = append(idx, w)
 	}
 	for _, v := range ar.fresh {
 		n := f.intern(&aterm{kind: aName, name: ar.r.Name + "/" + ar.vars[v].String(), args: idx})
@@ -1537,6 +1549,8 @@ type aiProof struct {
 	facts  int
 	failed string
 	stop   <-chan struct{}
+	rich   bool
+	split  [][]int
 }
 
 // aiProve tries to prove the all-traces lemma l at every depth. It
@@ -1550,9 +1564,24 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 	if d.over {
 		return "", false
 	}
-	p := &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, end: time.Now().Add(budget), stop: stop}
-	for _, dj := range djs {
-		if !p.disjunct(dj) {
+	// coarse names first (fast); then names that tell sessions apart by
+	// their fresh values and the adversary's inputs (precise, slower)
+	end := time.Now().Add(budget)
+	split := m.agentSplit()
+	var p *aiProof
+	for _, rich := range []bool{false, true} {
+		p = &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, end: end, stop: stop, rich: rich, split: split}
+		ok := true
+		for _, dj := range djs {
+			if !p.disjunct(dj) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			break
+		}
+		if rich || time.Now().After(end) {
 			return p.failed, false
 		}
 	}
@@ -1576,7 +1605,11 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 	if what == "" {
 		what = "unreachable actions"
 	}
-	return fmt.Sprintf("abstraction: %s; %d case(s), %d abstract rule instances", what, p.cases, p.facts), true
+	names := ""
+	if p.rich {
+		names = ", names by session"
+	}
+	return fmt.Sprintf("abstraction: %s%s; %d case(s), %d abstract rule instances", what, names, p.cases, p.facts), true
 }
 
 // disjunct refutes one disjunct of the lemma's negation in every case.
@@ -1614,7 +1647,7 @@ func (p *aiProof) disjunct(dj []aiLit) bool {
 		}
 	}
 	ok := true
-	p.split(honest, 0, aiCase{vals: make([]*aterm, len(honest))}, func(c aiCase) bool {
+	p.splitCases(honest, 0, aiCase{vals: make([]*aterm, len(honest))}, func(c aiCase) bool {
 		p.cases++
 		f := p.fix(c, honest, guards, idx)
 		if f == nil {
@@ -1629,17 +1662,17 @@ func (p *aiProof) disjunct(dj []aiLit) bool {
 	return ok
 }
 
-// split enumerates the cases for the guarded variables from i on: each a
+// splitCases enumerates the cases for the guarded variables from i on: each a
 // constant of the model, a distinguished name already used, a new one, or
 // no public name. It stops when yield returns false.
-func (p *aiProof) split(honest []int, i int, c aiCase, yield func(aiCase) bool) bool {
+func (p *aiProof) splitCases(honest []int, i int, c aiCase, yield func(aiCase) bool) bool {
 	if i == len(honest) {
 		return yield(c)
 	}
 	next := func(v *aterm, nd int) bool {
 		vals := append([]*aterm(nil), c.vals...)
 		vals[i] = v
-		return p.split(honest, i+1, aiCase{vals: vals, nd: nd}, yield)
+		return p.splitCases(honest, i+1, aiCase{vals: vals, nd: nd}, yield)
 	}
 	// the likeliest attacks first: distinct honest agents
 	for j := c.nd; j >= 0; j-- {
@@ -1693,7 +1726,7 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 		return f
 	}
 	f := p.m.newFix(c.nd, nil, p.limit, p.end)
-	f.stop = p.stop
+	f.stop, f.rich, f.split = p.stop, p.rich, p.split
 	for i := range blocks {
 		for j, a := range blocks[i].args {
 			blocks[i].args[j] = f.intern(a)
@@ -1910,6 +1943,10 @@ func sameProv(p *pat, a, u *aterm, site int) bool {
 // aiBudget bounds the abstraction's time per lemma; a lemma's own time
 // limit, if shorter, bounds it to a half.
 const aiBudget = 30 * time.Second
+
+// aiNameDepth bounds the nesting of fresh values' names in the index of
+// another's.
+const aiNameDepth = 4
 
 // aiLimit bounds the abstract rule instances of one fixpoint.
 const aiLimit = 400000
