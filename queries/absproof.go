@@ -285,7 +285,7 @@ func newAIModel(th *rules.Theory) *aiModel {
 	}
 	red := th.ReducibleSymbols()
 	depth := 1
-	for ri, r := range th.Rules {
+	for _, r := range th.Rules {
 		if r.Modulo == "AC" {
 			m.why = "rule " + r.Name + " modulo AC"
 			return m
@@ -360,14 +360,8 @@ func newAIModel(th *rules.Theory) *aiModel {
 				ar.stateK = append(ar.stateK, af.key)
 			}
 		}
-		// state premises first, then In, then Fr: bound variables so far
-		bound := make([]bool, 0)
-		markBound := func() {
-			for len(bound) < len(ar.vars) {
-				bound = append(bound, true)
-			}
-		}
-		markBound()
+		// the premises bind the variables so far; the others are free
+		nPrem := len(ar.vars)
 		for _, f := range r.Actions {
 			ar.acts = append(ar.acts, compileFact(f, true))
 		}
@@ -385,7 +379,7 @@ func newAIModel(th *rules.Theory) *aiModel {
 				ar.concl = append(ar.concl, compileFact(f, false))
 			}
 		}
-		for i := len(bound); i < len(ar.vars); i++ {
+		for i := nPrem; i < len(ar.vars); i++ {
 			if ar.vars[i].Sort == rules.SortPub {
 				ar.pubFree = append(ar.pubFree, i)
 			} else {
@@ -397,7 +391,6 @@ func newAIModel(th *rules.Theory) *aiModel {
 			m.why = bad
 			return m
 		}
-		_ = ri
 		m.rs = append(m.rs, ar)
 	}
 	for _, e := range th.Equations {
