@@ -494,6 +494,7 @@ lemma secret: "All s #i. Secret(s) @ #i ==> not (Ex #j. K(s) @ #j)"
 end`)
 	o := depthOptions(4)
 	o.ChunkNodes = 1 // every problem is large
+	o.NoAbstraction = true
 	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("secret"))
 	require.NoError(t, err)
 	require.Equal(t, HoldsUpToBound, v.Kind, v.Summary())

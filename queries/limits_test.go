@@ -25,6 +25,7 @@ func TestMemoryLimitMidCheck(t *testing.T) {
 	// the deepening's guard is under test: no forward search's first look
 	// (whose heap, under the race detector, may reach the limit first)
 	o.Forward = ForwardOff
+	o.NoAbstraction = true // it would prove the lemma at once
 	v, err := NewChecker(th, o).Check(context.Background(), th.Lemma("responder_nonce_secrecy"))
 	require.NoError(t, err)
 	assert.Equal(t, Unknown, v.Kind, v.Summary())
@@ -57,6 +58,7 @@ func TestStopCauses(t *testing.T) {
 	time.AfterFunc(500*time.Millisecond, func() { cancel(errors.New("interrupted (SIGINT)")) })
 	o := DefaultOptions()
 	o.Depth = 12
+	o.NoAbstraction = true // it would prove the lemma at once
 	v, err := NewChecker(th, o).Check(ctx, l)
 	require.NoError(t, err)
 	assert.Equal(t, "interrupted (SIGINT)", v.Reason)

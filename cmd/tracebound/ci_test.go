@@ -149,7 +149,7 @@ func TestWarningsAndVacuity(t *testing.T) {
 
 	code, out, _ = runCLI(t, "check", m, "--depth", "2")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, out, "strat (all-traces): holds up to bound: no counterexample with ≤ 2 protocol steps")
+	assert.Contains(t, out, "strat (all-traces): holds up to bound: no counterexample at any depth (abstraction: unreachable actions")
 	assert.Contains(t, out, mark)
 	assert.Regexp(t, `strat\s+all-traces\s+holds up to bound \(vacuous\)`, out, "the summary table")
 	for _, f := range []string{"html", "dot", "msc", "svg"} {

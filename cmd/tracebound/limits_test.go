@@ -21,7 +21,7 @@ const nsl = "../../examples/nsl.spthy"
 func TestTimeoutPerLemma(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Now()
-	code, out, _ := runCLI(t, "check", nsl, "--lemma", "responder_nonce_secrecy", "--depth", "12", "--timeout", "2s",
+	code, out, _ := runCLI(t, "check", nsl, "--no-abstraction", "--lemma", "responder_nonce_secrecy", "--depth", "12", "--timeout", "2s",
 		"-f", "json", "-o", filepath.Join(dir, "r.json"), "--junit", filepath.Join(dir, "j.xml"))
 	took := time.Since(start)
 	assert.Equal(t, exitUnknown, code)
@@ -35,7 +35,7 @@ func TestTimeoutPerLemma(t *testing.T) {
 // unknown with the total timeout as the reason.
 func TestTotalTimeout(t *testing.T) {
 	start := time.Now()
-	code, out, _ := runCLI(t, "check", nsl, "--depth", "12", "-j", "1", "--total-timeout", "2s")
+	code, out, _ := runCLI(t, "check", nsl, "--no-abstraction", "--depth", "12", "-j", "1", "--total-timeout", "2s")
 	took := time.Since(start)
 	assert.Equal(t, exitUnknown, code)
 	assert.Less(t, took, 5*time.Second)
@@ -48,7 +48,7 @@ func TestTotalTimeout(t *testing.T) {
 // verdict names the depth reached; a trace ends it early.
 func TestBudgetDeepening(t *testing.T) {
 	start := time.Now()
-	code, out, _ := runCLI(t, "check", nsl, "--lemma", "responder_nonce_secrecy,executable", "--timeout", "2s", "-j", "1")
+	code, out, _ := runCLI(t, "check", nsl, "--no-abstraction", "--lemma", "responder_nonce_secrecy,executable", "--timeout", "2s", "-j", "1")
 	took := time.Since(start)
 	assert.Equal(t, exitOK, code, out)
 	assert.Less(t, took, 6*time.Second)
@@ -61,7 +61,7 @@ func TestBudgetDeepening(t *testing.T) {
 	assert.Regexp(t, `responder_nonce_secrecy\s+all-traces\s+holds up to bound\s+-\s+≤`+m[1]+` steps`, out, "the summary's bounds are the depth reached")
 
 	// so little time that not even depth 1 is complete: unknown
-	code, out, _ = runCLI(t, "check", nsl, "--lemma", "responder_nonce_secrecy", "--timeout", "1ns")
+	code, out, _ = runCLI(t, "check", nsl, "--no-abstraction", "--lemma", "responder_nonce_secrecy", "--timeout", "1ns")
 	assert.Equal(t, exitUnknown, code)
 	assert.Contains(t, out, "unknown: timeout (the 1ns time budget ended before depth 1 was complete)")
 }
@@ -71,7 +71,7 @@ func TestBudgetDeepening(t *testing.T) {
 // files are complete.
 func TestMemoryLimit(t *testing.T) {
 	dir := t.TempDir()
-	code, out, errs := runCLI(t, "check", nsl, "--depth", "8", "-j", "1", "--memory-limit", "1MiB", "-o", filepath.Join(dir, "r.json"))
+	code, out, errs := runCLI(t, "check", nsl, "--no-abstraction", "--depth", "8", "-j", "1", "--memory-limit", "1MiB", "-o", filepath.Join(dir, "r.json"))
 	assert.Equal(t, exitUnknown, code, errs)
 	assert.Contains(t, out, "executable (exists-trace): unknown: memory limit")
 	assert.Contains(t, out, "initiator_agreement (all-traces): unknown: memory limit")
@@ -86,7 +86,7 @@ func TestMemoryLimit(t *testing.T) {
 // query and reach take --memory-limit as check does: a question that
 // would exceed it is unknown (status 3); a bad size is a usage error.
 func TestMemoryLimitQuestions(t *testing.T) {
-	code, out, errs := runCLI(t, "query", nsl, "--depth", "8", "--memory-limit", "1MiB",
+	code, out, errs := runCLI(t, "query", nsl, "--no-abstraction", "--depth", "8", "--memory-limit", "1MiB",
 		"All A B n #i. InitSecret(A, B, n) @ #i & not (Ex #r. Corrupted(A) @ #r) & not (Ex #r. Corrupted(B) @ #r) ==> not (Ex #j. K(n) @ #j)")
 	assert.Equal(t, exitUnknown, code, errs)
 	assert.Contains(t, out, "unknown: memory limit")

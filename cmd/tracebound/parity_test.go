@@ -21,7 +21,7 @@ func TestWarningModelsAreChecked(t *testing.T) {
 	assert.Contains(t, errs, "testdata/arity.spthy:23:32: warning: rule Guess has unbound variables: g; they take any value of their sort")
 	assert.Contains(t, errs, " 23 |     [ Fr(~k) ] --[ Guessed(~k, g) ]-> [ Out(<~k, g>) ]\n    |                                ^", "the caret on the variable")
 	assert.Contains(t, out, "finished (exists-trace): witness found: 3 steps")
-	assert.Contains(t, out, "never_bad (all-traces): holds up to bound: no counterexample with ≤ 4 protocol steps")
+	assert.Contains(t, out, "never_bad (all-traces): holds up to bound: no counterexample at any depth (abstraction: unreachable actions")
 	assert.Contains(t, out, "guess_pair (exists-trace): witness found: 1 steps")
 	assert.Contains(t, out, "guess_secret (all-traces): falsified: counterexample with 1 steps")
 	assert.Contains(t, out, "warnings about the model: 2 (fact-usage, unbound-variables)", "in the text report too")

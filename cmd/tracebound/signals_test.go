@@ -102,7 +102,7 @@ func TestSignalStopsRun(t *testing.T) {
 			dir := t.TempDir()
 			// NSL's secrecy lemmas to depth 12 take tens of seconds each
 			cmd, out, errb, done := startUntil(t, dir, "executable (exists-trace): witness found",
-				"check", nsl, "--depth", "12", "-j", "1", "-f", "json", "-o", "report.json", "--junit", "junit.xml")
+				"check", nsl, "--no-abstraction", "--depth", "12", "-j", "1", "-f", "json", "-o", "report.json", "--junit", "junit.xml")
 			sent := time.Now()
 			require.NoError(t, cmd.Process.Signal(c.sig))
 			var werr error
