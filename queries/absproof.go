@@ -17,14 +17,16 @@ import (
 // at every depth"). Every trace of the model is covered by one
 // over-approximating fixpoint: facts are never consumed, each fresh value
 // is named by the rule and variable that created it and by the public
-// names its rule instance was about, and a message the adversary chose is
-// "some term it can derive". A lemma holds at every depth when the
-// negation of each of its disjuncts is impossible in that fixpoint:
+// names its rule instance was about (in a second pass, also by the
+// adversary's inputs and other fresh values), and a message the adversary
+// chose is "some term it can derive". A lemma holds at every depth when
+// the negation of each of its disjuncts is impossible in that fixpoint:
 //
 //   - secrecy: the terms of its K(t) atoms are not derivable for any
 //     abstract instance of one of its actions;
 //   - agreement: the other action it asks for was recorded when the
-//     fresh value in the first action's arguments was created;
+//     fresh value in the first action's arguments was created, or by
+//     every sender of a received message the adversary cannot build;
 //   - an action it needs is never recorded.
 //
 // A disjunct's conditions "not (Ex #r. Reveal(A) @ #r)" (guards) are used
