@@ -173,20 +173,19 @@ type aiEq struct {
 	nv  int
 }
 
+// tupleSet is a set of abstract facts' arguments.
 type tupleSet struct {
 	tuples [][]*aterm
-	rule   []int // for actions: the rule that recorded the tuple
 	seen   map[string]bool
 }
 
-func (s *tupleSet) add(tu []*aterm, rule int) bool {
-	k := envKey(tu, rule)
+func (s *tupleSet) add(tu []*aterm) bool {
+	k := envKey(tu, 0)
 	if s.seen[k] {
 		return false
 	}
 	s.seen[k] = true
 	s.tuples = append(s.tuples, tu)
-	s.rule = append(s.rule, rule)
 	return true
 }
 
@@ -221,7 +220,6 @@ type aiFix struct {
 	knownNP *aterm
 	any     *aterm
 	facts   map[rules.FactKey]*tupleSet
-	acts    map[string]*tupleSet
 	// created records, per site, the abstract instances' actions with
 	// the created value: for the agreement argument.
 	created map[string][]createdAt
@@ -1174,14 +1172,6 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 	f.insts[ri] = append(f.insts[ri], env)
 	for i, a := range ar.acts {
 		f.actRecs[a.name] = append(f.actRecs[a.name], actRec{acts[i], ri, env})
-		s := f.acts[a.name]
-		if s == nil {
-			s = &tupleSet{seen: map[string]bool{}}
-			f.acts[a.name] = s
-		}
-		if s.add(acts[i], ri) {
-			f.changed = true
-		}
 	}
 	for _, v := range ar.fresh {
 		site := env[v].name
@@ -1206,7 +1196,7 @@ func (f *aiFix) free(ar *aiRule, ri, i int, env []*aterm) {
 			s = &tupleSet{seen: map[string]bool{}}
 			f.facts[c.key] = s
 		}
-		if s.add(tu, 0) {
+		if s.add(tu) {
 			f.changed = true
 		}
 	}
@@ -1318,7 +1308,7 @@ func (f *aiFix) run() bool {
 }
 
 func (m *aiModel) newFix(nd int, blocks []guardBlock, limit int, end time.Time) *aiFix {
-	f := &aiFix{m: m, terms: map[string]*aterm{}, facts: map[rules.FactKey]*tupleSet{}, acts: map[string]*tupleSet{},
+	f := &aiFix{m: m, terms: map[string]*aterm{}, facts: map[rules.FactKey]*tupleSet{},
 		created: map[string][]createdAt{}, inKnow: map[*aterm]bool{}, byHead: map[string][]*aterm{}, bySig: map[string][]*aterm{}, wild: map[string][]*aterm{}, bySig2: map[string][]*aterm{}, wild2: map[string][]*aterm{}, dmemo: map[*aterm]bool{},
 		blocks: blocks, limit: limit, end: end, fired: map[string]bool{}, insts: make([][][]*aterm, len(m.rs)), actRecs: map[string][]actRec{}}
 	f.known = f.intern(&aterm{kind: aKnown})
@@ -2092,7 +2082,6 @@ func (f *aiFix) buildable(t *aterm) bool {
 // instance. A message sent inside a value the sender received itself has
 // no known sender: false.
 func (p *aiProof) allSendersRecord(f *aiFix, in *pat, m *aterm, env []*aterm, want []*pat, action string) bool {
-	some := false
 	for ri, ar := range f.m.rs {
 		for _, out := range ar.outs {
 			var positions []*pat
@@ -2123,7 +2112,6 @@ func (p *aiProof) allSendersRecord(f *aiFix, in *pat, m *aterm, env []*aterm, wa
 					if q.kind != pApp || f.meet(f.inst(q, penv), m) == nil {
 						continue
 					}
-					some = true
 					if !f.recordsSame(ar, ri, q, penv, in, env, want, action) {
 						return false
 					}
@@ -2131,7 +2119,7 @@ func (p *aiProof) allSendersRecord(f *aiFix, in *pat, m *aterm, env []*aterm, wa
 			}
 		}
 	}
-	return some || true
+	return true
 }
 
 // received reports whether variable v occurs in an In premise.
