@@ -3,10 +3,13 @@ package queries
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tracebound/tracebound/rules"
@@ -201,6 +204,33 @@ type aiModel struct {
 	// sitePub marks, per fresh value's site, the places of its index
 	// that are $-variables: always a public name, never "any".
 	sitePub map[string][]bool
+	// outgrown are the fixpoints that outgrew their limits in an earlier
+	// proof (of another lemma, or of the same one on another worker), by
+	// key: how long each ran before its time was over, 0 for one past its
+	// instance limit. A later proof does not compute them again, unless it
+	// has at least twice that time left.
+	mu       sync.Mutex
+	outgrown map[string]time.Duration
+}
+
+// hopeless reports whether the fixpoint of key outgrew its limits before
+// and would again within left.
+func (m *aiModel) hopeless(key string, left time.Duration) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.outgrown[key]
+	return ok && (d == 0 || left < 2*d)
+}
+
+func (m *aiModel) outgrew(key string, ran time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.outgrown == nil {
+		m.outgrown = map[string]time.Duration{}
+	}
+	if d, ok := m.outgrown[key]; !ok || d != 0 && ran > d {
+		m.outgrown[key] = ran
+	}
 }
 
 // guardBlock drops the rule instances recording action name with exactly
@@ -251,7 +281,8 @@ type aiFix struct {
 	size    int
 	limit   int
 	end     time.Time
-	over    bool
+	over    bool // past the instance limit or the time, or stopped
+	stopped bool // stopped from outside (the lemma's context)
 }
 
 // actRec is an abstract instance's action: its arguments, the rule and
@@ -1042,7 +1073,7 @@ func (f *aiFix) tick() {
 func (f *aiFix) checkStop() {
 	select {
 	case <-f.stop:
-		f.over = true
+		f.over, f.stopped = true, true
 	default:
 		f.over = f.over || time.Now().After(f.end)
 	}
@@ -1710,6 +1741,12 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 	if f, ok := p.fixes[key]; ok {
 		return f
 	}
+	mkey := strconv.FormatBool(p.rich) + ":" + key
+	if p.m.hopeless(mkey, time.Until(p.end)) {
+		p.fixes[key] = nil
+		return nil
+	}
+	t0 := time.Now()
 	f := p.m.newFix(c.nd, nil, p.limit, p.end)
 	f.stop, f.rich, f.split = p.stop, p.rich, p.split
 	for i := range blocks {
@@ -1719,6 +1756,12 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 	}
 	f.blocks = blocks
 	if !f.run() {
+		switch {
+		case f.size > f.limit:
+			p.m.outgrew(mkey, 0)
+		case !f.stopped:
+			p.m.outgrew(mkey, time.Since(t0))
+		}
 		f = nil
 	} else {
 		p.facts += f.size
@@ -1767,6 +1810,18 @@ func compileFormulaTerm(t *rules.Term, idx map[rules.Var]int) *pat {
 
 // refute shows that no abstract instance satisfies the disjunct.
 func (p *aiProof) refute(dj []aiLit, f *aiFix, c aiCase, honest []int, idx map[rules.Var]int, nv int) bool {
+	ok := p.refuteIn(dj, f, c, honest, idx, nv)
+	if f.over {
+		// the time or the lemma's context ended during the refutation:
+		// from then on the fixpoint matched nothing, which refutes
+		// nothing
+		p.failed = "the abstraction ran out of time"
+		return false
+	}
+	return ok
+}
+
+func (p *aiProof) refuteIn(dj []aiLit, f *aiFix, c aiCase, honest []int, idx map[rules.Var]int, nv int) bool {
 	env0 := make([]*aterm, nv)
 	for i, v := range honest {
 		env0[v] = f.intern(c.vals[i])
@@ -1936,40 +1991,144 @@ const aiNameDepth = 4
 // aiLimit bounds the abstract rule instances of one fixpoint.
 const aiLimit = 400000
 
-// everyDepth makes v "holds at every depth" when the abstraction proves
-// the all-traces lemma; it records the attempt in v.Stats either way.
-func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
-	l := v.Lemma
+// aiApplies reports whether the abstraction may prove l: an all-traces
+// lemma of a theory it takes, and not turned off.
+func (c *Checker) aiApplies(l *rules.Lemma) bool {
 	if c.opts.NoAbstraction || l.Quantifier != rules.AllTraces || l.Accountability != nil {
 		return false
 	}
 	c.aiOnce.Do(func() { c.ai = newAIModel(c.th) })
-	if c.ai.why != "" {
-		return false
-	}
-	budget := aiBudget
-	if dl, ok := ctx.Deadline(); ok {
-		budget = min(budget, time.Until(dl)/2)
-	}
+	return c.ai.why == ""
+}
+
+// aiRun is one attempt of the abstraction on a lemma: the argument of a
+// proof (ok), or why it failed.
+type aiRun struct {
+	why  string
+	ok   bool
+	took time.Duration
+}
+
+func (c *Checker) aiAttempt(l *rules.Lemma, budget time.Duration, stop <-chan struct{}) aiRun {
 	t0 := time.Now()
-	why, ok := aiProve(c.ai, l, aiLimit, budget, ctx.Done())
-	st := DepthStat{Solve: time.Since(t0)}
-	v.Solve += st.Solve
-	if !ok {
+	why, ok := aiProve(c.ai, l, aiLimit, budget, stop)
+	return aiRun{why: why, ok: ok, took: time.Since(t0)}
+}
+
+// aiApply records r among v's rows, at index at, and for a proof makes
+// v "holds at every depth", whatever the deepening had left in it.
+func (c *Checker) aiApply(v *Verdict, r aiRun, at int) bool {
+	st := DepthStat{Solve: r.took}
+	if !r.ok {
 		st.Result = "abstraction: not proved"
-		if why != "" {
-			st.Result += " (" + why + ")"
+		if r.why != "" {
+			st.Result += " (" + r.why + ")"
 		}
-		v.Stats = append(v.Stats, st)
+	} else {
+		v.Kind, v.EveryDepth, v.Reason, v.Budget = HoldsUpToBound, r.why, "", 0
+		v.Depth = c.opts.maxDepth()
+		v.StepBound = v.Depth
+		v.Bounds = "any number of steps and an unbounded adversary"
+		st.Depth, st.Result = v.Depth, "holds at every depth ("+r.why+")"
+	}
+	v.Stats = slices.Insert(v.Stats, min(at, len(v.Stats)), st)
+	return r.ok
+}
+
+// everyDepth makes v "holds at every depth" when the abstraction proves
+// the all-traces lemma, before any deepening (on one core); it records
+// the attempt in v.Stats either way.
+func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
+	r := c.aiAttempt(v.Lemma, aiBudgetIn(ctx), ctx.Done())
+	v.Solve += r.took
+	return c.aiApply(v, r, len(v.Stats))
+}
+
+// aiBudgetIn is the abstraction's time under ctx: aiBudget, and at most
+// half the time ctx has left. Run first (one core), it leaves the
+// deepening the other half; run beside, it ends before the lemma's time
+// does, so that a deepening that completes its bound waits for it at most
+// half the lemma's time, and a fixpoint that outgrew the budget is known
+// as such (aiModel.outgrown) rather than as stopped.
+func aiBudgetIn(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok {
+		return min(aiBudget, time.Until(dl)/2)
+	}
+	return aiBudget
+}
+
+// aiHeadStart is how long the deepening waits for the abstraction before
+// it starts beside it: most of the abstraction's answers come sooner
+// (NSL's proofs take 20–30 ms), and the deepening then never starts.
+const aiHeadStart = 100 * time.Millisecond
+
+// errAbstracted interrupts the deepening when the abstraction beside it
+// has proved the lemma.
+var errAbstracted = errors.New("the abstraction beside the deepening proved the lemma")
+
+// aiBeside is the abstraction running beside the deepening, on the
+// second core. A proof interrupts the deepening and is the verdict. The
+// deepening's own answer waits for the abstraction's, unless it is a
+// trace, so that the verdict does not depend on which of the two is
+// faster: a lemma the abstraction proves is "holds at every depth"
+// however soon the deepening completed its bound. A trace ends the
+// abstraction; a proof it had already made is then an internal error,
+// since the trace replays.
+type aiBeside struct {
+	run    aiRun
+	at     int // where the abstraction's row goes among the verdict's
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// abstractionBeside starts the abstraction on v's lemma under ctx;
+// interrupt stops the deepening.
+func (c *Checker) abstractionBeside(ctx context.Context, v *Verdict, interrupt context.CancelCauseFunc) *aiBeside {
+	ctx, cancel := context.WithCancel(ctx)
+	a := &aiBeside{at: len(v.Stats), cancel: cancel, done: make(chan struct{})}
+	l := v.Lemma
+	go func() {
+		defer close(a.done)
+		a.run = c.aiAttempt(l, aiBudgetIn(ctx), ctx.Done())
+		if a.run.ok {
+			interrupt(errAbstracted)
+		}
+	}()
+	return a
+}
+
+// finished waits up to d for the abstraction and reports whether it
+// has answered; with d ≤ 0 it does not look.
+func (a *aiBeside) finished(d time.Duration) bool {
+	if d <= 0 {
 		return false
 	}
-	v.Kind, v.EveryDepth = HoldsUpToBound, why
-	v.Depth = c.opts.maxDepth()
-	v.StepBound = v.Depth
-	v.Bounds = "any number of steps and an unbounded adversary"
-	st.Depth, st.Result = v.Depth, "holds at every depth ("+why+")"
-	v.Stats = append(v.Stats, st)
-	return true
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-a.done:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
+// settle ends the abstraction when the deepening has its answer (v, err)
+// and returns the lemma's.
+func (a *aiBeside) settle(c *Checker, v *Verdict, err error) (*Verdict, error) {
+	if err != nil || v.Trace != nil {
+		a.cancel()
+		<-a.done
+		if err == nil && a.run.ok {
+			return nil, &InternalError{Lemma: v.Lemma.Name, Trace: v.Trace,
+				Err: fmt.Errorf("a trace replays against the abstraction's proof (%s)", a.run.why)}
+		}
+		return v, err
+	}
+	<-a.done
+	a.cancel()
+	c.aiApply(v, a.run, a.at)
+	return v, nil
 }
 
 // sentBy reports whether, for the instance rec of the action lit, the

@@ -1,10 +1,12 @@
 package queries
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -221,4 +223,101 @@ func TestAIProveCorpus(t *testing.T) {
 	}
 	t.Logf("%d lemmas proved; %d that Tamarin falsified checked", proved, falsified)
 	assert.Greater(t, falsified, 0)
+}
+
+// TestAIBeside runs the abstraction beside the deepening (two cores, no
+// head start) and checks that the verdict does not depend on which of
+// the two answers first: for every all-traces lemma of the examples and
+// of the key server, the same kind, bound and argument as when the
+// deepening waits for the abstraction, and a trace in both or neither.
+// The key server's lemmas also run without the forward search, so that
+// the deepening's own trace ends the abstraction.
+func TestAIBeside(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	server, diags := rules.Parse("server.spthy", []byte(aiServer), rules.Options{})
+	require.False(t, diags.HasErrors(), diags.Error())
+	type model struct {
+		name    string
+		th      *rules.Theory
+		forward ForwardMode
+	}
+	models := []model{
+		{"nsl", load(t, "../examples/nsl.spthy"), ForwardAuto},
+		{"nspk", load(t, "../examples/nspk.spthy"), ForwardAuto},
+		{"server", server, ForwardAuto},
+		{"server-no-forward", server, ForwardOff},
+	}
+	everyDepth, traces := 0, 0
+	for _, m := range models {
+		for _, l := range m.th.Lemmas {
+			if l.Quantifier != rules.AllTraces {
+				continue
+			}
+			// at depth 1 the deepening ends long before the abstraction
+			for _, depth := range []int{1, 5} {
+				t.Run(fmt.Sprintf("%s/%s/depth%d", m.name, l.Name, depth), func(t *testing.T) {
+					o := depthOptions(depth)
+					o.Forward = m.forward
+					first := NewChecker(m.th, o)
+					first.aiHead = time.Hour // the abstraction alone, first
+					beside := NewChecker(m.th, o)
+					beside.aiHead = 0
+					a, err := first.Check(context.Background(), l)
+					require.NoError(t, err)
+					b, err := beside.Check(context.Background(), l)
+					require.NoError(t, err)
+					assert.Equal(t, a.Kind, b.Kind, b.Summary())
+					assert.Equal(t, a.EveryDepth, b.EveryDepth)
+					assert.Equal(t, a.Bounds, b.Bounds)
+					assert.Equal(t, a.Trace == nil, b.Trace == nil)
+					if b.Trace != nil {
+						traces++
+						return
+					}
+					if b.EveryDepth != "" {
+						everyDepth++
+					}
+					rows := 0
+					for _, st := range b.Stats {
+						if strings.HasPrefix(st.Result, "abstraction: not proved") || strings.HasPrefix(st.Result, "holds at every depth") {
+							rows++
+						}
+					}
+					assert.Equal(t, 1, rows, "the abstraction's row: %+v", b.Stats)
+				})
+			}
+		}
+	}
+	assert.NotZero(t, everyDepth, "no lemma was proved beside the deepening")
+	assert.NotZero(t, traces, "no lemma was falsified beside the abstraction")
+}
+
+// TestAIRefuteStopped: a fixpoint whose time ends during a refutation
+// matches nothing from then on, which must refute nothing. The key
+// server's naive secrecy has a counterexample (Reveal sends the key);
+// its fixpoints are computed, then marked over as the end of the time
+// would, and the refutation is tried again on them.
+func TestAIRefuteStopped(t *testing.T) {
+	m := aiModelOf(t, aiServer)
+	l := m.th.Lemma("secrecy_naive")
+	require.NotNil(t, l)
+	d := &aiDNF{}
+	djs := d.dnf(l.Formula, false, rules.Subst{})
+	require.NotEmpty(t, djs)
+	p := &aiProof{m: m, fixes: map[string]*aiFix{}, limit: aiLimit, end: time.Now().Add(time.Minute), split: m.agentSplit()}
+	refuted := true
+	for _, dj := range djs {
+		refuted = refuted && p.disjunct(dj)
+	}
+	require.False(t, refuted, "the naive secrecy has a counterexample")
+	require.NotEmpty(t, p.fixes)
+	for _, f := range p.fixes {
+		if f != nil {
+			f.over = true
+		}
+	}
+	for _, dj := range djs {
+		assert.False(t, p.disjunct(dj), "a stopped fixpoint refuted a disjunct")
+	}
+	assert.Equal(t, "the abstraction ran out of time", p.failed)
 }

@@ -393,12 +393,15 @@ type Checker struct {
 	// ai is the abstraction's view of the theory, made on first use.
 	ai     *aiModel
 	aiOnce sync.Once
+	// aiHead is how long the deepening waits for the abstraction before
+	// it starts beside it (aiHeadStart; tests set 0: no wait)
+	aiHead time.Duration
 }
 
 // NewChecker prepares th for checking.
 func NewChecker(th *rules.Theory, opts Options) *Checker {
 	enc, err := encode.New(th, opts.Encode)
-	return &Checker{th: th, opts: opts, enc: enc, err: err}
+	return &Checker{th: th, opts: opts, enc: enc, err: err, aiHead: aiHeadStart}
 }
 
 // InternalError is a failure of tracebound itself: a trace the replay
@@ -493,9 +496,28 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 			return v, err
 		}
 	}
-	// an all-traces lemma the abstraction proves holds at every depth
-	if c.everyDepth(ctx, v) {
-		return v, nil
+	// an all-traces lemma the abstraction proves holds at every depth:
+	// on one core it runs first; on more, the deepening starts beside it
+	// unless it answers within its head start
+	if c.aiApplies(l) {
+		if runtime.GOMAXPROCS(0) < 2 {
+			if c.everyDepth(ctx, v) {
+				return v, nil
+			}
+		} else {
+			deep, interrupt := context.WithCancelCause(ctx)
+			defer interrupt(nil)
+			ai := c.abstractionBeside(ctx, v, interrupt)
+			if ai.finished(c.aiHead) {
+				v.Solve += ai.run.took
+				if c.aiApply(v, ai.run, len(v.Stats)) {
+					return v, nil
+				}
+			} else {
+				ctx = deep
+				defer func() { res, err = ai.settle(c, res, err) }()
+			}
+		}
 	}
 	lo, done, err := c.planned(ctx, v, goal, beforePlans)
 	if err != nil || done {
