@@ -211,6 +211,43 @@ type aiModel struct {
 	// has at least twice that time left.
 	mu       sync.Mutex
 	outgrown map[string]time.Duration
+	// pool keeps the fixpoints earlier proofs completed, by key, for the
+	// proofs of the model's other lemmas (the same cases recur: NSL's
+	// three proofs share their 26 fixpoints); a proof takes one out while
+	// it uses it, since a refutation writes to it. pooled is the pool's
+	// abstract rule instances, at most aiPoolLimit.
+	pool   map[string]*aiFix
+	pooled int
+}
+
+// aiPoolLimit bounds the abstract rule instances a model keeps in its
+// pool of fixpoints (about 1 KB each).
+const aiPoolLimit = aiLimit
+
+// take removes the fixpoint of key from the pool, or returns nil.
+func (m *aiModel) take(key string) *aiFix {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	f := m.pool[key]
+	if f != nil {
+		delete(m.pool, key)
+		m.pooled -= f.size
+	}
+	return f
+}
+
+// keep puts the completed fixpoint f of key in the pool, if there is room.
+func (m *aiModel) keep(key string, f *aiFix) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.pool == nil {
+		m.pool = map[string]*aiFix{}
+	}
+	if m.pool[key] != nil || m.pooled+f.size > aiPoolLimit {
+		return
+	}
+	m.pool[key] = f
+	m.pooled += f.size
 }
 
 // hopeless reports whether the fixpoint of key outgrew its limits before
@@ -1585,8 +1622,20 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 	end := time.Now().Add(budget)
 	split := m.agentSplit()
 	var p *aiProof
+	var proofs []*aiProof
+	defer func() {
+		// the completed fixpoints go to the pool for the next lemma
+		for _, p := range proofs {
+			for key, f := range p.fixes {
+				if f != nil {
+					m.keep(strconv.FormatBool(p.rich)+":"+key, f)
+				}
+			}
+		}
+	}()
 	for _, rich := range []bool{false, true} {
 		p = &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, end: end, stop: stop, rich: rich, split: split}
+		proofs = append(proofs, p)
 		ok := true
 		for _, dj := range djs {
 			if !p.disjunct(dj) {
@@ -1742,6 +1791,13 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 		return f
 	}
 	mkey := strconv.FormatBool(p.rich) + ":" + key
+	if f := p.m.take(mkey); f != nil {
+		// completed before: only its limits are this proof's
+		f.over, f.stopped, f.end, f.stop = false, false, p.end, p.stop
+		p.facts += f.size
+		p.fixes[key] = f
+		return f
+	}
 	if p.m.hopeless(mkey, time.Until(p.end)) {
 		p.fixes[key] = nil
 		return nil
