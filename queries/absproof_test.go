@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,4 +321,43 @@ func TestAIRefuteStopped(t *testing.T) {
 		assert.False(t, p.disjunct(dj), "a stopped fixpoint refuted a disjunct")
 	}
 	assert.Equal(t, "the abstraction ran out of time", p.failed)
+}
+
+// TestAIBesideParallel checks a model's lemmas on two workers sharing one
+// Checker, as `check -j 2` does, with the abstraction beside each
+// deepening: the pool of fixpoints and the record of outgrown ones are
+// shared (make test runs it under the race detector). The verdicts are
+// those of one worker.
+func TestAIBesideParallel(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	th := load(t, "../examples/nsl.spthy")
+	one := NewChecker(th, depthOptions(4))
+	want := map[string]string{}
+	for _, l := range th.Lemmas {
+		v, err := one.Check(context.Background(), l)
+		require.NoError(t, err)
+		want[l.Name] = v.Kind.String() + " " + v.Bounds
+	}
+	two := NewChecker(th, depthOptions(4))
+	two.aiHead = 0
+	got := make([]string, len(th.Lemmas))
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(th.Lemmas); i += 2 {
+				v, err := two.Check(context.Background(), th.Lemmas[i])
+				if err != nil {
+					got[i] = err.Error()
+					continue
+				}
+				got[i] = v.Kind.String() + " " + v.Bounds
+			}
+		}()
+	}
+	wg.Wait()
+	for i, l := range th.Lemmas {
+		assert.Equal(t, want[l.Name], got[i], l.Name)
+	}
 }
