@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -318,7 +319,7 @@ type aiFix struct {
 	changed bool
 	size    int
 	limit   int
-	end     time.Time
+	clk     *aiClock
 	over    bool // past the instance limit or the time, or stopped
 	stopped bool // stopped from outside (the lemma's context)
 }
@@ -1113,7 +1114,7 @@ func (f *aiFix) checkStop() {
 	case <-f.stop:
 		f.over, f.stopped = true, true
 	default:
-		f.over = f.over || time.Now().After(f.end)
+		f.over = f.over || f.clk.over()
 	}
 }
 
@@ -1376,10 +1377,10 @@ func (f *aiFix) run() bool {
 	}
 }
 
-func (m *aiModel) newFix(nd int, blocks []guardBlock, limit int, end time.Time) *aiFix {
+func (m *aiModel) newFix(nd int, blocks []guardBlock, limit int, clk *aiClock) *aiFix {
 	f := &aiFix{m: m, terms: map[string]*aterm{}, facts: map[rules.FactKey]*tupleSet{},
 		created: map[string][]createdAt{}, inKnow: map[*aterm]bool{}, byHead: map[string][]*aterm{}, bySig: map[string][]*aterm{}, wild: map[string][]*aterm{}, bySig2: map[string][]*aterm{}, wild2: map[string][]*aterm{}, dmemo: map[*aterm]bool{},
-		blocks: blocks, limit: limit, end: end, fired: map[string]bool{}, insts: make([][][]*aterm, len(m.rs)), actRecs: map[string][]actRec{}}
+		blocks: blocks, limit: limit, clk: clk, fired: map[string]bool{}, insts: make([][][]*aterm, len(m.rs)), actRecs: map[string][]actRec{}}
 	f.known = f.intern(&aterm{kind: aKnown})
 	f.knownNP = f.intern(&aterm{kind: aKnownNP})
 	f.any = f.intern(&aterm{kind: aAny})
@@ -1598,7 +1599,7 @@ type aiProof struct {
 	m      *aiModel
 	fixes  map[string]*aiFix
 	limit  int
-	end    time.Time
+	clk    *aiClock
 	cases  int
 	facts  int
 	failed string
@@ -1610,6 +1611,11 @@ type aiProof struct {
 // aiProve tries to prove the all-traces lemma l at every depth. It
 // returns a description of the argument when it succeeds.
 func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <-chan struct{}) (string, bool) {
+	return aiProveBy(m, l, limit, wallClock(budget), stop)
+}
+
+// aiProveBy is aiProve within the time of clk.
+func aiProveBy(m *aiModel, l *rules.Lemma, limit int, clk *aiClock, stop <-chan struct{}) (string, bool) {
 	if m.why != "" || l.Quantifier != rules.AllTraces || l.Accountability != nil {
 		return "", false
 	}
@@ -1620,7 +1626,6 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 	}
 	// coarse names first (fast); then names that tell sessions apart by
 	// their fresh values and the adversary's inputs (precise, slower)
-	end := time.Now().Add(budget)
 	split := m.agentSplit()
 	var p *aiProof
 	var proofs []*aiProof
@@ -1635,7 +1640,7 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 		}
 	}()
 	for _, rich := range []bool{false, true} {
-		p = &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, end: end, stop: stop, rich: rich, split: split}
+		p = &aiProof{m: m, fixes: map[string]*aiFix{}, limit: limit, clk: clk, stop: stop, rich: rich, split: split}
 		proofs = append(proofs, p)
 		ok := true
 		for _, dj := range djs {
@@ -1647,7 +1652,7 @@ func aiProve(m *aiModel, l *rules.Lemma, limit int, budget time.Duration, stop <
 		if ok {
 			break
 		}
-		if rich || time.Now().After(end) {
+		if rich || clk.over() {
 			return p.failed, false
 		}
 	}
@@ -1794,17 +1799,17 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 	mkey := p.poolKey(key)
 	if f := p.m.take(mkey); f != nil {
 		// completed before: only its limits are this proof's
-		f.over, f.stopped, f.end, f.stop = false, false, p.end, p.stop
+		f.over, f.stopped, f.clk, f.stop = false, false, p.clk, p.stop
 		p.facts += f.size
 		p.fixes[key] = f
 		return f
 	}
-	if p.m.hopeless(mkey, time.Until(p.end)) {
+	left := p.clk.left()
+	if p.m.hopeless(mkey, left) {
 		p.fixes[key] = nil
 		return nil
 	}
-	t0 := time.Now()
-	f := p.m.newFix(c.nd, nil, p.limit, p.end)
+	f := p.m.newFix(c.nd, nil, p.limit, p.clk)
 	f.stop, f.rich, f.split = p.stop, p.rich, p.split
 	for i := range blocks {
 		for j, a := range blocks[i].args {
@@ -1817,7 +1822,7 @@ func (p *aiProof) fix(c aiCase, honest []int, guards []*rules.Fact, idx map[rule
 		case f.size > f.limit:
 			p.m.outgrew(mkey, 0)
 		case !f.stopped:
-			p.m.outgrew(mkey, time.Since(t0))
+			p.m.outgrew(mkey, left-p.clk.left())
 		}
 		f = nil
 	} else {
@@ -2043,8 +2048,8 @@ func sameProv(p *pat, a, u *aterm, site int) bool {
 	return false
 }
 
-// aiBudget bounds the abstraction's time per lemma; a lemma's own time
-// limit, if shorter, bounds it to a half.
+// aiBudget bounds the abstraction's CPU time per lemma (aiClock); a
+// lemma's own time limit bounds its wall time too (aiWaitEnd).
 const aiBudget = 30 * time.Second
 
 // aiNameDepth bounds the nesting of fresh values' names in the index of
@@ -2072,9 +2077,13 @@ type aiRun struct {
 	took time.Duration
 }
 
-func (c *Checker) aiAttempt(l *rules.Lemma, budget time.Duration, stop <-chan struct{}) aiRun {
+// aiAttempt runs the abstraction on l for aiBudget of its thread's CPU
+// time, ending at wallEnd (if not zero) or when stop is closed.
+func (c *Checker) aiAttempt(l *rules.Lemma, wallEnd time.Time, stop <-chan struct{}) aiRun {
+	runtime.LockOSThread() // the CPU clock is the thread's
+	defer runtime.UnlockOSThread()
 	t0 := time.Now()
-	why, ok := aiProve(c.ai, l, aiLimit, budget, stop)
+	why, ok := aiProveBy(c.ai, l, aiLimit, cpuClock(aiBudget, wallEnd), stop)
 	return aiRun{why: why, ok: ok, took: time.Since(t0)}
 }
 
@@ -2102,22 +2111,21 @@ func (c *Checker) aiApply(v *Verdict, r aiRun, at int) bool {
 // the all-traces lemma, before any deepening (on one core); it records
 // the attempt in v.Stats either way.
 func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
-	r := c.aiAttempt(v.Lemma, aiBudgetIn(ctx), ctx.Done())
+	r := c.aiAttempt(v.Lemma, aiWaitEnd(ctx), ctx.Done())
 	v.Solve += r.took
 	return c.aiApply(v, r, len(v.Stats))
 }
 
-// aiBudgetIn is the abstraction's time under ctx: aiBudget, and at most
-// half the time ctx has left. Run first (one core), it leaves the
-// deepening the other half; run beside, it ends before the lemma's time
-// does, so that a deepening that completes its bound waits for it at most
-// half the lemma's time, and a fixpoint that outgrew the budget is known
-// as such (aiModel.outgrown) rather than as stopped.
-func aiBudgetIn(ctx context.Context) time.Duration {
+// aiWaitEnd is how long a lemma waits for the abstraction under ctx:
+// until half the time ctx has left (zero: no limit but aiBudget of CPU
+// time). Run first (one core), the abstraction leaves the deepening the
+// other half; run beside, a deepening that completed its bound waits for
+// it until then.
+func aiWaitEnd(ctx context.Context) time.Time {
 	if dl, ok := ctx.Deadline(); ok {
-		return min(aiBudget, time.Until(dl)/2)
+		return time.Now().Add(time.Until(dl) / 2)
 	}
-	return aiBudget
+	return time.Time{}
 }
 
 // aiHeadStart is how long the deepening waits for the abstraction before
@@ -2129,8 +2137,8 @@ const aiHeadStart = 100 * time.Millisecond
 // has proved the lemma.
 var errAbstracted = errors.New("the abstraction beside the deepening proved the lemma")
 
-// aiBeside is the abstraction running beside the deepening, on the
-// second core. A proof interrupts the deepening and is the verdict. The
+// aiBeside is the abstraction running beside the deepening, on a core
+// no other lemma uses. A proof interrupts the deepening and is the verdict. The
 // deepening's own answer waits for the abstraction's, unless it is a
 // trace, so that the verdict does not depend on which of the two is
 // faster: a lemma the abstraction proves is "holds at every depth"
@@ -2138,21 +2146,26 @@ var errAbstracted = errors.New("the abstraction beside the deepening proved the 
 // abstraction; a proof it had already made is then an internal error,
 // since the trace replays.
 type aiBeside struct {
-	run    aiRun
-	at     int // where the abstraction's row goes among the verdict's
-	cancel context.CancelFunc
-	done   chan struct{}
+	run     aiRun
+	at      int       // where the abstraction's row goes among the verdict's
+	waitEnd time.Time // how long a completed deepening waits (aiWaitEnd)
+	cancel  context.CancelFunc
+	done    chan struct{}
 }
 
 // abstractionBeside starts the abstraction on v's lemma under ctx;
 // interrupt stops the deepening.
 func (c *Checker) abstractionBeside(ctx context.Context, v *Verdict, interrupt context.CancelCauseFunc) *aiBeside {
-	ctx, cancel := context.WithCancel(ctx)
-	a := &aiBeside{at: len(v.Stats), cancel: cancel, done: make(chan struct{})}
+	a := &aiBeside{at: len(v.Stats), waitEnd: aiWaitEnd(ctx), done: make(chan struct{})}
+	var wallEnd time.Time
+	if dl, ok := ctx.Deadline(); ok {
+		wallEnd = dl
+	}
+	ctx, a.cancel = context.WithCancel(ctx)
 	l := v.Lemma
 	go func() {
 		defer close(a.done)
-		a.run = c.aiAttempt(l, aiBudgetIn(ctx), ctx.Done())
+		a.run = c.aiAttempt(l, wallEnd, ctx.Done())
 		if a.run.ok {
 			interrupt(errAbstracted)
 		}
@@ -2187,6 +2200,9 @@ func (a *aiBeside) settle(c *Checker, v *Verdict, err error) (*Verdict, error) {
 				Err: fmt.Errorf("a trace replays against the abstraction's proof (%s)", a.run.why)}
 		}
 		return v, err
+	}
+	if !a.waitEnd.IsZero() && !a.finished(time.Until(a.waitEnd)) {
+		a.cancel() // past the wait: the deepening's verdict stands
 	}
 	<-a.done
 	a.cancel()

@@ -315,7 +315,7 @@ func TestAIRefuteStopped(t *testing.T) {
 	d := &aiDNF{}
 	djs := d.dnf(l.Formula, false, rules.Subst{})
 	require.NotEmpty(t, djs)
-	p := &aiProof{m: m, fixes: map[string]*aiFix{}, limit: aiLimit, end: time.Now().Add(time.Minute), split: m.agentSplit()}
+	p := &aiProof{m: m, fixes: map[string]*aiFix{}, limit: aiLimit, clk: wallClock(time.Minute), split: m.agentSplit()}
 	refuted := true
 	for _, dj := range djs {
 		refuted = refuted && p.disjunct(dj)
@@ -339,7 +339,8 @@ func TestAIRefuteStopped(t *testing.T) {
 // shared (make test runs it under the race detector). The verdicts are
 // those of one worker.
 func TestAIBesideParallel(t *testing.T) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	// four cores: two lemmas at a time leave two free for the abstraction
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	th := load(t, "../examples/nsl.spthy")
 	one := NewChecker(th, depthOptions(4))
 	want := map[string]string{}

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tracebound/tracebound/encode"
@@ -418,11 +419,17 @@ func (e *InternalError) Error() string {
 
 func (e *InternalError) Unwrap() error { return e.Err }
 
+// checking counts the lemmas being checked in this process, for the
+// abstraction beside the deepening, which takes a core none of them uses.
+var checking atomic.Int32
+
 // Check checks one lemma by iterative deepening: depth 1, 2, … up to the
 // bound (or until the time budget is spent), so that the first trace
 // found is a shortest one. It returns an *InternalError if a trace fails
 // replay; such a trace is never a verdict.
 func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err error) {
+	checking.Add(1)
+	defer checking.Add(-1)
 	start := time.Now()
 	v := &Verdict{Lemma: l, StepBound: max(c.opts.Depth, 0), Missing: c.th.MissingActions(l.Formula)}
 	defer func() { v.Time = time.Since(start) }()
@@ -497,10 +504,11 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 		}
 	}
 	// an all-traces lemma the abstraction proves holds at every depth:
-	// on one core it runs first; on more, the deepening starts beside it
-	// unless it answers within its head start
+	// when no core is free (one core, or as many lemmas being checked as
+	// cores) it runs first; else the deepening starts beside it unless it
+	// answers within its head start
 	if c.aiApplies(l) {
-		if runtime.GOMAXPROCS(0) < 2 {
+		if int(checking.Load()) >= runtime.GOMAXPROCS(0) {
 			if c.everyDepth(ctx, v) {
 				return v, nil
 			}
