@@ -2201,13 +2201,25 @@ func (a *aiBeside) settle(c *Checker, v *Verdict, err error) (*Verdict, error) {
 		}
 		return v, err
 	}
+	a.wait()
+	c.aiApply(v, a.run, a.at)
+	return v, nil
+}
+
+// wait waits for the abstraction until waitEnd, and stops it then.
+func (a *aiBeside) wait() {
 	if !a.waitEnd.IsZero() && !a.finished(time.Until(a.waitEnd)) {
-		a.cancel() // past the wait: the deepening's verdict stands
+		a.cancel()
 	}
 	<-a.done
 	a.cancel()
-	c.aiApply(v, a.run, a.at)
-	return v, nil
+}
+
+// freeCore reports whether a core was idle on average over the sample
+// of idle, or, when the machine's idle time is not known, true.
+func freeCore(idle func() (float64, bool)) bool {
+	cores, ok := idle()
+	return !ok || cores >= 0.5
 }
 
 // sentBy reports whether, for the instance rec of the action lit, the

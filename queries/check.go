@@ -504,8 +504,9 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 		}
 	}
 	// an all-traces lemma the abstraction proves holds at every depth:
-	// when no core is free (one core, or as many lemmas being checked as
-	// cores) it runs first; else the deepening starts beside it unless it
+	// when no core is free (one core, as many lemmas being checked as
+	// cores, or other processes keeping the cores busy during its head
+	// start) it runs first; else the deepening starts beside it unless it
 	// answers within its head start
 	if c.aiApplies(l) {
 		if int(checking.Load()) >= runtime.GOMAXPROCS(0) {
@@ -515,13 +516,23 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 		} else {
 			deep, interrupt := context.WithCancelCause(ctx)
 			defer interrupt(nil)
+			idle := idleSince()
 			ai := c.abstractionBeside(ctx, v, interrupt)
-			if ai.finished(c.aiHead) {
+			switch {
+			case ai.finished(c.aiHead):
 				v.Solve += ai.run.took
 				if c.aiApply(v, ai.run, len(v.Stats)) {
 					return v, nil
 				}
-			} else {
+			case !freeCore(idle):
+				// other processes keep the cores busy: the abstraction
+				// first, as on one core
+				ai.wait()
+				v.Solve += ai.run.took
+				if c.aiApply(v, ai.run, len(v.Stats)) {
+					return v, nil
+				}
+			default:
 				ctx = deep
 				defer func() { res, err = ai.settle(c, res, err) }()
 			}
