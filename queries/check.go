@@ -518,21 +518,16 @@ func (c *Checker) Check(ctx context.Context, l *rules.Lemma) (res *Verdict, err 
 			defer interrupt(nil)
 			idle := idleSince()
 			ai := c.abstractionBeside(ctx, v, interrupt)
-			switch {
-			case ai.finished(c.aiHead):
-				v.Solve += ai.run.took
-				if c.aiApply(v, ai.run, len(v.Stats)) {
-					return v, nil
-				}
-			case !freeCore(idle):
-				// other processes keep the cores busy: the abstraction
-				// first, as on one core
+			if ai.finished(c.aiHead) || !freeCore(idle) {
+				// answered within its head start, or other processes
+				// keep the cores busy: the abstraction first, as on one
+				// core
 				ai.wait()
 				v.Solve += ai.run.took
 				if c.aiApply(v, ai.run, len(v.Stats)) {
 					return v, nil
 				}
-			default:
+			} else {
 				ctx = deep
 				defer func() { res, err = ai.settle(c, res, err) }()
 			}
