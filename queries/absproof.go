@@ -2108,7 +2108,7 @@ func (c *Checker) aiApply(v *Verdict, r aiRun, at int) bool {
 }
 
 // everyDepth makes v "holds at every depth" when the abstraction proves
-// the all-traces lemma, before any deepening (on one core); it records
+// the all-traces lemma, before any deepening (when no core is free); it records
 // the attempt in v.Stats either way.
 func (c *Checker) everyDepth(ctx context.Context, v *Verdict) bool {
 	r := c.aiAttempt(v.Lemma, aiWaitEnd(ctx), ctx.Done())

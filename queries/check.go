@@ -72,7 +72,7 @@ type Options struct {
 	// ChunkNodes.
 	Forward ForwardMode
 	// NoAbstraction skips the abstraction that proves all-traces lemmas
-	// at every depth (absproof.go) before the deepening.
+	// at every depth (absproof.go) beside or before the deepening.
 	NoAbstraction bool
 }
 

@@ -62,7 +62,7 @@ func (f forwardFlag) Set(s string) error {
 
 func registerForward(cmd *cobra.Command, opts *queries.Options) {
 	cmd.Flags().BoolVar(&opts.NoAbstraction, "no-abstraction", false,
-		"do not try to prove all-traces lemmas at every depth by the abstraction (docs/design.md, \"Proofs at every depth\") before the bounded search")
+		"do not try to prove all-traces lemmas at every depth by the abstraction (docs/design.md, \"Proofs at every depth\"), which runs beside the bounded search on a free core, else before it")
 	cmd.Flags().Var(forwardFlag{&opts.Forward}, "forward",
 		"when the forward search (concrete states, an adversary that forwards, takes apart and rebuilds what was sent) runs: auto (a first look of 200 states before the deepening, in full beside the first problem over the chunk limit, its answer first), first (in full before the deepening), off")
 }
